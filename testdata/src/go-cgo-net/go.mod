@@ -1,0 +1,3 @@
+module dlcheck.test/cgonet
+
+go 1.19

@@ -1,0 +1,3 @@
+module dlcheck.test/cgouser
+
+go 1.19

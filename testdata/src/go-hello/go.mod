@@ -1,0 +1,3 @@
+module dlcheck.test/hello
+
+go 1.19
