@@ -1,0 +1,77 @@
+//! The command line, parsed by clap. Nothing here reaches the library.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+/// Will this binary start in a distroless container?
+///
+/// dlcheck reads each binary (it never runs it), reports its interpreter
+/// (PT_INTERP), DT_NEEDED libraries, symbol-version needs and Go/cgo facts,
+/// and recommends the smallest gcr.io/distroless image that runs it.
+///
+/// Exit status: 0 an image runs every input; 1 no image runs one of them;
+/// 2 usage error; 3 input cannot be read; 4 not a Linux ELF executable;
+/// 5 malformed ELF. With several paths, the highest wins.
+#[derive(Debug, Parser)]
+#[command(name = "dlcheck", version, about, long_about)]
+pub struct Cli {
+    /// Binaries to inspect.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Print one JSON document on stdout (schema in README.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// When to colour the human output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Debian generation to recommend from; a newer one is chosen only when
+    /// none of this generation runs the binary.
+    #[arg(long, value_enum, default_value_t = Distro::Debian11, value_name = "GEN")]
+    pub distro: Distro,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--distro`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Distro {
+    /// Debian 11 (bullseye); images frozen since 2024-09-03.
+    Debian11,
+    /// Debian 12 (bookworm).
+    Debian12,
+    /// Debian 13 (trixie).
+    Debian13,
+}
+
+impl Distro {
+    /// The generation name used in the image data.
+    pub fn name(self) -> &'static str {
+        match self {
+            Distro::Debian11 => "debian11",
+            Distro::Debian12 => "debian12",
+            Distro::Debian13 => "debian13",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

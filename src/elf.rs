@@ -1,0 +1,779 @@
+//! Facts about an ELF file, named in the ELF gABI's own terms.
+//!
+//! Everything here is read from the bytes, bounded by the file's length:
+//! the ELF header, the program headers (PT_INTERP, PT_DYNAMIC, PT_LOAD,
+//! PT_NOTE), the dynamic section (DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH,
+//! DT_STRTAB, DT_VERNEED/DT_VERNEEDNUM, DT_FLAGS_1) and, only when asked, the
+//! symbol tables (`.symtab`, `.dynsym`).
+//!
+//! Sources: the System V ABI (gABI) chapters 4 and 5; the LSB Core
+//! specification, "Symbol Versioning" (Elf_Verneed / Elf_Vernaux layout);
+//! glibc's `elf/dl-load.c` for how PT_INTERP and DT_NEEDED are used.
+//!
+//! goblin parses the fixed-layout headers. What goblin does silently
+//! (dropping an unreadable DT_NEEDED, turning a bad PT_INTERP into `None`,
+//! mapping addresses through `p_memsz` instead of `p_filesz`) is done here
+//! explicitly, so a damaged file is reported as malformed, never as a
+//! different kind of binary.
+
+use std::collections::BTreeMap;
+
+use goblin::container::{Container, Ctx};
+use goblin::elf::dynamic::{self, Dyn};
+use goblin::elf::header::{self, Header};
+use goblin::elf::program_header::{self, ProgramHeader};
+use goblin::elf::section_header::{self, SectionHeader};
+use goblin::elf::sym::Symtab;
+use serde::Serialize;
+
+use crate::error::{Error, malformed};
+
+/// ELF file class (`EI_CLASS`): the width of addresses and offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Class {
+    /// `ELFCLASS32`
+    #[serde(rename = "ELF32")]
+    Elf32,
+    /// `ELFCLASS64`
+    #[serde(rename = "ELF64")]
+    Elf64,
+}
+
+/// Byte order (`EI_DATA`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endianness {
+    /// `ELFDATA2LSB`
+    Little,
+    /// `ELFDATA2MSB`
+    Big,
+}
+
+/// How the program gets its code at start, from PT_INTERP, PT_DYNAMIC,
+/// DT_NEEDED and `e_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Linkage {
+    /// No PT_INTERP and no dynamic section: the kernel jumps straight in.
+    Static,
+    /// `ET_DYN` with no PT_INTERP: relocates itself (`gcc -static-pie`,
+    /// Rust `crt-static` on PIE targets).
+    StaticPie,
+    /// PT_INTERP and at least one DT_NEEDED library (or a shared library
+    /// with DT_NEEDED entries).
+    Dynamic,
+    /// PT_INTERP but no DT_NEEDED: needs the loader file and nothing else
+    /// (Go `-buildmode=pie` with `CGO_ENABLED=0`).
+    LoaderOnly,
+}
+
+/// What the file is for, from `e_type` and PT_INTERP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A program the kernel can `execve`.
+    Executable,
+    /// An `ET_DYN` object without PT_INTERP that is not static-pie: loaded
+    /// by other programs, not run itself.
+    SharedLibrary,
+}
+
+/// Which C library the binary is built against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Libc {
+    /// GNU C library: DT_NEEDED `libc.so.6`, or a static binary carrying the
+    /// `NT_GNU_ABI_TAG` note that glibc's crt1.o adds.
+    Glibc,
+    /// musl: PT_INTERP `/lib/ld-musl-*`, DT_NEEDED `libc.so` or
+    /// `libc.musl-*`, or musl's `__init_libc` in a static binary's symbols.
+    Musl,
+    /// No C library (Go without cgo; a loader-only PIE).
+    None,
+    /// Static, stripped and not recognisably either.
+    Unknown,
+}
+
+/// The facts dlcheck reports about an ELF file (the JSON `elf` object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ElfFacts {
+    /// `EI_CLASS`.
+    pub class: Class,
+    /// `EI_DATA`.
+    pub endianness: Endianness,
+    /// `e_machine` as a short name (`x86_64`, `aarch64`, `i386`, `arm`,
+    /// `riscv64`, `ppc64le`, `s390x`, ...), or `EM_<number>`.
+    pub machine: String,
+    /// Target operating system: `linux`, or what `EI_OSABI`, PT_INTERP or an
+    /// OS note says instead (`freebsd`, `netbsd`, `openbsd`, `android`, ...).
+    pub os: String,
+    /// `e_type`: `EXEC` or `DYN` (others are rejected before this point).
+    #[serde(rename = "type")]
+    pub e_type: &'static str,
+    /// Executable or shared library.
+    pub kind: Kind,
+    /// See [`Linkage`].
+    pub linkage: Linkage,
+    /// The PT_INTERP path, without its terminating NUL.
+    pub interpreter: Option<String>,
+    /// Every DT_NEEDED entry, in dynamic-section order.
+    pub needed: Vec<String>,
+    /// DT_SONAME.
+    pub soname: Option<String>,
+    /// DT_RPATH (colon-separated, as stored).
+    pub rpath: Option<String>,
+    /// DT_RUNPATH (colon-separated, as stored).
+    pub runpath: Option<String>,
+    /// Symbol-version needs from DT_VERNEED: library file name to the version
+    /// names required from it, oldest first (`libc.so.6` → `GLIBC_2.2.5`,
+    /// `GLIBC_2.34`), as [`version_cmp`] orders them.
+    pub version_needs: BTreeMap<String, Vec<String>>,
+    /// See [`Libc`].
+    pub libc: Libc,
+}
+
+impl ElfFacts {
+    /// The OCI platform string, `linux/amd64`, `linux/arm64`, ... (the
+    /// architecture named as Go and OCI name it).
+    pub fn platform(&self) -> String {
+        format!("{}/{}", self.os, oci_arch(&self.machine))
+    }
+}
+
+/// Map dlcheck's machine names to OCI/Go architecture names.
+pub fn oci_arch(machine: &str) -> &str {
+    match machine {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "i386" => "386",
+        "mipsel" => "mipsle",
+        "loongarch64" => "loong64",
+        other => other,
+    }
+}
+
+/// A parsed ELF file: the headers, bounded views into the bytes, and the
+/// tables needed to answer questions lazily.
+pub struct ElfFile<'a> {
+    bytes: &'a [u8],
+    ctx: Ctx,
+    header: Header,
+    phdrs: Vec<ProgramHeader>,
+    shdrs: Vec<SectionHeader>,
+    dyns: Vec<Dyn>,
+}
+
+const NT_GNU_ABI_TAG: u32 = 1;
+
+impl<'a> ElfFile<'a> {
+    /// Parse the ELF header, program headers, section headers and dynamic
+    /// section of `bytes` (which must start with `\x7fELF`).
+    ///
+    /// Errors: [`Error::Malformed`] when a header or table lies outside the
+    /// file; [`Error::NotExecutable`] for `ET_REL` and `ET_CORE`.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        let class = *bytes
+            .get(header::EI_CLASS)
+            .ok_or_else(|| malformed("ELF identification is cut short"))?;
+        let container = match class {
+            header::ELFCLASS32 => Container::Little,
+            header::ELFCLASS64 => Container::Big,
+            c => return Err(malformed(format!("unknown ELF class {c} (EI_CLASS)"))),
+        };
+        let data = *bytes
+            .get(header::EI_DATA)
+            .ok_or_else(|| malformed("ELF identification is cut short"))?;
+        let le = match data {
+            header::ELFDATA2LSB => scroll::Endian::Little,
+            header::ELFDATA2MSB => scroll::Endian::Big,
+            d => return Err(malformed(format!("unknown ELF byte order {d} (EI_DATA)"))),
+        };
+        let ctx = Ctx::new(container, le);
+        let header_size = if container == Container::Big { 64 } else { 52 };
+        if bytes.len() < header_size {
+            return Err(malformed(format!(
+                "the ELF header needs {header_size} bytes, the file has {}",
+                bytes.len()
+            )));
+        }
+        let header = goblin::elf::Elf::parse_header(bytes)
+            .map_err(|e| malformed(format!("ELF header: {e}")))?;
+        match header.e_type {
+            header::ET_EXEC | header::ET_DYN => {}
+            header::ET_REL => return Err(Error::NotExecutable("relocatable object (ET_REL)")),
+            header::ET_CORE => return Err(Error::NotExecutable("core dump (ET_CORE)")),
+            t => return Err(malformed(format!("unknown e_type {t:#x}"))),
+        }
+        let phentsize = ProgramHeader::size(ctx);
+        if header.e_phnum > 0 && usize::from(header.e_phentsize) != phentsize {
+            return Err(malformed(format!(
+                "e_phentsize is {}, expected {phentsize}",
+                header.e_phentsize
+            )));
+        }
+        let phoff = usize::try_from(header.e_phoff)
+            .map_err(|_| malformed("e_phoff is beyond the address space"))?;
+        let ph_end = usize::from(header.e_phnum)
+            .checked_mul(phentsize)
+            .and_then(|n| n.checked_add(phoff));
+        if ph_end.is_none_or(|end| end > bytes.len()) {
+            return Err(malformed(format!(
+                "the {} program headers at offset {:#x} (e_phoff) run past the end of the file ({} bytes)",
+                header.e_phnum,
+                header.e_phoff,
+                bytes.len()
+            )));
+        }
+        let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(header.e_phnum), ctx)
+            .map_err(|e| malformed(format!("program headers: {e}")))?;
+
+        // Section headers matter to readelf, not to the kernel or the loader:
+        // an unreadable table is treated as absent (as `strip` leaves it).
+        let shdrs = Self::parse_sections(bytes, &header, ctx);
+
+        let dyns = match goblin::elf::dynamic::Dynamic::parse(bytes, &phdrs, ctx) {
+            Ok(Some(d)) => d.dyns,
+            Ok(None) => Vec::new(),
+            Err(_) => {
+                let ph = phdrs
+                    .iter()
+                    .find(|p| p.p_type == program_header::PT_DYNAMIC);
+                let (off, size) = ph.map(|p| (p.p_offset, p.p_filesz)).unwrap_or_default();
+                return Err(malformed(format!(
+                    "PT_DYNAMIC ({size} bytes at offset {off:#x}) runs past the end of the file ({} bytes)",
+                    bytes.len()
+                )));
+            }
+        };
+        Ok(ElfFile {
+            bytes,
+            ctx,
+            header,
+            phdrs,
+            shdrs,
+            dyns,
+        })
+    }
+
+    fn parse_sections(bytes: &[u8], header: &Header, ctx: Ctx) -> Vec<SectionHeader> {
+        let size = SectionHeader::size(ctx);
+        if header.e_shoff == 0 || usize::from(header.e_shentsize) != size {
+            return Vec::new();
+        }
+        let Ok(off) = usize::try_from(header.e_shoff) else {
+            return Vec::new();
+        };
+        let n = usize::from(header.e_shnum);
+        let fits = n
+            .checked_mul(size)
+            .and_then(|len| len.checked_add(off))
+            .is_some_and(|end| end <= bytes.len());
+        if n == 0 || !fits {
+            return Vec::new();
+        }
+        SectionHeader::parse(bytes, off, n, ctx).unwrap_or_default()
+    }
+
+    /// The raw bytes of the whole file.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The parsed ELF header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Program headers, in file order.
+    pub fn program_headers(&self) -> &[ProgramHeader] {
+        &self.phdrs
+    }
+
+    /// Translate a virtual address to a file offset through the PT_LOAD
+    /// segment that holds it in its file-backed part (`p_filesz`), checking
+    /// that `len` bytes from there are inside the file.
+    pub fn vaddr_to_offset(&self, vaddr: u64, len: u64) -> Option<usize> {
+        self.phdrs.iter().find_map(|p| {
+            if p.p_type != program_header::PT_LOAD || vaddr < p.p_vaddr {
+                return None;
+            }
+            let delta = vaddr - p.p_vaddr;
+            if delta.checked_add(len)? > p.p_filesz {
+                return None;
+            }
+            let off = p.p_offset.checked_add(delta)?;
+            let end = off.checked_add(len)?;
+            (end <= self.bytes.len() as u64).then_some(off as usize)
+        })
+    }
+
+    /// The bytes of the section named `name`, if section headers exist and
+    /// the section lies inside the file (`SHT_NOBITS` sections have none).
+    pub fn section(&self, name: &str) -> Option<&'a [u8]> {
+        let sh = self.section_header(name)?;
+        self.section_bytes(sh)
+    }
+
+    fn section_header(&self, name: &str) -> Option<&SectionHeader> {
+        let strtab = self.shdrs.get(usize::from(self.header.e_shstrndx))?;
+        let names = self.section_bytes(strtab)?;
+        self.shdrs
+            .iter()
+            .find(|sh| cstr_at(names, sh.sh_name).is_some_and(|n| n == name.as_bytes()))
+    }
+
+    fn section_bytes(&self, sh: &SectionHeader) -> Option<&'a [u8]> {
+        if sh.sh_type == section_header::SHT_NOBITS {
+            return None;
+        }
+        let start = usize::try_from(sh.sh_offset).ok()?;
+        let len = usize::try_from(sh.sh_size).ok()?;
+        self.bytes.get(start..start.checked_add(len)?)
+    }
+
+    /// Whether the file still has section headers.
+    pub fn has_sections(&self) -> bool {
+        !self.shdrs.is_empty()
+    }
+
+    fn dyn_val(&self, tag: u64) -> Option<u64> {
+        self.dyns.iter().find(|d| d.d_tag == tag).map(|d| d.d_val)
+    }
+
+    /// The dynamic string table (DT_STRTAB, DT_STRSZ), clamped to the file.
+    fn dynstr(&self) -> Result<&'a [u8], Error> {
+        let Some(addr) = self.dyn_val(dynamic::DT_STRTAB) else {
+            return Err(malformed("the dynamic section has no DT_STRTAB"));
+        };
+        let size = self.dyn_val(dynamic::DT_STRSZ).unwrap_or(0);
+        let off = self.vaddr_to_offset(addr, 0).ok_or_else(|| {
+            malformed(format!(
+                "DT_STRTAB {addr:#x} is not inside any PT_LOAD segment of the file"
+            ))
+        })?;
+        let end = usize::try_from(size)
+            .ok()
+            .and_then(|s| off.checked_add(s))
+            .map_or(self.bytes.len(), |e| e.min(self.bytes.len()));
+        Ok(&self.bytes[off..end])
+    }
+
+    fn dyn_string(&self, strtab: &[u8], d: &Dyn, what: &str) -> Result<String, Error> {
+        cstr_at(strtab, d.d_val as usize).map(lossy).ok_or_else(|| {
+            malformed(format!(
+                "{what} string at {:#x} lies outside DT_STRTAB",
+                d.d_val
+            ))
+        })
+    }
+
+    /// PT_INTERP, read from the program header itself. A PT_INTERP that lies
+    /// outside the file, is empty, or has no terminating NUL is malformed.
+    pub fn interpreter(&self) -> Result<Option<String>, Error> {
+        let Some(ph) = self
+            .phdrs
+            .iter()
+            .find(|p| p.p_type == program_header::PT_INTERP)
+        else {
+            return Ok(None);
+        };
+        let range = usize::try_from(ph.p_offset)
+            .ok()
+            .zip(usize::try_from(ph.p_filesz).ok())
+            .and_then(|(o, n)| Some(o..o.checked_add(n)?));
+        let raw = range.and_then(|r| self.bytes.get(r)).ok_or_else(|| {
+            malformed(format!(
+                "PT_INTERP ({} bytes at offset {:#x}) runs past the end of the file ({} bytes)",
+                ph.p_filesz,
+                ph.p_offset,
+                self.bytes.len()
+            ))
+        })?;
+        let nul = memchr::memchr(0, raw)
+            .ok_or_else(|| malformed("PT_INTERP has no terminating NUL byte"))?;
+        if nul == 0 {
+            return Err(malformed("PT_INTERP is an empty path"));
+        }
+        Ok(Some(lossy(&raw[..nul])))
+    }
+
+    /// Every DT_NEEDED entry, DT_SONAME, DT_RPATH and DT_RUNPATH. Each
+    /// DT_NEEDED is counted in the dynamic section itself; one whose name
+    /// cannot be read is an error, not a silent omission.
+    fn dynamic_strings(&self) -> Result<DynStrings, Error> {
+        let mut out = DynStrings::default();
+        if self.dyns.is_empty() {
+            return Ok(out);
+        }
+        let interesting = [
+            dynamic::DT_NEEDED,
+            dynamic::DT_SONAME,
+            dynamic::DT_RPATH,
+            dynamic::DT_RUNPATH,
+        ];
+        if !self.dyns.iter().any(|d| interesting.contains(&d.d_tag)) {
+            return Ok(out);
+        }
+        let strtab = self.dynstr()?;
+        for d in &self.dyns {
+            match d.d_tag {
+                dynamic::DT_NEEDED => out.needed.push(self.dyn_string(strtab, d, "DT_NEEDED")?),
+                dynamic::DT_SONAME => out.soname = Some(self.dyn_string(strtab, d, "DT_SONAME")?),
+                dynamic::DT_RPATH => out.rpath = Some(self.dyn_string(strtab, d, "DT_RPATH")?),
+                dynamic::DT_RUNPATH => {
+                    out.runpath = Some(self.dyn_string(strtab, d, "DT_RUNPATH")?)
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// The version needs (Elf_Verneed chain at DT_VERNEED, DT_VERNEEDNUM
+    /// entries), as the dynamic loader reads them; this works on files whose
+    /// section headers are stripped. Every step is bounded: at most
+    /// DT_VERNEEDNUM files, at most `vn_cnt` entries each, and never more
+    /// entries in total than 16-byte records fit in the file, so a `vn_next`
+    /// or `vna_next` loop ends.
+    pub fn version_needs(&self) -> Result<Vec<VersionNeed>, Error> {
+        let Some(addr) = self.dyn_val(dynamic::DT_VERNEED) else {
+            return Ok(Vec::new());
+        };
+        let count = self.dyn_val(dynamic::DT_VERNEEDNUM).unwrap_or(0);
+        let strtab = self.dynstr()?;
+        let mut off = self
+            .vaddr_to_offset(addr, 16)
+            .ok_or_else(|| malformed(format!("DT_VERNEED {addr:#x} is not inside the file")))?;
+        let mut budget = self.bytes.len() / 16;
+        let mut out = Vec::new();
+        let le = self.ctx.le;
+        for _ in 0..count {
+            let rec = self
+                .bytes
+                .get(off..off + 16)
+                .ok_or_else(|| malformed("an Elf_Verneed entry runs past the end of the file"))?;
+            let vn_cnt = u16_at(rec, 2, le);
+            let vn_file = u32_at(rec, 4, le);
+            let vn_aux = u32_at(rec, 8, le);
+            let vn_next = u32_at(rec, 12, le);
+            let file = cstr_at(strtab, vn_file as usize)
+                .map(lossy)
+                .ok_or_else(|| malformed("an Elf_Verneed vn_file name lies outside DT_STRTAB"))?;
+            let mut aux = off
+                .checked_add(vn_aux as usize)
+                .ok_or_else(|| malformed("Elf_Verneed vn_aux overflows"))?;
+            for _ in 0..vn_cnt {
+                budget = budget
+                    .checked_sub(1)
+                    .ok_or_else(|| malformed("the version-need chain loops (vna_next)"))?;
+                let a = self.bytes.get(aux..aux.saturating_add(16)).ok_or_else(|| {
+                    malformed("an Elf_Vernaux entry runs past the end of the file")
+                })?;
+                let name = cstr_at(strtab, u32_at(a, 8, le) as usize)
+                    .map(lossy)
+                    .ok_or_else(|| malformed("an Elf_Vernaux vna_name lies outside DT_STRTAB"))?;
+                out.push(VersionNeed {
+                    file: file.clone(),
+                    name,
+                    index: u16_at(a, 6, le) & 0x7fff,
+                    weak: u16_at(a, 4, le) & 0x2 != 0,
+                });
+                let next = u32_at(a, 12, le);
+                if next == 0 {
+                    break;
+                }
+                aux = aux
+                    .checked_add(next as usize)
+                    .ok_or_else(|| malformed("Elf_Vernaux vna_next overflows"))?;
+            }
+            if vn_next == 0 {
+                break;
+            }
+            budget = budget
+                .checked_sub(1)
+                .ok_or_else(|| malformed("the version-need chain loops (vn_next)"))?;
+            off = off
+                .checked_add(vn_next as usize)
+                .ok_or_else(|| malformed("Elf_Verneed vn_next overflows"))?;
+        }
+        Ok(out)
+    }
+
+    /// Names of all symbols in `.symtab` and `.dynsym` (when the section
+    /// headers and those sections survive stripping), in table order.
+    /// Symbols whose name cannot be read are skipped.
+    pub fn symbol_names(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.shdrs
+            .iter()
+            .filter(|sh| {
+                sh.sh_type == section_header::SHT_SYMTAB || sh.sh_type == section_header::SHT_DYNSYM
+            })
+            .filter_map(|sh| {
+                let data = self.section_bytes(sh)?;
+                let strtab = self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?;
+                let entsize = goblin::elf::sym::Sym::size(self.ctx.container);
+                let count = data.len() / entsize;
+                let syms = Symtab::parse(data, 0, count, self.ctx).ok()?;
+                Some((0..count).filter_map(move |i| cstr_at(strtab, syms.get(i)?.st_name)))
+            })
+            .flatten()
+    }
+
+    /// Whether a PT_NOTE segment carries the GNU ABI tag (`NT_GNU_ABI_TAG`,
+    /// owner `GNU`), which glibc's start files put in every program.
+    fn has_gnu_abi_tag(&self) -> bool {
+        self.notes()
+            .any(|(owner, ty)| owner == b"GNU" && ty == NT_GNU_ABI_TAG)
+    }
+
+    /// `(owner, type)` of each note in the PT_NOTE segments, bounded by the
+    /// segment sizes.
+    fn notes(&self) -> impl Iterator<Item = (&'a [u8], u32)> + '_ {
+        let le = self.ctx.le;
+        self.phdrs
+            .iter()
+            .filter(|p| p.p_type == program_header::PT_NOTE)
+            .filter_map(|p| {
+                let start = usize::try_from(p.p_offset).ok()?;
+                let end = start.checked_add(usize::try_from(p.p_filesz).ok()?)?;
+                let align = if p.p_align == 8 { 8 } else { 4 };
+                Some((self.bytes.get(start..end)?, align))
+            })
+            .flat_map(move |(seg, align)| {
+                let mut pos = 0usize;
+                std::iter::from_fn(move || {
+                    let h = seg.get(pos..pos.checked_add(12)?)?;
+                    let namesz = u32_at(h, 0, le) as usize;
+                    let descsz = u32_at(h, 4, le) as usize;
+                    let ty = u32_at(h, 8, le);
+                    let name_start = pos + 12;
+                    let name = seg.get(name_start..name_start.checked_add(namesz)?)?;
+                    let name = name.strip_suffix(b"\0").unwrap_or(name);
+                    let desc_start =
+                        name_start.checked_add(namesz.checked_next_multiple_of(align)?)?;
+                    pos = desc_start.checked_add(descsz.checked_next_multiple_of(align)?)?;
+                    Some((name, ty))
+                })
+            })
+    }
+
+    /// Collect the reported facts.
+    pub fn facts(&self) -> Result<ElfFacts, Error> {
+        let interpreter = self.interpreter()?;
+        let strings = self.dynamic_strings()?;
+        let mut version_needs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for need in self.version_needs()? {
+            version_needs.entry(need.file).or_default().push(need.name);
+        }
+        for versions in version_needs.values_mut() {
+            versions.sort_by(|a, b| version_cmp(a, b).then_with(|| a.cmp(b)));
+            versions.dedup();
+        }
+        let is_dyn = self.header.e_type == header::ET_DYN;
+        let flags_1 = self.dyn_val(dynamic::DT_FLAGS_1).unwrap_or(0);
+        let (kind, linkage) = match (&interpreter, is_dyn) {
+            (Some(_), _) if strings.needed.is_empty() => (Kind::Executable, Linkage::LoaderOnly),
+            (Some(_), _) => (Kind::Executable, Linkage::Dynamic),
+            (None, false) => (Kind::Executable, Linkage::Static),
+            (None, true) => {
+                let pie = flags_1 & dynamic::DF_1_PIE != 0;
+                if pie
+                    || (strings.needed.is_empty()
+                        && strings.soname.is_none()
+                        && self.header.e_entry != 0)
+                {
+                    (Kind::Executable, Linkage::StaticPie)
+                } else {
+                    (Kind::SharedLibrary, Linkage::Dynamic)
+                }
+            }
+        };
+        let machine = machine_name(&self.header);
+        let os = self.os(interpreter.as_deref());
+        let libc = self.libc(&interpreter, &strings.needed, linkage);
+        Ok(ElfFacts {
+            class: if self.ctx.container == Container::Big {
+                Class::Elf64
+            } else {
+                Class::Elf32
+            },
+            endianness: if self.ctx.le == scroll::Endian::Little {
+                Endianness::Little
+            } else {
+                Endianness::Big
+            },
+            machine,
+            os,
+            e_type: if is_dyn { "DYN" } else { "EXEC" },
+            kind,
+            linkage,
+            interpreter,
+            needed: strings.needed,
+            soname: strings.soname,
+            rpath: strings.rpath,
+            runpath: strings.runpath,
+            version_needs,
+            libc,
+        })
+    }
+
+    fn os(&self, interpreter: Option<&str>) -> String {
+        let by_abi = match self.header.e_ident[header::EI_OSABI] {
+            2 => Some("netbsd"),
+            6 => Some("solaris"),
+            9 => Some("freebsd"),
+            12 => Some("openbsd"),
+            _ => None,
+        };
+        let by_interp = interpreter.and_then(|i| match i {
+            "/libexec/ld-elf.so.1" => Some("freebsd"),
+            "/usr/libexec/ld.so" => Some("openbsd"),
+            "/usr/libexec/ld.elf_so" => Some("netbsd"),
+            "/system/bin/linker" | "/system/bin/linker64" => Some("android"),
+            _ => None,
+        });
+        let by_note = || {
+            self.notes().find_map(|(owner, _)| match owner {
+                b"OpenBSD" => Some("openbsd"),
+                b"NetBSD" => Some("netbsd"),
+                b"FreeBSD" => Some("freebsd"),
+                b"Android" => Some("android"),
+                _ => None,
+            })
+        };
+        by_abi
+            .or(by_interp)
+            .or_else(by_note)
+            .unwrap_or("linux")
+            .to_string()
+    }
+
+    fn libc(&self, interpreter: &Option<String>, needed: &[String], linkage: Linkage) -> Libc {
+        let musl_name = |n: &str| n == "libc.so" || n.starts_with("libc.musl-");
+        if needed.iter().any(|n| n == "libc.so.6") {
+            return Libc::Glibc;
+        }
+        if needed.iter().any(|n| musl_name(n))
+            || interpreter
+                .as_deref()
+                .is_some_and(|i| i.contains("ld-musl"))
+        {
+            return Libc::Musl;
+        }
+        match linkage {
+            Linkage::LoaderOnly => Libc::None,
+            Linkage::Dynamic => Libc::Unknown,
+            Linkage::Static | Linkage::StaticPie => {
+                if self.has_gnu_abi_tag() {
+                    Libc::Glibc
+                } else if self.section(".go.buildinfo").is_some()
+                    || self.section(".gopclntab").is_some()
+                {
+                    Libc::None
+                } else if self.symbol_names().any(|n| n == b"__init_libc") {
+                    Libc::Musl
+                } else {
+                    Libc::Unknown
+                }
+            }
+        }
+    }
+}
+
+/// One version a binary requires (an Elf_Vernaux entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionNeed {
+    /// The library file (`vn_file`), such as `libc.so.6`.
+    pub file: String,
+    /// The version name (`vna_name`), such as `GLIBC_2.34`.
+    pub name: String,
+    /// `vna_other`: the index `.gnu.version` uses to bind symbols to it.
+    pub index: u16,
+    /// `VER_FLG_WEAK`: a missing weak version is not fatal.
+    pub weak: bool,
+}
+
+#[derive(Default)]
+struct DynStrings {
+    needed: Vec<String>,
+    soname: Option<String>,
+    rpath: Option<String>,
+    runpath: Option<String>,
+}
+
+/// Order version names such as `GLIBC_2.9` < `GLIBC_2.34` < `GLIBC_PRIVATE`
+/// by their numbers (names without numbers sort last).
+pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn parts(s: &str) -> Vec<u64> {
+        s.split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+    let (pa, pb) = (parts(a), parts(b));
+    match (pa.is_empty(), pb.is_empty()) {
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        _ => pa.cmp(&pb),
+    }
+}
+
+/// `e_machine` as a short name, refined by class and byte order.
+fn machine_name(h: &Header) -> String {
+    let is64 = h.e_ident[header::EI_CLASS] == header::ELFCLASS64;
+    let le = h.e_ident[header::EI_DATA] == header::ELFDATA2LSB;
+    let name = match h.e_machine {
+        header::EM_X86_64 => "x86_64",
+        header::EM_AARCH64 => "aarch64",
+        header::EM_386 => "i386",
+        header::EM_ARM => "arm",
+        header::EM_RISCV if is64 => "riscv64",
+        header::EM_RISCV => "riscv32",
+        header::EM_PPC64 if le => "ppc64le",
+        header::EM_PPC64 => "ppc64",
+        header::EM_PPC => "ppc",
+        header::EM_S390 if is64 => "s390x",
+        header::EM_S390 => "s390",
+        header::EM_MIPS => match (is64, le) {
+            (true, true) => "mips64le",
+            (true, false) => "mips64",
+            (false, true) => "mipsel",
+            (false, false) => "mips",
+        },
+        258 => "loongarch64",
+        header::EM_SPARCV9 => "sparc64",
+        other => return format!("EM_{other}"),
+    };
+    name.to_string()
+}
+
+/// The NUL-terminated string starting at `off` in `table`, without the NUL;
+/// `None` if `off` is outside the table or no NUL follows inside it.
+pub(crate) fn cstr_at(table: &[u8], off: usize) -> Option<&[u8]> {
+    let rest = table.get(off..)?;
+    let end = memchr::memchr(0, rest)?;
+    Some(&rest[..end])
+}
+
+/// Bytes from the file as text; invalid UTF-8 becomes U+FFFD.
+pub(crate) fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn u16_at(b: &[u8], off: usize, le: scroll::Endian) -> u16 {
+    let a = [b[off], b[off + 1]];
+    if le == scroll::Endian::Little {
+        u16::from_le_bytes(a)
+    } else {
+        u16::from_be_bytes(a)
+    }
+}
+
+fn u32_at(b: &[u8], off: usize, le: scroll::Endian) -> u32 {
+    let a = [b[off], b[off + 1], b[off + 2], b[off + 3]];
+    if le == scroll::Endian::Little {
+        u32::from_le_bytes(a)
+    } else {
+        u32::from_be_bytes(a)
+    }
+}

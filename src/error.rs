@@ -1,0 +1,100 @@
+//! Errors: one variant per reason an input cannot be judged, each mapped to an
+//! exit code (see [`Error::exit_code`]) and a stable `kind` string for JSON.
+
+use std::path::PathBuf;
+
+/// Why a path could not be analysed.
+///
+/// `Display` is one line that says what went wrong and what to do; the CLI
+/// prefixes it with `dlcheck: ` and the path.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The path does not exist (exit 3).
+    #[error("no such file: check the path")]
+    NotFound(PathBuf),
+    /// The path is a directory (exit 3).
+    #[error("is a directory: pass the binary inside it")]
+    IsDirectory(PathBuf),
+    /// The file cannot be opened for reading (exit 3).
+    #[error("permission denied: make the file readable, or run dlcheck as a user who can read it")]
+    PermissionDenied(PathBuf),
+    /// A FIFO, socket or device: reading it could block or never end (exit 3).
+    #[error("not a regular file ({0}): dlcheck only reads regular files")]
+    NotRegularFile(&'static str),
+    /// Any other I/O failure while opening, stat-ing or mapping (exit 3).
+    #[error("cannot read: {0}")]
+    Io(String),
+    /// A zero-length file (exit 4).
+    #[error("empty file: 0 bytes, nothing to run (was the build or copy interrupted?)")]
+    Empty,
+    /// A `#!` script (exit 4). Holds the interpreter path from the shebang line.
+    #[error(
+        "script for {0}: it needs that interpreter, and no distroless image has /bin/sh or other interpreters; ship a compiled binary, or use a :debug image (busybox at /busybox/sh)"
+    )]
+    Script(String),
+    /// A Mach-O file (exit 4).
+    #[error(
+        "Mach-O binary, built for macOS: rebuild for Linux (Go: GOOS=linux; Rust: --target x86_64-unknown-linux-gnu)"
+    )]
+    MachO,
+    /// A PE file (exit 4).
+    #[error(
+        "PE binary, built for Windows: rebuild for Linux (Go: GOOS=linux; Rust: --target x86_64-unknown-linux-gnu)"
+    )]
+    Pe,
+    /// An ELF file that is not something the kernel executes: a relocatable
+    /// object or a core dump (exit 4). Holds the `e_type` name.
+    #[error("ELF {0}, not an executable: link it into a program first")]
+    NotExecutable(&'static str),
+    /// Anything else that is not ELF (exit 4).
+    #[error("not an ELF binary ({0}): dlcheck judges Linux executables and shared libraries")]
+    UnknownFormat(&'static str),
+    /// A file that starts like ELF but whose headers or tables are
+    /// inconsistent or run past the end of the file (exit 5).
+    #[error("malformed ELF: {0}; the file may be truncated or corrupt: rebuild or re-copy it")]
+    Malformed(String),
+}
+
+impl Error {
+    /// The process exit status for this error: 3 unreadable input, 4 not a
+    /// Linux ELF executable, 5 malformed ELF (see README, "Exit status").
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::NotFound(_)
+            | Error::IsDirectory(_)
+            | Error::PermissionDenied(_)
+            | Error::NotRegularFile(_)
+            | Error::Io(_) => 3,
+            Error::Empty
+            | Error::Script(_)
+            | Error::MachO
+            | Error::Pe
+            | Error::NotExecutable(_)
+            | Error::UnknownFormat(_) => 4,
+            Error::Malformed(_) => 5,
+        }
+    }
+
+    /// A stable machine-readable name for the JSON `error.kind` field.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "not_found",
+            Error::IsDirectory(_) => "is_directory",
+            Error::PermissionDenied(_) => "permission_denied",
+            Error::NotRegularFile(_) => "not_regular_file",
+            Error::Io(_) => "io",
+            Error::Empty => "empty",
+            Error::Script(_) => "script",
+            Error::MachO => "mach_o",
+            Error::Pe => "pe",
+            Error::NotExecutable(_) => "not_executable",
+            Error::UnknownFormat(_) => "unknown_format",
+            Error::Malformed(_) => "malformed_elf",
+        }
+    }
+}
+
+/// Shorthand for a malformed-ELF error.
+pub(crate) fn malformed(msg: impl Into<String>) -> Error {
+    Error::Malformed(msg.into())
+}

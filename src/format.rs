@@ -1,0 +1,129 @@
+//! Recognising what kind of file a byte buffer holds, from its magic bytes.
+//!
+//! Sources: the ELF gABI (`\x7fELF`), Apple's `<mach-o/loader.h>` and
+//! `<mach-o/fat.h>` (`MH_MAGIC`, `MH_MAGIC_64`, `FAT_MAGIC`), the Microsoft PE
+//! format (`MZ`, then `PE\0\0` at the offset stored at 0x3c), and execve(2)
+//! for `#!` interpreter lines.
+
+use serde::Serialize;
+
+/// The kind of file, as reported in the JSON `format` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Starts with `\x7fELF`.
+    Elf,
+    /// A Mach-O image or a universal ("fat") Mach-O.
+    MachO,
+    /// A DOS/PE executable (`MZ`).
+    Pe,
+    /// Starts with `#!`.
+    Script,
+    /// Zero bytes.
+    Empty,
+    /// Anything else.
+    Unknown,
+}
+
+/// Classify `bytes` by magic number. Never fails; reads at most the first
+/// 4 KiB beyond the PE header pointer.
+pub fn detect(bytes: &[u8]) -> Format {
+    if bytes.is_empty() {
+        return Format::Empty;
+    }
+    if bytes.starts_with(b"\x7fELF") {
+        return Format::Elf;
+    }
+    if bytes.starts_with(b"#!") {
+        return Format::Script;
+    }
+    if bytes.len() >= 4 {
+        let m = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        match m {
+            0xfeedface | 0xfeedfacf | 0xcefaedfe | 0xcffaedfe => return Format::MachO,
+            // FAT_MAGIC is shared with Java class files; a fat header's
+            // architecture count is small, a class file's version is not.
+            0xcafebabe if bytes.len() >= 8 => {
+                let n = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
+                if (1..=32).contains(&n) {
+                    return Format::MachO;
+                }
+            }
+            _ => {}
+        }
+    }
+    if bytes.starts_with(b"MZ") {
+        return Format::Pe;
+    }
+    Format::Unknown
+}
+
+/// The interpreter command of a `#!` line (for example `/bin/sh` or
+/// `/usr/bin/env python3`), with surrounding blanks and a CR before the
+/// newline removed. The line is read up to 256 bytes, the limit older
+/// kernels applied (BINPRM_BUF_SIZE was 128 before Linux 5.1).
+pub fn shebang(bytes: &[u8]) -> Option<Shebang> {
+    let rest = bytes.strip_prefix(b"#!")?;
+    let rest = &rest[..rest.len().min(256)];
+    let line = match memchr::memchr(b'\n', rest) {
+        Some(i) => &rest[..i],
+        None => rest,
+    };
+    let crlf = line.ends_with(b"\r");
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let text = String::from_utf8_lossy(line).trim().to_string();
+    Some(Shebang {
+        command: text,
+        crlf,
+    })
+}
+
+/// A parsed `#!` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shebang {
+    /// The interpreter and its optional argument, as written.
+    pub command: String,
+    /// The line ends in CR LF: the kernel then looks for an interpreter whose
+    /// name ends in `\r`, which exists nowhere, even on a full distribution.
+    pub crlf: bool,
+}
+
+/// A short description of a non-ELF, non-script file for error messages.
+pub fn describe_unknown(bytes: &[u8]) -> &'static str {
+    let head = &bytes[..bytes.len().min(4096)];
+    if head.starts_with(b"!<arch>\n") {
+        "an ar archive, such as a static library"
+    } else if head.starts_with(&[0x1f, 0x8b]) {
+        "gzip data"
+    } else if head.starts_with(b"PK\x03\x04") {
+        "a zip archive"
+    } else if head.starts_with(b"\xca\xfe\xba\xbe") {
+        "a Java class file"
+    } else if std::str::from_utf8(head).is_ok() || head.iter().all(|b| b.is_ascii()) {
+        "text"
+    } else {
+        "data"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shebang_crlf_is_noticed() {
+        let s = shebang(b"#!/bin/sh\r\necho hi\r\n").unwrap();
+        assert_eq!(s.command, "/bin/sh");
+        assert!(s.crlf);
+        let s = shebang(b"#! /usr/bin/env python3\nprint()\n").unwrap();
+        assert_eq!(s.command, "/usr/bin/env python3");
+        assert!(!s.crlf);
+    }
+
+    #[test]
+    fn java_class_is_not_mach_o() {
+        // A class file: magic, minor 0, major 61 (Java 17) => 0x0000003d.
+        assert_eq!(detect(b"\xca\xfe\xba\xbe\x00\x00\x00\x3d"), Format::Unknown);
+        assert_eq!(detect(b"\xca\xfe\xba\xbe\x00\x00\x00\x02"), Format::MachO);
+    }
+}

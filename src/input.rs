@@ -1,0 +1,90 @@
+//! Reading a path into bytes, safely: all filesystem work lives here.
+//!
+//! The path is `stat`ed before it is opened, so a FIFO (whose open blocks),
+//! a socket or a device (which may never end) is refused without being
+//! opened. Files up to [`MAP_THRESHOLD`] bytes are read into memory; larger
+//! ones are memory-mapped read-only, so a 100 MB Go binary costs page-cache
+//! pages, not heap.
+
+use std::fs::File;
+use std::io::{ErrorKind, Read};
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+
+use crate::error::Error;
+
+/// Files larger than this (in bytes) are memory-mapped; smaller ones are read.
+pub const MAP_THRESHOLD: u64 = 1 << 20;
+
+/// The contents of an input file.
+pub enum Bytes {
+    /// Read into memory.
+    Owned(Vec<u8>),
+    /// Mapped read-only.
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> Error {
+    match e.kind() {
+        ErrorKind::NotFound => Error::NotFound(path.to_path_buf()),
+        ErrorKind::PermissionDenied => Error::PermissionDenied(path.to_path_buf()),
+        ErrorKind::IsADirectory => Error::IsDirectory(path.to_path_buf()),
+        _ => Error::Io(e.to_string()),
+    }
+}
+
+/// Open and load `path`.
+///
+/// Errors (all exit 3): [`Error::NotFound`], [`Error::IsDirectory`],
+/// [`Error::PermissionDenied`], [`Error::NotRegularFile`] for FIFOs,
+/// sockets and devices, [`Error::Io`] otherwise.
+pub fn load(path: &Path) -> Result<Bytes, Error> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return Err(Error::IsDirectory(path.to_path_buf()));
+    }
+    if !ft.is_file() {
+        let what = if ft.is_fifo() {
+            "a FIFO"
+        } else if ft.is_socket() {
+            "a socket"
+        } else if ft.is_char_device() {
+            "a character device"
+        } else if ft.is_block_device() {
+            "a block device"
+        } else {
+            "a special file"
+        };
+        return Err(Error::NotRegularFile(what));
+    }
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    let len = file.metadata().map_err(|e| io_error(path, e))?.len();
+    if len > MAP_THRESHOLD {
+        // SAFETY: the mapping is read-only and only ever read through `&[u8]`.
+        // If another process truncates the file while it is mapped, touching
+        // the lost pages raises SIGBUS and ends dlcheck; that risk is accepted
+        // for large files (a build output is not usually rewritten while it is
+        // inspected), and small files are read instead of mapped.
+        #[allow(unsafe_code)]
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| io_error(path, e))?;
+        return Ok(Bytes::Mapped(map));
+    }
+    // Read at most the threshold plus one byte: a file that grows while it is
+    // read is cut there rather than read without bound.
+    let mut buf = Vec::with_capacity(len as usize);
+    file.take(MAP_THRESHOLD + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| io_error(path, e))?;
+    Ok(Bytes::Owned(buf))
+}

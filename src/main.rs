@@ -1,0 +1,51 @@
+//! The `dlcheck` binary: parse flags, inspect each path, render, exit.
+
+mod cli;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, ColorWhen};
+use dlcheck::{Options, inspect_path, render};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let colour = match cli.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                && io::stdout().is_terminal()
+        }
+    };
+    colored::control::set_override(colour);
+
+    let opts = Options {
+        distro: cli.distro.name().to_string(),
+    };
+    let reports: Vec<_> = cli.paths.iter().map(|p| inspect_path(p, &opts)).collect();
+
+    for r in &reports {
+        if let Some(e) = &r.error {
+            eprintln!("dlcheck: {}: {}", render::sanitize(&r.path), e.message);
+        }
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let written = if cli.json {
+        render::json(&reports, &mut out)
+    } else {
+        render::human(&reports, &mut out)
+    }
+    .and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("dlcheck: cannot write output: {e}");
+        return ExitCode::from(3);
+    }
+    ExitCode::from(reports.iter().map(|r| r.exit_code()).max().unwrap_or(0))
+}

@@ -1,0 +1,302 @@
+//! The reasoning: does an image run a binary, and which image to recommend.
+//!
+//! For an image and a binary of one platform, following the dynamic
+//! loader's own steps (glibc `elf/rtld.c`, `elf/dl-load.c`,
+//! `elf/dl-version.c`):
+//! 1. the kernel opens PT_INTERP; a binary without one needs nothing;
+//! 2. the loader finds every DT_NEEDED soname in its default directories
+//!    (the images have no `/etc/ld.so.cache`), and each library's own
+//!    DT_NEEDED in turn;
+//! 3. every version in the binary's DT_VERNEED must be defined by the
+//!    library it names, checked against that library's own version
+//!    definitions (libm defines versions libc does not).
+//!
+//! The facts about images come from [`crate::images::Catalog`].
+
+use std::collections::{BTreeSet, VecDeque};
+
+use serde::Serialize;
+
+use crate::elf::{ElfFacts, Linkage, oci_arch, version_cmp};
+use crate::images::{Catalog, GENERATIONS, Image, VARIANTS};
+
+/// One reason an image cannot run the binary (JSON `images[].problems[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `interpreter_missing`, `library_missing`, `version_missing`,
+    /// `wrong_os`, `unsupported_platform` or `no_data`.
+    pub kind: &'static str,
+    /// One line for a person.
+    pub message: String,
+}
+
+/// The verdict for one image (JSON `images[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageVerdict {
+    /// Full reference, `gcr.io/distroless/cc-debian12`.
+    pub image: String,
+    /// `static`, `base-nossl`, `base`, `cc`.
+    pub variant: String,
+    /// `debian11`, `debian12`, `debian13`.
+    pub generation: String,
+    /// `linux/amd64` ...
+    pub platform: String,
+    /// Whether the binary starts in this image (no problems).
+    pub runs: bool,
+    /// Why it does not.
+    pub problems: Vec<Problem>,
+}
+
+/// The recommended image (JSON `recommendation`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recommendation {
+    /// Full reference, `gcr.io/distroless/cc-debian12`.
+    pub image: String,
+    /// Variant of that image.
+    pub variant: String,
+    /// Generation of that image.
+    pub generation: String,
+    /// `linux/amd64` ...
+    pub platform: String,
+    /// Why this one and not a smaller or older one, one line each.
+    pub reasons: Vec<String>,
+}
+
+/// Judge the binary against every image (4 variants × 3 generations) for
+/// its own platform, in generation then size order.
+pub fn judge_all(facts: &ElfFacts, catalog: &Catalog) -> Vec<ImageVerdict> {
+    GENERATIONS
+        .iter()
+        .flat_map(|g| VARIANTS.iter().map(move |v| (*g, *v)))
+        .filter_map(|(g, v)| Some(judge(facts, catalog, catalog.image(v, g)?)))
+        .collect()
+}
+
+/// Judge the binary against one image.
+pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image) -> ImageVerdict {
+    let arch = oci_arch(&facts.machine);
+    let platform = facts.platform();
+    let mut problems = Vec::new();
+    let name = short_name(image);
+    let generation = &catalog.generations[&image.generation];
+    if facts.os != "linux" {
+        problems.push(Problem {
+            kind: "wrong_os",
+            message: format!(
+                "built for {}, not Linux: rebuild for linux/{arch}",
+                facts.os
+            ),
+        });
+    } else if !generation.built_architectures.iter().any(|a| a == arch) {
+        problems.push(Problem {
+            kind: "unsupported_platform",
+            message: format!(
+                "distroless publishes no {} images for linux/{arch}",
+                image.generation
+            ),
+        });
+    } else if !matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) {
+        match image.arch.get(arch) {
+            None => problems.push(Problem {
+                kind: "no_data",
+                message: format!("dlcheck has no data on the libraries of {name} for linux/{arch}"),
+            }),
+            Some(contents) => check_dynamic(facts, catalog, image, contents, &mut problems),
+        }
+    }
+    ImageVerdict {
+        image: image.reference.clone(),
+        variant: image.variant.clone(),
+        generation: image.generation.clone(),
+        platform,
+        runs: problems.is_empty(),
+        problems,
+    }
+}
+
+fn check_dynamic(
+    facts: &ElfFacts,
+    catalog: &Catalog,
+    image: &Image,
+    contents: &crate::images::ImageArch,
+    problems: &mut Vec<Problem>,
+) {
+    let arch = oci_arch(&facts.machine);
+    let name = short_name(image);
+    if let Some(interp) = facts
+        .interpreter
+        .as_ref()
+        .filter(|i| !contents.loaders.contains_key(*i))
+    {
+        let why = if contents.loaders.is_empty() {
+            format!("{name} has no dynamic loader at all")
+        } else if interp.contains("ld-musl") {
+            format!(
+                "that is musl's loader; {name} has only glibc's {}",
+                contents.standard_interpreter
+            )
+        } else {
+            format!("{name} has only {}", contents.standard_interpreter)
+        };
+        problems.push(Problem {
+            kind: "interpreter_missing",
+            message: format!("PT_INTERP {interp} is not in the image ({why}); exec fails with \"no such file or directory\""),
+        });
+    }
+    // DT_NEEDED, then each found library's own DT_NEEDED, breadth first.
+    let mut seen = BTreeSet::new();
+    let mut queue: VecDeque<(String, Option<String>)> =
+        facts.needed.iter().map(|n| (n.clone(), None)).collect();
+    while let Some((soname, wanted_by)) = queue.pop_front() {
+        if !seen.insert(soname.clone()) {
+            continue;
+        }
+        if contents.sonames.contains_key(&soname) {
+            if let Some(lib) = catalog.library(&image.generation, arch, &soname) {
+                queue.extend(lib.needed.iter().map(|n| (n.clone(), Some(soname.clone()))));
+            }
+            continue;
+        }
+        let mut message = match &wanted_by {
+            None => format!("needs {soname}, which {name} does not have"),
+            Some(parent) => format!("{parent} needs {soname}, which {name} does not have"),
+        };
+        let holders: Vec<&str> = VARIANTS
+            .iter()
+            .filter(|v| {
+                catalog
+                    .image(v, &image.generation)
+                    .and_then(|i| i.arch.get(arch))
+                    .is_some_and(|a| a.sonames.contains_key(&soname))
+            })
+            .copied()
+            .collect();
+        match holders.as_slice() {
+            [] => message.push_str(&format!(" (no {} image has it)", image.generation)),
+            [one] => message.push_str(&format!(" (only {one} has it)")),
+            [first, ..] => message.push_str(&format!(" ({first} and larger have it)")),
+        }
+        if wanted_by.is_none() && (facts.runpath.is_some() || facts.rpath.is_some()) {
+            message.push_str("; unless you ship it in a directory of the binary's RUNPATH/RPATH");
+        }
+        problems.push(Problem {
+            kind: "library_missing",
+            message,
+        });
+    }
+    // Symbol versions, checked against each library's own definitions.
+    for (lib, versions) in &facts.version_needs {
+        if !contents.sonames.contains_key(lib) {
+            continue;
+        }
+        let Some(defs) = catalog.library(&image.generation, arch, lib) else {
+            continue;
+        };
+        let missing: Vec<&str> = versions
+            .iter()
+            .filter(|v| !defs.verdefs.contains(v))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let family = missing[0].split('_').next().unwrap_or_default();
+        let newest = defs
+            .verdefs
+            .iter()
+            .filter(|d| d.starts_with(family) && d.as_bytes().get(family.len()) == Some(&b'_'))
+            .filter(|d| d[family.len() + 1..].starts_with(|c: char| c.is_ascii_digit()))
+            .max_by(|a, b| version_cmp(a, b));
+        let mut message = format!("{lib} in {name} lacks {}", missing.join(", "));
+        if let Some(newest) = newest {
+            message.push_str(&format!(" (it defines up to {newest})"));
+        }
+        problems.push(Problem {
+            kind: "version_missing",
+            message,
+        });
+    }
+}
+
+/// `cc-debian12` from an image.
+fn short_name(image: &Image) -> String {
+    format!("{}-{}", image.variant, image.generation)
+}
+
+/// Pick the smallest image of `target` generation that runs the binary; if
+/// none does, the smallest of the oldest newer generation that does.
+/// `None` when no image runs it.
+pub fn recommend(
+    facts: &ElfFacts,
+    verdicts: &[ImageVerdict],
+    target: &str,
+) -> Option<Recommendation> {
+    let target_idx = GENERATIONS.iter().position(|g| *g == target)?;
+    let chosen = GENERATIONS[target_idx..]
+        .iter()
+        .find_map(|g| verdicts.iter().find(|v| v.generation == *g && v.runs))?;
+    let mut reasons = Vec::new();
+    if chosen.generation != target {
+        // cc holds every library of its generation, so its problems are
+        // the ones no image of the generation can get past.
+        let blockers: Vec<&str> = verdicts
+            .iter()
+            .rfind(|v| v.generation == target)
+            .iter()
+            .flat_map(|v| v.problems.iter().map(|p| p.message.as_str()))
+            .collect();
+        reasons.push(format!(
+            "no {target} image runs it: {}; {} is the oldest newer generation that does",
+            blockers.join("; "),
+            chosen.generation
+        ));
+    }
+    for smaller in verdicts
+        .iter()
+        .filter(|v| v.generation == chosen.generation)
+        .take_while(|v| v.variant != chosen.variant)
+    {
+        if let Some(p) = smaller.problems.first() {
+            reasons.push(format!(
+                "not {}-{}: {}",
+                smaller.variant, smaller.generation, p.message
+            ));
+        }
+    }
+    reasons.push(match facts.linkage {
+        Linkage::Static => {
+            "statically linked (no PT_INTERP): needs no loader and no libraries".to_string()
+        }
+        Linkage::StaticPie => {
+            "static-pie (no PT_INTERP): needs no loader and no libraries".to_string()
+        }
+        Linkage::LoaderOnly => format!(
+            "needs only the loader {} (no DT_NEEDED), which {}-{} has",
+            facts.interpreter.as_deref().unwrap_or_default(),
+            chosen.variant,
+            chosen.generation
+        ),
+        Linkage::Dynamic => {
+            let versions: usize = facts.version_needs.values().map(Vec::len).sum();
+            format!(
+                "{}-{} has {}all {} DT_NEEDED libraries and all {} required symbol versions",
+                chosen.variant,
+                chosen.generation,
+                facts
+                    .interpreter
+                    .as_deref()
+                    .map(|i| format!("the loader {i}, "))
+                    .unwrap_or_default(),
+                facts.needed.len(),
+                versions
+            )
+        }
+    });
+    Some(Recommendation {
+        image: chosen.image.clone(),
+        variant: chosen.variant.clone(),
+        generation: chosen.generation.clone(),
+        platform: chosen.platform.clone(),
+        reasons,
+    })
+}

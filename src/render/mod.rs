@@ -1,0 +1,9 @@
+//! Renderers: turn reports into bytes. They compute nothing.
+
+mod human;
+mod json;
+mod sanitize;
+
+pub use human::human;
+pub use json::json;
+pub use sanitize::sanitize;

@@ -1,0 +1,93 @@
+//! The report model: one [`Report`] per input path. Its `Serialize`
+//! derive is the JSON schema (documented in README.md, "JSON output");
+//! renderers only render it.
+
+use serde::Serialize;
+
+use crate::elf::ElfFacts;
+use crate::error::Error;
+use crate::format::Format;
+use crate::go::GoFacts;
+use crate::recommend::{ImageVerdict, Recommendation};
+
+/// Version of the JSON document's shape. Changes only on purpose, when a
+/// field is removed or changes meaning; adding fields does not change it.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The top-level JSON document: `{"schema_version": 1, "reports": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct Document<'a> {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// One report per path, in the order given.
+    pub reports: &'a [Report],
+}
+
+/// Everything dlcheck found about one path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The path as given on the command line.
+    pub path: String,
+    /// What kind of file it is.
+    pub format: Format,
+    /// Why it could not be judged, or `null`.
+    pub error: Option<ErrorInfo>,
+    /// ELF facts, or `null` when the file is not a readable ELF file.
+    pub elf: Option<ElfFacts>,
+    /// Go facts, or `null` when it is not a Go binary.
+    pub go: Option<GoFacts>,
+    /// The verdict for each image of the binary's platform.
+    pub images: Vec<ImageVerdict>,
+    /// The smallest image that runs it, or `null` when none does.
+    pub recommendation: Option<Recommendation>,
+    /// Things worth knowing that do not change the verdict.
+    pub warnings: Vec<String>,
+}
+
+/// The JSON `error` object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorInfo {
+    /// Stable name: see [`Error::kind`].
+    pub kind: &'static str,
+    /// One line: what went wrong, and what to do.
+    pub message: String,
+    /// The exit status this error maps to.
+    #[serde(skip)]
+    pub exit_code: u8,
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(e: &Error) -> Self {
+        ErrorInfo {
+            kind: e.kind(),
+            message: e.to_string(),
+            exit_code: e.exit_code(),
+        }
+    }
+}
+
+impl Report {
+    /// A report for a path that could not be judged.
+    pub fn failed(path: String, format: Format, error: &Error) -> Self {
+        Report {
+            path,
+            format,
+            error: Some(error.into()),
+            elf: None,
+            go: None,
+            images: Vec::new(),
+            recommendation: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Exit status for this path: the error's code, else 0 when an image
+    /// runs it and 1 when none does.
+    pub fn exit_code(&self) -> u8 {
+        match (&self.error, &self.recommendation) {
+            (Some(e), _) => e.exit_code,
+            (None, Some(_)) => 0,
+            (None, None) => 1,
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! The command line as a user meets it: exit codes, one-line errors, and
+//! the JSON document parsed strictly against the documented schema.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde::Deserialize;
+
+fn bin(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/bin")
+        .join(name)
+}
+
+// The schema as README.md documents it; unknown fields fail the test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Doc {
+    schema_version: u32,
+    reports: Vec<JReport>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JReport {
+    path: String,
+    format: String,
+    error: Option<JError>,
+    elf: Option<JElf>,
+    go: Option<JGo>,
+    images: Vec<JImage>,
+    recommendation: Option<JRecommendation>,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JError {
+    kind: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JElf {
+    class: String,
+    endianness: String,
+    machine: String,
+    os: String,
+    #[serde(rename = "type")]
+    e_type: String,
+    kind: String,
+    linkage: String,
+    interpreter: Option<String>,
+    needed: Vec<String>,
+    soname: Option<String>,
+    rpath: Option<String>,
+    runpath: Option<String>,
+    version_needs: BTreeMap<String, Vec<String>>,
+    libc: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JGo {
+    version: Option<String>,
+    cgo: bool,
+    cgo_symbols: Vec<String>,
+    cgo_enabled_setting: Option<String>,
+    path: Option<String>,
+    settings: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JImage {
+    image: String,
+    variant: String,
+    generation: String,
+    platform: String,
+    runs: bool,
+    problems: Vec<JProblem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JProblem {
+    kind: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JRecommendation {
+    image: String,
+    variant: String,
+    generation: String,
+    platform: String,
+    reasons: Vec<String>,
+}
+
+fn run_json(args: &[&str]) -> (Doc, i32, String) {
+    let out = cargo_bin_cmd!("dlcheck")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    let doc: Doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not schema JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (
+        doc,
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn code(args: &[&str]) -> (i32, String) {
+    let out = cargo_bin_cmd!("dlcheck").args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn p(name: &str) -> String {
+    bin(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn json_for_a_cpp_binary() {
+    let (doc, status, stderr) = run_json(&[&p("cxx-dynamic")]);
+    assert_eq!(status, 0);
+    assert_eq!(stderr, "");
+    assert_eq!(doc.schema_version, 1);
+    let r = &doc.reports[0];
+    assert_eq!(r.path, p("cxx-dynamic"));
+    assert_eq!(r.format, "elf");
+    assert!(r.error.is_none());
+    let elf = r.elf.as_ref().unwrap();
+    assert_eq!(
+        (
+            elf.class.as_str(),
+            elf.machine.as_str(),
+            elf.e_type.as_str()
+        ),
+        ("ELF64", "x86_64", "DYN")
+    );
+    assert_eq!(elf.linkage, "dynamic");
+    assert_eq!(elf.libc, "glibc");
+    assert_eq!(elf.needed, ["libstdc++.so.6", "libgcc_s.so.1", "libc.so.6"]);
+    assert!(r.go.is_none());
+    // 4 variants x 3 generations, all linux/amd64.
+    assert_eq!(r.images.len(), 12);
+    assert!(r.images.iter().all(|i| i.platform == "linux/amd64"));
+    let runs: Vec<&str> = r
+        .images
+        .iter()
+        .filter(|i| i.runs)
+        .map(|i| i.image.as_str())
+        .collect();
+    // Built on Debian 12 (glibc 2.36): needs GLIBC_2.34, absent from debian11's 2.31.
+    assert_eq!(
+        runs,
+        [
+            "gcr.io/distroless/cc-debian12",
+            "gcr.io/distroless/cc-debian13"
+        ]
+    );
+    let cc11 = r
+        .images
+        .iter()
+        .find(|i| i.image.ends_with("cc-debian11"))
+        .unwrap();
+    assert_eq!(cc11.variant, "cc");
+    assert_eq!(cc11.generation, "debian11");
+    assert_eq!(cc11.problems.len(), 1);
+    assert_eq!(cc11.problems[0].kind, "version_missing");
+    assert!(
+        cc11.problems[0].message.contains("GLIBC_2.34"),
+        "{}",
+        cc11.problems[0].message
+    );
+    let base12 = r
+        .images
+        .iter()
+        .find(|i| i.image.ends_with("/base-debian12"))
+        .unwrap();
+    let kinds: Vec<&str> = base12.problems.iter().map(|p| p.kind.as_str()).collect();
+    assert_eq!(kinds, ["library_missing", "library_missing"]);
+    let rec = r.recommendation.as_ref().unwrap();
+    assert_eq!(rec.image, "gcr.io/distroless/cc-debian12");
+    assert!(
+        rec.reasons.iter().any(|m| m.contains("libstdc++.so.6")),
+        "{:?}",
+        rec.reasons
+    );
+}
+
+#[test]
+fn distro_flag_moves_the_target_generation() {
+    // c-static runs everywhere: the target generation decides.
+    for (distro, want) in [
+        ("debian11", "gcr.io/distroless/static-debian11"),
+        ("debian12", "gcr.io/distroless/static-debian12"),
+        ("debian13", "gcr.io/distroless/static-debian13"),
+    ] {
+        let (doc, status, _) = run_json(&["--distro", distro, &p("c-static")]);
+        assert_eq!(status, 0);
+        assert_eq!(doc.reports[0].recommendation.as_ref().unwrap().image, want);
+    }
+}
+
+#[test]
+fn musl_dynamic_runs_nowhere_exit_1() {
+    let (doc, status, _) = run_json(&[&p("musl-dynamic")]);
+    assert_eq!(status, 1);
+    let r = &doc.reports[0];
+    assert!(r.recommendation.is_none());
+    assert!(r.images.iter().all(|i| !i.runs));
+    let cc13 = r
+        .images
+        .iter()
+        .find(|i| i.image.ends_with("cc-debian13"))
+        .unwrap();
+    assert_eq!(cc13.problems[0].kind, "interpreter_missing");
+    assert!(
+        cc13.problems[0]
+            .message
+            .contains("/lib/ld-musl-x86_64.so.1")
+    );
+}
+
+#[test]
+fn errors_are_one_line_with_distinct_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let missing = dir.path().join("missing");
+    let cases: Vec<(String, i32, &str)> = vec![
+        (missing.to_string_lossy().into(), 3, "no such file"),
+        (dir.path().to_string_lossy().into(), 3, "is a directory"),
+        (fifo.to_string_lossy().into(), 3, "FIFO"),
+        ("/dev/null".into(), 3, "character device"),
+        (p("empty"), 4, "empty file"),
+        (p("script.sh"), 4, "/bin/sh"),
+        (p("script-crlf.sh"), 4, "CR LF"),
+        (p("go-macho"), 4, "macOS"),
+        (p("go-pe.exe"), 4, "Windows"),
+        (p("c-object.o"), 4, "relocatable"),
+        (p("text.txt"), 4, "not an ELF"),
+        (p("truncated-64"), 5, "malformed ELF"),
+        (p("truncated-half"), 5, "malformed ELF"),
+    ];
+    for (path, want, needle) in cases {
+        let (status, stderr) = code(&[&path]);
+        assert_eq!(status, want, "{path}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{path}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("dlcheck: {path}: ")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(needle), "{path}: {stderr}");
+    }
+}
+
+#[test]
+fn json_reports_errors_with_their_kind() {
+    let (doc, status, stderr) = run_json(&[&p("go-macho"), &p("c-static")]);
+    assert_eq!(status, 4);
+    assert_eq!(stderr.lines().count(), 1);
+    let e = doc.reports[0].error.as_ref().unwrap();
+    assert_eq!(doc.reports[0].format, "mach-o");
+    assert_eq!(e.kind, "mach_o");
+    assert!(e.message.contains("GOOS=linux"));
+    assert!(doc.reports[0].elf.is_none() && doc.reports[0].images.is_empty());
+    // The good path is still reported, with the note that debian11 is frozen.
+    assert_eq!(
+        doc.reports[1].recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/static-debian11"
+    );
+    assert_eq!(doc.reports[1].warnings.len(), 1);
+    assert!(doc.reports[1].warnings[0].contains("2024-09-03"));
+}
+
+#[test]
+fn several_paths_exit_with_the_highest_code() {
+    assert_eq!(code(&[&p("c-static"), &p("musl-dynamic")]).0, 1);
+    assert_eq!(
+        code(&[&p("truncated-64"), &p("script.sh"), &p("c-static")]).0,
+        5
+    );
+    assert_eq!(code(&[&p("c-static"), "/nonexistent/x"]).0, 3);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(code(&[]).0, 2);
+    assert_eq!(code(&["--distro", "debian10", &p("c-static")]).0, 2);
+    assert_eq!(code(&["--no-such-flag"]).0, 2);
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let out = cargo_bin_cmd!("dlcheck")
+        .args(["--color", "always", &p("c-static")])
+        .output()
+        .unwrap();
+    assert!(out.stdout.contains(&0x1b), "--color always gives escapes");
+    let out = cargo_bin_cmd!("dlcheck")
+        .args(["--color", "never", &p("c-static")])
+        .output()
+        .unwrap();
+    assert!(!out.stdout.contains(&0x1b));
+    // Not a terminal, so auto means no colour.
+    let out = cargo_bin_cmd!("dlcheck")
+        .arg(p("c-static"))
+        .output()
+        .unwrap();
+    assert!(!out.stdout.contains(&0x1b));
+}
+
+#[test]
+fn human_output_names_the_image() {
+    let out = cargo_bin_cmd!("dlcheck")
+        .args(["--distro", "debian12", &p("rust-release")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("use gcr.io/distroless/cc-debian12"), "{text}");
+    assert!(text.contains("libgcc_s.so.1"), "{text}");
+    assert!(
+        text.contains("interpreter  /lib64/ld-linux-x86-64.so.2"),
+        "{text}"
+    );
+}
