@@ -196,8 +196,7 @@ impl<'a> ElfFile<'a> {
                 bytes.len()
             )));
         }
-        let header = goblin::elf::Elf::parse_header(bytes)
-            .map_err(|e| malformed(format!("ELF header: {e}")))?;
+        let header = goblin::elf::Elf::parse_header(bytes).map_err(|e| malformed(format!("ELF header: {e}")))?;
         match header.e_type {
             header::ET_EXEC | header::ET_DYN => {}
             header::ET_REL => return Err(Error::NotExecutable("relocatable object (ET_REL)")),
@@ -211,8 +210,7 @@ impl<'a> ElfFile<'a> {
                 header.e_phentsize
             )));
         }
-        let phoff = usize::try_from(header.e_phoff)
-            .map_err(|_| malformed("e_phoff is beyond the address space"))?;
+        let phoff = usize::try_from(header.e_phoff).map_err(|_| malformed("e_phoff is beyond the address space"))?;
         let ph_end = usize::from(header.e_phnum)
             .checked_mul(phentsize)
             .and_then(|n| n.checked_add(phoff));
@@ -235,9 +233,7 @@ impl<'a> ElfFile<'a> {
             Ok(Some(d)) => d.dyns,
             Ok(None) => Vec::new(),
             Err(_) => {
-                let ph = phdrs
-                    .iter()
-                    .find(|p| p.p_type == program_header::PT_DYNAMIC);
+                let ph = phdrs.iter().find(|p| p.p_type == program_header::PT_DYNAMIC);
                 let (off, size) = ph.map(|p| (p.p_offset, p.p_filesz)).unwrap_or_default();
                 return Err(malformed(format!(
                     "PT_DYNAMIC ({size} bytes at offset {off:#x}) runs past the end of the file ({} bytes)",
@@ -359,22 +355,15 @@ impl<'a> ElfFile<'a> {
     }
 
     fn dyn_string(&self, strtab: &[u8], d: &Dyn, what: &str) -> Result<String, Error> {
-        cstr_at(strtab, d.d_val as usize).map(lossy).ok_or_else(|| {
-            malformed(format!(
-                "{what} string at {:#x} lies outside DT_STRTAB",
-                d.d_val
-            ))
-        })
+        cstr_at(strtab, d.d_val as usize)
+            .map(lossy)
+            .ok_or_else(|| malformed(format!("{what} string at {:#x} lies outside DT_STRTAB", d.d_val)))
     }
 
     /// PT_INTERP, read from the program header itself. A PT_INTERP that lies
     /// outside the file, is empty, or has no terminating NUL is malformed.
     pub fn interpreter(&self) -> Result<Option<String>, Error> {
-        let Some(ph) = self
-            .phdrs
-            .iter()
-            .find(|p| p.p_type == program_header::PT_INTERP)
-        else {
+        let Some(ph) = self.phdrs.iter().find(|p| p.p_type == program_header::PT_INTERP) else {
             return Ok(None);
         };
         let range = usize::try_from(ph.p_offset)
@@ -389,8 +378,7 @@ impl<'a> ElfFile<'a> {
                 self.bytes.len()
             ))
         })?;
-        let nul = memchr::memchr(0, raw)
-            .ok_or_else(|| malformed("PT_INTERP has no terminating NUL byte"))?;
+        let nul = memchr::memchr(0, raw).ok_or_else(|| malformed("PT_INTERP has no terminating NUL byte"))?;
         if nul == 0 {
             return Err(malformed("PT_INTERP is an empty path"));
         }
@@ -420,9 +408,7 @@ impl<'a> ElfFile<'a> {
                 dynamic::DT_NEEDED => out.needed.push(self.dyn_string(strtab, d, "DT_NEEDED")?),
                 dynamic::DT_SONAME => out.soname = Some(self.dyn_string(strtab, d, "DT_SONAME")?),
                 dynamic::DT_RPATH => out.rpath = Some(self.dyn_string(strtab, d, "DT_RPATH")?),
-                dynamic::DT_RUNPATH => {
-                    out.runpath = Some(self.dyn_string(strtab, d, "DT_RUNPATH")?)
-                }
+                dynamic::DT_RUNPATH => out.runpath = Some(self.dyn_string(strtab, d, "DT_RUNPATH")?),
                 _ => {}
             }
         }
@@ -466,9 +452,10 @@ impl<'a> ElfFile<'a> {
                 budget = budget
                     .checked_sub(1)
                     .ok_or_else(|| malformed("the version-need chain loops (vna_next)"))?;
-                let a = self.bytes.get(aux..aux.saturating_add(16)).ok_or_else(|| {
-                    malformed("an Elf_Vernaux entry runs past the end of the file")
-                })?;
+                let a = self
+                    .bytes
+                    .get(aux..aux.saturating_add(16))
+                    .ok_or_else(|| malformed("an Elf_Vernaux entry runs past the end of the file"))?;
                 let name = cstr_at(strtab, u32_at(a, 8, le) as usize)
                     .map(lossy)
                     .ok_or_else(|| malformed("an Elf_Vernaux vna_name lies outside DT_STRTAB"))?;
@@ -505,9 +492,7 @@ impl<'a> ElfFile<'a> {
     pub fn symbol_names(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         self.shdrs
             .iter()
-            .filter(|sh| {
-                sh.sh_type == section_header::SHT_SYMTAB || sh.sh_type == section_header::SHT_DYNSYM
-            })
+            .filter(|sh| sh.sh_type == section_header::SHT_SYMTAB || sh.sh_type == section_header::SHT_DYNSYM)
             .filter_map(|sh| {
                 let data = self.section_bytes(sh)?;
                 let strtab = self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?;
@@ -522,8 +507,7 @@ impl<'a> ElfFile<'a> {
     /// Whether a PT_NOTE segment carries the GNU ABI tag (`NT_GNU_ABI_TAG`,
     /// owner `GNU`), which glibc's start files put in every program.
     fn has_gnu_abi_tag(&self) -> bool {
-        self.notes()
-            .any(|(owner, ty)| owner == b"GNU" && ty == NT_GNU_ABI_TAG)
+        self.notes().any(|(owner, ty)| owner == b"GNU" && ty == NT_GNU_ABI_TAG)
     }
 
     /// `(owner, type)` of each note in the PT_NOTE segments, bounded by the
@@ -549,8 +533,7 @@ impl<'a> ElfFile<'a> {
                     let name_start = pos + 12;
                     let name = seg.get(name_start..name_start.checked_add(namesz)?)?;
                     let name = name.strip_suffix(b"\0").unwrap_or(name);
-                    let desc_start =
-                        name_start.checked_add(namesz.checked_next_multiple_of(align)?)?;
+                    let desc_start = name_start.checked_add(namesz.checked_next_multiple_of(align)?)?;
                     pos = desc_start.checked_add(descsz.checked_next_multiple_of(align)?)?;
                     Some((name, ty))
                 })
@@ -577,11 +560,7 @@ impl<'a> ElfFile<'a> {
             (None, false) => (Kind::Executable, Linkage::Static),
             (None, true) => {
                 let pie = flags_1 & dynamic::DF_1_PIE != 0;
-                if pie
-                    || (strings.needed.is_empty()
-                        && strings.soname.is_none()
-                        && self.header.e_entry != 0)
-                {
+                if pie || (strings.needed.is_empty() && strings.soname.is_none() && self.header.e_entry != 0) {
                     (Kind::Executable, Linkage::StaticPie)
                 } else {
                     (Kind::SharedLibrary, Linkage::Dynamic)
@@ -641,11 +620,7 @@ impl<'a> ElfFile<'a> {
                 _ => None,
             })
         };
-        by_abi
-            .or(by_interp)
-            .or_else(by_note)
-            .unwrap_or("linux")
-            .to_string()
+        by_abi.or(by_interp).or_else(by_note).unwrap_or("linux").to_string()
     }
 
     fn libc(&self, interpreter: &Option<String>, needed: &[String], linkage: Linkage) -> Libc {
@@ -653,11 +628,7 @@ impl<'a> ElfFile<'a> {
         if needed.iter().any(|n| n == "libc.so.6") {
             return Libc::Glibc;
         }
-        if needed.iter().any(|n| musl_name(n))
-            || interpreter
-                .as_deref()
-                .is_some_and(|i| i.contains("ld-musl"))
-        {
+        if needed.iter().any(|n| musl_name(n)) || interpreter.as_deref().is_some_and(|i| i.contains("ld-musl")) {
             return Libc::Musl;
         }
         match linkage {
@@ -666,9 +637,7 @@ impl<'a> ElfFile<'a> {
             Linkage::Static | Linkage::StaticPie => {
                 if self.has_gnu_abi_tag() {
                     Libc::Glibc
-                } else if self.section(".go.buildinfo").is_some()
-                    || self.section(".gopclntab").is_some()
-                {
+                } else if self.section(".go.buildinfo").is_some() || self.section(".gopclntab").is_some() {
                     Libc::None
                 } else if self.symbol_names().any(|n| n == b"__init_libc") {
                     Libc::Musl

@@ -98,9 +98,7 @@ impl BuildInfo {
 
 fn unquote(v: &str) -> String {
     if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-        v[1..v.len() - 1]
-            .replace("\\\"", "\"")
-            .replace("\\\\", "\\")
+        v[1..v.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\")
     } else {
         v.to_string()
     }
@@ -165,9 +163,7 @@ pub fn decode(block: &[u8], read_mem: &dyn Fn(u64, u64) -> Option<Vec<u8>>) -> O
             read_mem(data, len)
         };
         let v = string_at(word(&header[16..])?)?;
-        let m = word(&header[16 + ptr_size..])
-            .and_then(string_at)
-            .unwrap_or_default();
+        let m = word(&header[16 + ptr_size..]).and_then(string_at).unwrap_or_default();
         (v, m)
     };
     // The module information is framed by 16-byte sentinels (binary bytes,

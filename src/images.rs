@@ -120,8 +120,7 @@ impl Catalog {
     /// The catalog embedded at build time. Parsed once, on first use.
     pub fn embedded() -> &'static Catalog {
         static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-            serde_json::from_str(DATA)
-                .expect("data/distroless.json is generated and checked by tests")
+            serde_json::from_str(DATA).expect("data/distroless.json is generated and checked by tests")
         });
         &CATALOG
     }
@@ -135,12 +134,7 @@ impl Catalog {
 
     /// A library of `generation` on `arch`, by soname.
     pub fn library(&self, generation: &str, arch: &str, soname: &str) -> Option<&Library> {
-        self.generations
-            .get(generation)?
-            .arch
-            .get(arch)?
-            .libraries
-            .get(soname)
+        self.generations.get(generation)?.arch.get(arch)?.libraries.get(soname)
     }
 }
 

@@ -99,15 +99,9 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     let images = recommend::judge_all(&facts, catalog);
     let recommendation = recommend::recommend(&facts, &images, &opts.distro);
     let mut warnings = Vec::new();
-    let dropped = recommendation.as_ref().and_then(|rec| {
-        Some((
-            rec,
-            catalog
-                .generations
-                .get(&rec.generation)
-                .filter(|g| !g.supported)?,
-        ))
-    });
+    let dropped = recommendation
+        .as_ref()
+        .and_then(|rec| Some((rec, catalog.generations.get(&rec.generation).filter(|g| !g.supported)?)));
     if let Some((rec, g)) = dropped {
         warnings.push(format!(
             "{} images are no longer built or patched (frozen since {}): prefer {}-debian12 or later",
@@ -116,12 +110,16 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
             rec.variant
         ));
     }
-    if let Some(go) = go.as_ref().filter(|g| g.cgo) {
-        warnings.push(format!(
-            "Go binary with cgo linked in ({}): it needs glibc's loader and libc, so it cannot run on static; build with CGO_ENABLED=0 if it does not need C code",
-            if go.cgo_symbols.is_empty() { "PT_INTERP and DT_NEEDED".to_string() } else { go.cgo_symbols.join(", ") }
-        ));
+    if go.as_ref().is_some_and(|g| g.cgo) {
+        warnings.push(
+            "cgo is linked in, so this Go binary needs glibc's loader and libc and cannot run on static: build with CGO_ENABLED=0 (or -tags netgo,osusergo when only net and os/user pulled cgo in) to run on gcr.io/distroless/static".to_string(),
+        );
     }
+    let fixes = if recommendation.is_none() {
+        recommend::fixes(&facts, &images)
+    } else {
+        Vec::new()
+    };
     Ok(Report {
         path: String::new(),
         format: Format::Elf,
@@ -130,6 +128,7 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
         go,
         images,
         recommendation,
+        fixes,
         warnings,
     })
 }

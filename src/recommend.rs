@@ -82,18 +82,12 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image) -> ImageVerdict
     if facts.os != "linux" {
         problems.push(Problem {
             kind: "wrong_os",
-            message: format!(
-                "built for {}, not Linux: rebuild for linux/{arch}",
-                facts.os
-            ),
+            message: format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
         });
     } else if !generation.built_architectures.iter().any(|a| a == arch) {
         problems.push(Problem {
             kind: "unsupported_platform",
-            message: format!(
-                "distroless publishes no {} images for linux/{arch}",
-                image.generation
-            ),
+            message: format!("distroless publishes no {} images for linux/{arch}", image.generation),
         });
     } else if !matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) {
         match image.arch.get(arch) {
@@ -140,13 +134,14 @@ fn check_dynamic(
         };
         problems.push(Problem {
             kind: "interpreter_missing",
-            message: format!("PT_INTERP {interp} is not in the image ({why}); exec fails with \"no such file or directory\""),
+            message: format!(
+                "PT_INTERP {interp} is not in the image ({why}); exec fails with \"no such file or directory\""
+            ),
         });
     }
     // DT_NEEDED, then each found library's own DT_NEEDED, breadth first.
     let mut seen = BTreeSet::new();
-    let mut queue: VecDeque<(String, Option<String>)> =
-        facts.needed.iter().map(|n| (n.clone(), None)).collect();
+    let mut queue: VecDeque<(String, Option<String>)> = facts.needed.iter().map(|n| (n.clone(), None)).collect();
     while let Some((soname, wanted_by)) = queue.pop_front() {
         if !seen.insert(soname.clone()) {
             continue;
@@ -218,6 +213,11 @@ fn check_dynamic(
     }
 }
 
+/// `1 thing`, `3 things`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `cc-debian12` from an image.
 fn short_name(image: &Image) -> String {
     format!("{}-{}", image.variant, image.generation)
@@ -226,11 +226,7 @@ fn short_name(image: &Image) -> String {
 /// Pick the smallest image of `target` generation that runs the binary; if
 /// none does, the smallest of the oldest newer generation that does.
 /// `None` when no image runs it.
-pub fn recommend(
-    facts: &ElfFacts,
-    verdicts: &[ImageVerdict],
-    target: &str,
-) -> Option<Recommendation> {
+pub fn recommend(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> Option<Recommendation> {
     let target_idx = GENERATIONS.iter().position(|g| *g == target)?;
     let chosen = GENERATIONS[target_idx..]
         .iter()
@@ -257,19 +253,12 @@ pub fn recommend(
         .take_while(|v| v.variant != chosen.variant)
     {
         if let Some(p) = smaller.problems.first() {
-            reasons.push(format!(
-                "not {}-{}: {}",
-                smaller.variant, smaller.generation, p.message
-            ));
+            reasons.push(format!("not {}-{}: {}", smaller.variant, smaller.generation, p.message));
         }
     }
     reasons.push(match facts.linkage {
-        Linkage::Static => {
-            "statically linked (no PT_INTERP): needs no loader and no libraries".to_string()
-        }
-        Linkage::StaticPie => {
-            "static-pie (no PT_INTERP): needs no loader and no libraries".to_string()
-        }
+        Linkage::Static => "statically linked (no PT_INTERP): needs no loader and no libraries".to_string(),
+        Linkage::StaticPie => "static-pie (no PT_INTERP): needs no loader and no libraries".to_string(),
         Linkage::LoaderOnly => format!(
             "needs only the loader {} (no DT_NEEDED), which {}-{} has",
             facts.interpreter.as_deref().unwrap_or_default(),
@@ -278,17 +267,18 @@ pub fn recommend(
         ),
         Linkage::Dynamic => {
             let versions: usize = facts.version_needs.values().map(Vec::len).sum();
+            let mut parts = Vec::new();
+            if let Some(i) = &facts.interpreter {
+                parts.push(format!("the loader {i}"));
+            }
+            parts.push(plural(facts.needed.len(), "DT_NEEDED library", "DT_NEEDED libraries"));
+            parts.push(plural(versions, "symbol version", "symbol versions"));
+            let last = parts.pop().unwrap_or_default();
             format!(
-                "{}-{} has {}all {} DT_NEEDED libraries and all {} required symbol versions",
+                "{}-{} has everything it needs: {} and {last}",
                 chosen.variant,
                 chosen.generation,
-                facts
-                    .interpreter
-                    .as_deref()
-                    .map(|i| format!("the loader {i}, "))
-                    .unwrap_or_default(),
-                facts.needed.len(),
-                versions
+                parts.join(", ")
             )
         }
     });
@@ -299,4 +289,42 @@ pub fn recommend(
         platform: chosen.platform.clone(),
         reasons,
     })
+}
+
+/// When no image runs the binary: how to make it run, simplest first, one
+/// line each, from the problems of the largest image of the newest
+/// generation (which holds every library any image has).
+pub fn fixes(facts: &ElfFacts, verdicts: &[ImageVerdict]) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(last) = verdicts.last() else {
+        return out;
+    };
+    let arch = oci_arch(&facts.machine);
+    for p in &last.problems {
+        let fix = match p.kind {
+            "wrong_os" => format!("rebuild for Linux (Go: GOOS=linux GOARCH={arch})"),
+            "unsupported_platform" | "no_data" => {
+                "rebuild for linux/amd64 or linux/arm64 (Go: GOARCH=amd64; C: a 64-bit compiler without -m32)".to_string()
+            }
+            "interpreter_missing" if facts.libc == crate::elf::Libc::Musl => {
+                "link it statically against musl (musl-gcc -static; Rust: --target x86_64-unknown-linux-musl) and use gcr.io/distroless/static-debian12".to_string()
+            }
+            "interpreter_missing" => format!(
+                "the loader {} exists in no image: link statically, or build against glibc with the standard loader",
+                facts.interpreter.as_deref().unwrap_or_default()
+            ),
+            "library_missing" => {
+                let lib = p.message.split_whitespace().nth(1).unwrap_or_default();
+                format!(
+                    "ship {lib} with the binary (COPY it into the image beside the binary and link with -Wl,-rpath,'$ORIGIN'), or link it statically"
+                )
+            }
+            "version_missing" => "build on an older Debian (the oldest generation you deploy to) so that it needs older symbol versions".to_string(),
+            _ => continue,
+        };
+        if !out.contains(&fix) {
+            out.push(fix);
+        }
+    }
+    out
 }

@@ -40,6 +40,8 @@ pub struct Report {
     pub images: Vec<ImageVerdict>,
     /// The smallest image that runs it, or `null` when none does.
     pub recommendation: Option<Recommendation>,
+    /// When no image runs it: how to make it run, simplest first.
+    pub fixes: Vec<String>,
     /// Things worth knowing that do not change the verdict.
     pub warnings: Vec<String>,
 }
@@ -77,6 +79,7 @@ impl Report {
             go: None,
             images: Vec::new(),
             recommendation: None,
+            fixes: Vec::new(),
             warnings: Vec::new(),
         }
     }

@@ -9,9 +9,7 @@ use assert_cmd::cargo::cargo_bin_cmd;
 use serde::Deserialize;
 
 fn bin(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/bin")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(name)
 }
 
 // The schema as README.md documents it; unknown fields fail the test.
@@ -32,6 +30,7 @@ struct JReport {
     go: Option<JGo>,
     images: Vec<JImage>,
     recommendation: Option<JRecommendation>,
+    fixes: Vec<String>,
     warnings: Vec<String>,
 }
 
@@ -105,30 +104,19 @@ struct JRecommendation {
 }
 
 fn run_json(args: &[&str]) -> (Doc, i32, String) {
-    let out = cargo_bin_cmd!("dlcheck")
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
+    let out = cargo_bin_cmd!("dlcheck").arg("--json").args(args).output().unwrap();
     let doc: Doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "stdout is not schema JSON ({e}): {}",
             String::from_utf8_lossy(&out.stdout)
         )
     });
-    (
-        doc,
-        out.status.code().unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    (doc, out.status.code().unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
 fn code(args: &[&str]) -> (i32, String) {
     let out = cargo_bin_cmd!("dlcheck").args(args).output().unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    (out.status.code().unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
 fn p(name: &str) -> String {
@@ -147,11 +135,7 @@ fn json_for_a_cpp_binary() {
     assert!(r.error.is_none());
     let elf = r.elf.as_ref().unwrap();
     assert_eq!(
-        (
-            elf.class.as_str(),
-            elf.machine.as_str(),
-            elf.e_type.as_str()
-        ),
+        (elf.class.as_str(), elf.machine.as_str(), elf.e_type.as_str()),
         ("ELF64", "x86_64", "DYN")
     );
     assert_eq!(elf.linkage, "dynamic");
@@ -161,25 +145,10 @@ fn json_for_a_cpp_binary() {
     // 4 variants x 3 generations, all linux/amd64.
     assert_eq!(r.images.len(), 12);
     assert!(r.images.iter().all(|i| i.platform == "linux/amd64"));
-    let runs: Vec<&str> = r
-        .images
-        .iter()
-        .filter(|i| i.runs)
-        .map(|i| i.image.as_str())
-        .collect();
+    let runs: Vec<&str> = r.images.iter().filter(|i| i.runs).map(|i| i.image.as_str()).collect();
     // Built on Debian 12 (glibc 2.36): needs GLIBC_2.34, absent from debian11's 2.31.
-    assert_eq!(
-        runs,
-        [
-            "gcr.io/distroless/cc-debian12",
-            "gcr.io/distroless/cc-debian13"
-        ]
-    );
-    let cc11 = r
-        .images
-        .iter()
-        .find(|i| i.image.ends_with("cc-debian11"))
-        .unwrap();
+    assert_eq!(runs, ["gcr.io/distroless/cc-debian12", "gcr.io/distroless/cc-debian13"]);
+    let cc11 = r.images.iter().find(|i| i.image.ends_with("cc-debian11")).unwrap();
     assert_eq!(cc11.variant, "cc");
     assert_eq!(cc11.generation, "debian11");
     assert_eq!(cc11.problems.len(), 1);
@@ -189,11 +158,7 @@ fn json_for_a_cpp_binary() {
         "{}",
         cc11.problems[0].message
     );
-    let base12 = r
-        .images
-        .iter()
-        .find(|i| i.image.ends_with("/base-debian12"))
-        .unwrap();
+    let base12 = r.images.iter().find(|i| i.image.ends_with("/base-debian12")).unwrap();
     let kinds: Vec<&str> = base12.problems.iter().map(|p| p.kind.as_str()).collect();
     assert_eq!(kinds, ["library_missing", "library_missing"]);
     let rec = r.recommendation.as_ref().unwrap();
@@ -226,30 +191,17 @@ fn musl_dynamic_runs_nowhere_exit_1() {
     let r = &doc.reports[0];
     assert!(r.recommendation.is_none());
     assert!(r.images.iter().all(|i| !i.runs));
-    let cc13 = r
-        .images
-        .iter()
-        .find(|i| i.image.ends_with("cc-debian13"))
-        .unwrap();
+    let cc13 = r.images.iter().find(|i| i.image.ends_with("cc-debian13")).unwrap();
     assert_eq!(cc13.problems[0].kind, "interpreter_missing");
-    assert!(
-        cc13.problems[0]
-            .message
-            .contains("/lib/ld-musl-x86_64.so.1")
-    );
+    assert!(cc13.problems[0].message.contains("/lib/ld-musl-x86_64.so.1"));
+    assert!(r.fixes[0].contains("musl-gcc -static"), "{:?}", r.fixes);
 }
 
 #[test]
 fn errors_are_one_line_with_distinct_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let missing = dir.path().join("missing");
     let cases: Vec<(String, i32, &str)> = vec![
         (missing.to_string_lossy().into(), 3, "no such file"),
@@ -270,10 +222,7 @@ fn errors_are_one_line_with_distinct_exit_codes() {
         let (status, stderr) = code(&[&path]);
         assert_eq!(status, want, "{path}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{path}: {stderr}");
-        assert!(
-            stderr.starts_with(&format!("dlcheck: {path}: ")),
-            "{stderr}"
-        );
+        assert!(stderr.starts_with(&format!("dlcheck: {path}: ")), "{stderr}");
         assert!(stderr.contains(needle), "{path}: {stderr}");
     }
 }
@@ -300,10 +249,7 @@ fn json_reports_errors_with_their_kind() {
 #[test]
 fn several_paths_exit_with_the_highest_code() {
     assert_eq!(code(&[&p("c-static"), &p("musl-dynamic")]).0, 1);
-    assert_eq!(
-        code(&[&p("truncated-64"), &p("script.sh"), &p("c-static")]).0,
-        5
-    );
+    assert_eq!(code(&[&p("truncated-64"), &p("script.sh"), &p("c-static")]).0, 5);
     assert_eq!(code(&[&p("c-static"), "/nonexistent/x"]).0, 3);
 }
 
@@ -327,10 +273,7 @@ fn colour_follows_the_flag_and_no_color() {
         .unwrap();
     assert!(!out.stdout.contains(&0x1b));
     // Not a terminal, so auto means no colour.
-    let out = cargo_bin_cmd!("dlcheck")
-        .arg(p("c-static"))
-        .output()
-        .unwrap();
+    let out = cargo_bin_cmd!("dlcheck").arg(p("c-static")).output().unwrap();
     assert!(!out.stdout.contains(&0x1b));
 }
 
@@ -343,8 +286,5 @@ fn human_output_names_the_image() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("use gcr.io/distroless/cc-debian12"), "{text}");
     assert!(text.contains("libgcc_s.so.1"), "{text}");
-    assert!(
-        text.contains("interpreter  /lib64/ld-linux-x86-64.so.2"),
-        "{text}"
-    );
+    assert!(text.contains("interpreter  /lib64/ld-linux-x86-64.so.2"), "{text}");
 }

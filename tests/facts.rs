@@ -71,11 +71,7 @@ fn elf_facts_match_readelf() {
             .elf
             .unwrap_or_else(|| panic!("{name}: no ELF facts, error {:?}", report.error));
         let class = if o["class"] == 64 { "ELF64" } else { "ELF32" };
-        assert_eq!(
-            serde_json::to_value(elf.class).unwrap(),
-            class,
-            "{name}: class"
-        );
+        assert_eq!(serde_json::to_value(elf.class).unwrap(), class, "{name}: class");
         assert_eq!(
             serde_json::to_value(elf.endianness).unwrap(),
             o["endianness"],
@@ -87,11 +83,7 @@ fn elf_facts_match_readelf() {
             "{name}: machine"
         );
         assert_eq!(elf.e_type, o["e_type"].as_str().unwrap(), "{name}: e_type");
-        assert_eq!(
-            elf.interpreter,
-            opt_str(&o["interpreter"]),
-            "{name}: PT_INTERP"
-        );
+        assert_eq!(elf.interpreter, opt_str(&o["interpreter"]), "{name}: PT_INTERP");
         let needed: Vec<String> = serde_json::from_value(o["needed"].clone()).unwrap();
         assert_eq!(elf.needed, needed, "{name}: DT_NEEDED");
         assert_eq!(elf.soname, opt_str(&o["soname"]), "{name}: DT_SONAME");
@@ -121,9 +113,7 @@ fn go_facts_match_go_version_m() {
             continue;
         }
         let report = analyze_fixture(&name);
-        let go = report
-            .go
-            .unwrap_or_else(|| panic!("{name}: Go not detected"));
+        let go = report.go.unwrap_or_else(|| panic!("{name}: Go not detected"));
         assert_eq!(go.version.as_deref(), Some(version), "{name}: Go version");
         assert_eq!(go.path, opt_str(&o["go_path"]), "{name}: main package path");
         for (k, v) in o["go_settings"].as_object().unwrap() {
@@ -140,13 +130,7 @@ fn go_facts_match_go_version_m() {
 
 #[test]
 fn non_go_binaries_have_no_go_facts() {
-    for name in [
-        "c-dynamic",
-        "c-static",
-        "cxx-dynamic",
-        "rust-release",
-        "musl-static",
-    ] {
+    for name in ["c-dynamic", "c-static", "cxx-dynamic", "rust-release", "musl-static"] {
         assert!(analyze_fixture(name).go.is_none(), "{name}");
     }
 }

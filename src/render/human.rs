@@ -27,9 +27,7 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{}", sanitize(&r.path).bold())?;
     let Some(elf) = &r.elf else { return Ok(()) };
     writeln!(w, "  {}", summary(elf, r))?;
-    let field = |w: &mut dyn Write, name: &str, value: &str| {
-        writeln!(w, "  {:<12} {}", name.dimmed(), value)
-    };
+    let field = |w: &mut dyn Write, name: &str, value: &str| writeln!(w, "  {:<12} {}", name.dimmed(), value);
     if let Some(i) = &elf.interpreter {
         field(w, "interpreter", &sanitize(i))?;
     }
@@ -58,10 +56,10 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             .map(sanitize)
             .unwrap_or_else(|| "unknown version".into());
         let cgo = if go.cgo {
-            if go.cgo_symbols.is_empty() {
-                "cgo linked in (dynamic linking)".to_string()
-            } else {
-                format!("cgo linked in ({})", go.cgo_symbols.join(", "))
+            match go.cgo_symbols.as_slice() {
+                [] => "cgo linked in (PT_INTERP and DT_NEEDED)".to_string(),
+                s if s.len() <= 3 => format!("cgo linked in ({})", s.join(", ")),
+                s => format!("cgo linked in ({}, and {} more)", s[..3].join(", "), s.len() - 3),
             }
         } else {
             "no cgo".to_string()

@@ -1,0 +1,187 @@
+//! Verdicts and recommendations on real fixtures, with the right answers
+//! worked out from the binaries' needs (testdata/oracle) and the image
+//! facts (shared/reference/distroless-images.json): debian11 has glibc 2.31
+//! (GLIBC_2.30 in libc.so.6), debian12 glibc 2.36, debian13 glibc 2.41;
+//! libstdc++ and libgcc_s are only in cc; libssl.so.3 is in base/cc of
+//! debian12 and 13 (debian11 has libssl.so.1.1); libz.so.1 is only in base
+//! and cc of debian13; GLIBC_ABI_DT_RELR exists from debian12. The
+//! reference's chroot probes agree: a Debian 12 `hello_c` fails on every
+//! debian11 image for GLIBC_2.34, `hello_cc` runs only on cc-debian12/13.
+
+use std::path::Path;
+
+use dlcheck::elf::{Kind, Libc, Linkage};
+use dlcheck::{Options, Report, analyze};
+
+fn run(name: &str, distro: &str) -> Report {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(name);
+    let opts = Options {
+        distro: distro.to_string(),
+    };
+    analyze(&std::fs::read(path).unwrap(), &opts)
+}
+
+fn recommended(name: &str, distro: &str) -> Option<String> {
+    run(name, distro).recommendation.map(|r| r.image)
+}
+
+const D: &str = "gcr.io/distroless/";
+
+#[test]
+fn recommendations() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("c-static", "debian11", Some("static-debian11")),
+        ("c-static-pie", "debian12", Some("static-debian12")),
+        ("musl-static", "debian11", Some("static-debian11")),
+        ("rust-crt-static", "debian11", Some("static-debian11")),
+        ("go-static", "debian11", Some("static-debian11")),
+        ("go-arm64", "debian13", Some("static-debian13")),
+        // Needs GLIBC_2.34: the oldest newer generation.
+        ("c-dynamic", "debian11", Some("base-nossl-debian12")),
+        ("c-dynamic", "debian13", Some("base-nossl-debian13")),
+        ("c-aarch64", "debian11", Some("base-nossl-debian12")),
+        ("c-relr", "debian11", Some("base-nossl-debian12")),
+        ("go-cgo-net", "debian11", Some("base-nossl-debian12")),
+        ("go-cgo-net-stripped", "debian12", Some("base-nossl-debian12")),
+        ("go-cgo-user", "debian11", Some("base-nossl-debian12")),
+        // Only the loader: debian11 base-nossl has it.
+        ("go-pie", "debian11", Some("base-nossl-debian11")),
+        ("libdemo.so.1", "debian11", Some("base-nossl-debian11")),
+        ("c-libssl", "debian11", Some("base-debian12")),
+        ("c-libz", "debian11", Some("base-debian13")),
+        ("c-libz", "debian12", Some("base-debian13")),
+        ("cxx-dynamic", "debian11", Some("cc-debian12")),
+        ("rust-release", "debian12", Some("cc-debian12")),
+        ("musl-dynamic", "debian11", None),
+        ("c-i386", "debian12", None),
+    ];
+    for (name, distro, want) in cases {
+        let got = recommended(name, distro);
+        let want = want.map(|w| format!("{D}{w}"));
+        assert_eq!(got, want, "{name} with --distro {distro}");
+    }
+}
+
+fn problems(name: &str, image: &str) -> Vec<(String, String)> {
+    let r = run(name, "debian11");
+    let v = r.images.iter().find(|v| v.image == format!("{D}{image}")).unwrap();
+    assert_eq!(v.runs, v.problems.is_empty());
+    v.problems
+        .iter()
+        .map(|p| (p.kind.to_string(), p.message.clone()))
+        .collect()
+}
+
+#[test]
+fn problems_name_what_is_missing() {
+    let p = problems("c-dynamic", "base-debian11");
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].0, "version_missing");
+    assert_eq!(
+        p[0].1,
+        "libc.so.6 in base-debian11 lacks GLIBC_2.34 (it defines up to GLIBC_2.30)"
+    );
+
+    let p = problems("go-cgo-net", "cc-debian11");
+    assert_eq!(
+        p[0].1,
+        "libc.so.6 in cc-debian11 lacks GLIBC_2.32, GLIBC_2.34 (it defines up to GLIBC_2.30)"
+    );
+
+    let p = problems("c-static", "static-debian11");
+    assert!(p.is_empty());
+
+    let p = problems("c-dynamic", "static-debian12");
+    let kinds: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["interpreter_missing", "library_missing"]);
+    assert!(p[0].1.contains("/lib64/ld-linux-x86-64.so.2"));
+
+    let p = problems("cxx-dynamic", "base-debian12");
+    assert_eq!(
+        p[0].1,
+        "needs libstdc++.so.6, which base-debian12 does not have (only cc has it)"
+    );
+    assert_eq!(
+        p[1].1,
+        "needs libgcc_s.so.1, which base-debian12 does not have (only cc has it)"
+    );
+
+    let p = problems("c-libssl", "cc-debian11");
+    assert!(
+        p.iter().any(
+            |(_, m)| m.starts_with("needs libssl.so.3, which cc-debian11 does not have (no debian11 image has it)")
+        )
+    );
+
+    let p = problems("c-relr", "base-nossl-debian11");
+    assert!(p[0].1.contains("GLIBC_ABI_DT_RELR"), "{:?}", p);
+
+    let p = problems("c-i386", "static-debian12");
+    assert_eq!(p[0].0, "unsupported_platform");
+    assert_eq!(p[0].1, "distroless publishes no debian12 images for linux/386");
+
+    // The RUNPATH binary's libraries are all in the image: no problem at all.
+    assert!(
+        problems("c-runpath", "base-nossl-debian11")
+            .iter()
+            .all(|(k, _)| k == "version_missing")
+    );
+}
+
+#[test]
+fn recommendation_reasons() {
+    let rec = run("cxx-dynamic", "debian11").recommendation.unwrap();
+    assert_eq!(
+        rec.reasons,
+        [
+            "no debian11 image runs it: libc.so.6 in cc-debian11 lacks GLIBC_2.34 (it defines up to GLIBC_2.30); debian12 is the oldest newer generation that does",
+            "not static-debian12: PT_INTERP /lib64/ld-linux-x86-64.so.2 is not in the image (static-debian12 has no dynamic loader at all); exec fails with \"no such file or directory\"",
+            "not base-nossl-debian12: needs libstdc++.so.6, which base-nossl-debian12 does not have (only cc has it)",
+            "not base-debian12: needs libstdc++.so.6, which base-debian12 does not have (only cc has it)",
+            "cc-debian12 has everything it needs: the loader /lib64/ld-linux-x86-64.so.2, 3 DT_NEEDED libraries and 7 symbol versions",
+        ]
+    );
+}
+
+#[test]
+fn linkage_libc_and_kind() {
+    let cases: &[(&str, Linkage, Libc, Kind)] = &[
+        ("c-dynamic", Linkage::Dynamic, Libc::Glibc, Kind::Executable),
+        ("c-static", Linkage::Static, Libc::Glibc, Kind::Executable),
+        ("c-static-pie", Linkage::StaticPie, Libc::Glibc, Kind::Executable),
+        ("rust-crt-static", Linkage::StaticPie, Libc::Glibc, Kind::Executable),
+        ("musl-static", Linkage::Static, Libc::Musl, Kind::Executable),
+        ("musl-dynamic", Linkage::Dynamic, Libc::Musl, Kind::Executable),
+        ("go-static", Linkage::Static, Libc::None, Kind::Executable),
+        ("go-pie", Linkage::LoaderOnly, Libc::None, Kind::Executable),
+        ("go-cgo-net", Linkage::Dynamic, Libc::Glibc, Kind::Executable),
+        ("libdemo.so.1", Linkage::Dynamic, Libc::Glibc, Kind::SharedLibrary),
+    ];
+    for (name, linkage, libc, kind) in cases {
+        let elf = run(name, "debian11").elf.unwrap();
+        assert_eq!((elf.linkage, elf.libc, elf.kind), (*linkage, *libc, *kind), "{name}");
+    }
+}
+
+#[test]
+fn cgo_is_decided_by_evidence() {
+    let go = |n: &str| run(n, "debian11").go.unwrap();
+    // CGO_ENABLED=0: the runtime's hook variables exist, but no cgo code.
+    let g = go("go-static");
+    assert!(!g.cgo);
+    assert!(g.cgo_symbols.is_empty());
+    assert_eq!(g.cgo_enabled_setting.as_deref(), Some("0"));
+    let g = go("go-pie");
+    assert!(!g.cgo, "loader-only PIE is not cgo");
+    // cgo through net: runtime/cgo's C functions in .symtab and .dynsym.
+    let g = go("go-cgo-net");
+    assert!(g.cgo);
+    for s in ["x_cgo_init", "crosscall2", "_cgo_panic", "_cgo_topofstack"] {
+        assert!(g.cgo_symbols.iter().any(|x| x == s), "{s} in {:?}", g.cgo_symbols);
+    }
+    // Stripped with -s -w: .symtab is gone, the .dynsym exports remain.
+    let g = go("go-cgo-net-stripped");
+    assert!(g.cgo);
+    assert_eq!(g.cgo_symbols, ["crosscall2", "_cgo_panic", "_cgo_topofstack"]);
+    assert_eq!(g.version.as_deref(), Some("go1.19.8"));
+}
