@@ -313,8 +313,10 @@ pub fn fixes(facts: &ElfFacts, verdicts: &[ImageVerdict]) -> Vec<String> {
                 "the loader {} exists in no image: link statically, or build against glibc with the standard loader",
                 facts.interpreter.as_deref().unwrap_or_default()
             ),
+            // Linking musl statically also removes musl's libc.so.
+            "library_missing" if facts.libc == crate::elf::Libc::Musl => continue,
             "library_missing" => {
-                let lib = p.message.split_whitespace().nth(1).unwrap_or_default();
+                let lib = p.message.split_whitespace().nth(1).unwrap_or_default().trim_end_matches(',');
                 format!(
                     "ship {lib} with the binary (COPY it into the image beside the binary and link with -Wl,-rpath,'$ORIGIN'), or link it statically"
                 )

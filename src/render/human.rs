@@ -86,6 +86,9 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
                     )?;
                 }
             }
+            for fix in &r.fixes {
+                writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(fix))?;
+            }
         }
     }
     if let Some(platform) = r.images.first().map(|v| v.platform.as_str()) {
