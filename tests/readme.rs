@@ -20,7 +20,11 @@ fn readme_samples_are_current() {
             .output()
             .unwrap();
         let got = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(got.lines().collect::<Vec<_>>(), expected, "README sample: $ dlcheck {args}");
+        assert_eq!(
+            got.lines().collect::<Vec<_>>(),
+            expected,
+            "README sample: $ dlcheck {args}"
+        );
         checked += 1;
     }
     assert!(checked >= 2, "README samples found: {checked}");
