@@ -490,9 +490,16 @@ impl<'a> ElfFile<'a> {
     /// headers and those sections survive stripping), in table order.
     /// Symbols whose name cannot be read are skipped.
     pub fn symbol_names(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.table_symbol_names(section_header::SHT_SYMTAB)
+            .chain(self.table_symbol_names(section_header::SHT_DYNSYM))
+    }
+
+    /// Names of the symbols in the sections of type `sh_type`
+    /// (`SHT_SYMTAB` or `SHT_DYNSYM`), bounded by the section sizes.
+    pub fn table_symbol_names(&self, sh_type: u32) -> impl Iterator<Item = &'a [u8]> + '_ {
         self.shdrs
             .iter()
-            .filter(|sh| sh.sh_type == section_header::SHT_SYMTAB || sh.sh_type == section_header::SHT_DYNSYM)
+            .filter(move |sh| sh.sh_type == sh_type)
             .filter_map(|sh| {
                 let data = self.section_bytes(sh)?;
                 let strtab = self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?;
@@ -502,6 +509,14 @@ impl<'a> ElfFile<'a> {
                 Some((0..count).filter_map(move |i| cstr_at(strtab, syms.get(i)?.st_name)))
             })
             .flatten()
+    }
+
+    /// File-backed PT_LOAD ranges as `(p_vaddr, p_offset, p_filesz)`.
+    pub fn load_segments(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
+        self.phdrs
+            .iter()
+            .filter(|p| p.p_type == program_header::PT_LOAD)
+            .map(|p| (p.p_vaddr, p.p_offset, p.p_filesz))
     }
 
     /// Whether a PT_NOTE segment carries the GNU ABI tag (`NT_GNU_ABI_TAG`,

@@ -1,4 +1,5 @@
-//! Go binaries: the build information block and the evidence of cgo.
+//! Go binaries: the build information block, the evidence of cgo, why cgo
+//! got in, and the files a Go program reads at run time.
 //!
 //! The build information layout follows Go's `debug/buildinfo` package
 //! (`src/debug/buildinfo/buildinfo.go`): a 32-byte header that starts with
@@ -9,15 +10,19 @@
 //! pointers (at offsets 16 and 16 + pointer size) to Go string headers
 //! `{data pointer, length}` in the program's memory. The module information
 //! is wrapped in two 16-byte sentinels and holds tab-separated lines (`path`,
-//! `mod`, `dep`, `=>`, `build`), as written by `runtime/debug.BuildInfo`.
+//! `mod`, `dep`, `=>`, `build`), as `runtime/debug.BuildInfo.String` writes
+//! them.
 //!
-//! cgo is decided from evidence in the binary, never from the
-//! `CGO_ENABLED` setting alone: the runtime/cgo symbols (`_cgo_init`,
-//! `x_cgo_init`, `crosscall2` ...) in `.symtab` or `.dynsym`, and a
-//! PT_INTERP with DT_NEEDED libraries, which only external (cgo) linking
-//! produces.
+//! cgo is decided from evidence, never from the `CGO_ENABLED` setting
+//! alone: runtime/cgo's C functions in `.symtab` and its exports in
+//! `.dynsym` (which survive `-s -w`), PT_INTERP with DT_NEEDED (only
+//! external linking, which cgo implies, produces them), and names in the Go
+//! function table (`.gopclntab`, `__gopclntab`, `runtime.pclntab`), which
+//! stays in stripped binaries: `runtime/cgo` source files and the
+//! `pkg._Cfunc_*` / `pkg._C2func_*` stubs that cmd/cgo generates for each
+//! package that imports "C".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -25,11 +30,11 @@ use serde::Serialize;
 pub const BUILDINFO_MAGIC: &[u8] = b"\xff Go buildinf:";
 
 /// C functions of the `runtime/cgo` package (`gcc_*.c`), present in a
-/// program only when C code is linked in, so their presence in `.symtab` or
-/// `.dynsym` proves cgo. `crosscall2`, `_cgo_panic` and `_cgo_topofstack`
-/// are dynamic exports and survive `-ldflags='-s -w'`. Not listed: the
-/// runtime's hook variables `_cgo_init`, `_cgo_thread_start` ... which every
-/// Go program has (in `.bss`, nil, when cgo is absent).
+/// program only when C code is linked in. `crosscall2`, `_cgo_panic` and
+/// `_cgo_topofstack` are dynamic exports and survive `-ldflags='-s -w'`.
+/// Not listed: the runtime's hook variables `_cgo_init`,
+/// `_cgo_thread_start` ... which every Go program has (in `.bss`, nil, when
+/// cgo is absent).
 pub const CGO_SYMBOLS: &[&str] = &[
     "x_cgo_init",
     "crosscall2",
@@ -46,24 +51,78 @@ pub const CGO_SYMBOLS: &[&str] = &[
     "x_cgo_getstackbound",
 ];
 
+/// Modules that need cgo to work and build a stub without it, which fails
+/// at first use (go-sqlite3's `static_mock.go`: "Binary was compiled with
+/// 'CGO_ENABLED=0', go-sqlite3 requires cgo to work").
+pub const CGO_ONLY_MODULES: &[&str] = &["github.com/mattn/go-sqlite3"];
+
+/// The largest function table scanned for names, in bytes.
+const MAX_PCLNTAB_SCAN: usize = 256 << 20;
+
 /// The JSON `go` object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GoFacts {
-    /// The Go release that built it (`go1.22.5`), from the build information;
-    /// `null` when the block is missing or unreadable.
+    /// The Go release that built it (`go1.22.5`); `null` when the build
+    /// information block is missing or unreadable.
     pub version: Option<String>,
-    /// Whether C code is linked in, decided from evidence (see module docs).
-    pub cgo: bool,
-    /// The cgo symbols found, in the order of [`CGO_SYMBOLS`].
-    pub cgo_symbols: Vec<String>,
-    /// The `CGO_ENABLED` build setting as recorded (`"0"`, `"1"`), if any.
-    /// It says cgo was allowed, not that it is used.
-    pub cgo_enabled_setting: Option<String>,
-    /// The main package path (`path` line of the module information).
+    /// The main package path (`path` line).
     pub path: Option<String>,
-    /// Build settings from the `build` lines (`-buildmode`, `CGO_ENABLED`,
-    /// `GOARCH`, `vcs.revision` ...), key to value.
+    /// The main module (`mod` line).
+    pub main_module: Option<Module>,
+    /// Dependencies (`dep` lines, with `=>` replacements), in file order.
+    pub deps: Vec<Module>,
+    /// Build settings (`build` lines): `-buildmode`, `-compiler`, `-tags`,
+    /// `-ldflags`, `-trimpath`, `CGO_ENABLED`, `GOOS`, `GOARCH`, `GOAMD64`,
+    /// `vcs.*` ..., key to value.
     pub settings: BTreeMap<String, String>,
+    /// The `CGO_ENABLED` setting as recorded. It says cgo was allowed, not
+    /// that it is used.
+    pub cgo_enabled_setting: Option<String>,
+    /// Whether C code is linked in, decided from `cgo_evidence`.
+    pub cgo: bool,
+    /// The runtime/cgo symbols found in `.symtab` or `.dynsym`, in the order
+    /// of [`CGO_SYMBOLS`].
+    pub cgo_symbols: Vec<String>,
+    /// Each piece of evidence that cgo is linked in.
+    pub cgo_evidence: Vec<Evidence>,
+    /// Packages whose cgo code is linked in (`net`, `os/user`, `main` ...),
+    /// from their cmd/cgo stubs (`net._C2func_getaddrinfo`).
+    pub cgo_packages: Vec<String>,
+    /// Files the program will read at run time, by the packages it links.
+    pub runtime_files: Vec<RuntimeFile>,
+}
+
+/// A module line of the build information.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Module {
+    /// Module path.
+    pub path: String,
+    /// Version (`v1.2.3`, `(devel)`).
+    pub version: String,
+    /// `h1:` checksum, if recorded.
+    pub sum: Option<String>,
+    /// The `=>` replacement, if any.
+    pub replace: Option<Box<Module>>,
+}
+
+/// One piece of evidence of cgo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Where it was found: `symtab`, `dynsym`, `dynamic` or `pclntab`.
+    pub source: &'static str,
+    /// What was found there.
+    pub detail: String,
+}
+
+/// A file a Go program reads at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuntimeFile {
+    /// Path inside the container.
+    pub path: &'static str,
+    /// The package that reads it.
+    pub package: &'static str,
+    /// Why, in one line.
+    pub reason: &'static str,
 }
 
 /// The decoded build information block.
@@ -71,17 +130,23 @@ pub struct GoFacts {
 pub struct BuildInfo {
     /// Go release, such as `go1.19.8`.
     pub version: String,
-    /// The raw module information text (sentinels removed).
+    /// The module information text (sentinels removed).
     pub modinfo: String,
 }
 
 impl BuildInfo {
+    fn lines<'s>(&'s self, tag: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.modinfo
+            .lines()
+            .filter_map(move |l| l.strip_prefix(tag)?.strip_prefix('\t'))
+    }
+
     /// The `path` line: the main package path.
     pub fn path(&self) -> Option<String> {
         self.lines("path").next().map(str::to_string)
     }
 
-    /// The `build` lines as key → value.
+    /// The `build` lines as key → value (values unquoted).
     pub fn settings(&self) -> BTreeMap<String, String> {
         self.lines("build")
             .filter_map(|kv| kv.split_once('='))
@@ -89,11 +154,38 @@ impl BuildInfo {
             .collect()
     }
 
-    fn lines<'s>(&'s self, tag: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.modinfo
-            .lines()
-            .filter_map(move |l| l.strip_prefix(tag)?.strip_prefix('\t'))
+    /// The `mod` line.
+    pub fn main_module(&self) -> Option<Module> {
+        self.lines("mod").next().and_then(module)
     }
+
+    /// The `dep` lines, each with the `=>` line that follows it.
+    pub fn deps(&self) -> Vec<Module> {
+        let mut out: Vec<Module> = Vec::new();
+        for line in self.modinfo.lines() {
+            if let Some(rest) = line.strip_prefix("dep\t") {
+                out.extend(module(rest));
+            } else if let Some(rest) = line.strip_prefix("=>\t")
+                && let Some(last) = out.last_mut()
+            {
+                last.replace = module(rest).map(Box::new);
+            }
+        }
+        out
+    }
+}
+
+fn module(fields: &str) -> Option<Module> {
+    let mut f = fields.split('\t');
+    let path = f.next().filter(|p| !p.is_empty())?.to_string();
+    let version = f.next().unwrap_or_default().to_string();
+    let sum = f.next().filter(|s| !s.is_empty()).map(str::to_string);
+    Some(Module {
+        path,
+        version,
+        sum,
+        replace: None,
+    })
 }
 
 fn unquote(v: &str) -> String {
@@ -116,19 +208,102 @@ fn uvarint(b: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
+/// A file-backed range of the program's memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Segment {
+    /// Virtual address of its first byte.
+    pub vaddr: u64,
+    /// File offset of its first byte.
+    pub offset: u64,
+    /// Bytes present in the file.
+    pub size: u64,
+}
+
+/// What the Go analysis needs from an object file of any format.
+#[derive(Default)]
+pub struct GoInput<'a> {
+    /// The whole file.
+    pub bytes: &'a [u8],
+    /// Address translation for the pre-1.18 pointer layout.
+    pub segments: Vec<Segment>,
+    /// The build information section, when the format names it
+    /// (`.go.buildinfo`, `__go_buildinfo`); otherwise the magic is searched.
+    pub buildinfo: Option<&'a [u8]>,
+    /// The function table section (`.gopclntab`, `__gopclntab`); otherwise
+    /// its header is searched.
+    pub pclntab: Option<&'a [u8]>,
+    /// Names in `.symtab` (or the Mach-O/PE symbol table).
+    pub symtab: Vec<&'a [u8]>,
+    /// Names in `.dynsym`.
+    pub dynsym: Vec<&'a [u8]>,
+    /// PT_INTERP and DT_NEEDED, when the file is dynamically linked and
+    /// needs libraries: `(interpreter, needed)`.
+    pub dynamic: Option<(String, Vec<String>)>,
+}
+
+impl<'a> GoInput<'a> {
+    fn read_mem(&self, addr: u64, len: u64) -> Option<&'a [u8]> {
+        let s = self
+            .segments
+            .iter()
+            .find(|s| addr >= s.vaddr && addr - s.vaddr < s.size)?;
+        let delta = addr - s.vaddr;
+        if delta.checked_add(len)? > s.size {
+            return None;
+        }
+        let start = usize::try_from(s.offset.checked_add(delta)?).ok()?;
+        self.bytes.get(start..start.checked_add(usize::try_from(len).ok()?)?)
+    }
+
+    fn buildinfo_block(&self) -> Option<&'a [u8]> {
+        if let Some(b) = self.buildinfo.filter(|b| b.starts_with(BUILDINFO_MAGIC)) {
+            return Some(b);
+        }
+        memchr::memmem::find(self.bytes, BUILDINFO_MAGIC).map(|i| &self.bytes[i..])
+    }
+
+    /// The function table: the named section, or the bytes from a valid
+    /// table header (magic 0xfffffffb/fa/f0/f1, two zero bytes, an
+    /// instruction quantum of 1, 2 or 4 and a pointer size of 4 or 8) to
+    /// the end of the file.
+    fn pclntab_region(&self) -> Option<&'a [u8]> {
+        if let Some(p) = self.pclntab.filter(|p| p.len() >= 8) {
+            return Some(p);
+        }
+        const MAGICS: [[u8; 4]; 4] = [
+            [0xfb, 0xff, 0xff, 0xff],
+            [0xfa, 0xff, 0xff, 0xff],
+            [0xf0, 0xff, 0xff, 0xff],
+            [0xf1, 0xff, 0xff, 0xff],
+        ];
+        let b = self.bytes;
+        let mut best: Option<usize> = None;
+        for m in MAGICS {
+            for i in memchr::memmem::find_iter(b, &m) {
+                let h = &b[i..b.len().min(i + 8)];
+                if h.len() == 8 && h[4] == 0 && h[5] == 0 && matches!(h[6], 1 | 2 | 4) && matches!(h[7], 4 | 8) {
+                    best = Some(best.map_or(i, |x| x.min(i)));
+                    break;
+                }
+            }
+        }
+        best.map(|i| &b[i..])
+    }
+}
+
 /// Decode the build information block starting at `block` (which begins
 /// with [`BUILDINFO_MAGIC`]). `read_mem(addr, len)` returns `len` bytes of
 /// the program's memory at virtual address `addr`, for the pre-1.18
 /// pointer layout. Every length and pointer is checked; `None` when the
 /// block is malformed.
-pub fn decode(block: &[u8], read_mem: &dyn Fn(u64, u64) -> Option<Vec<u8>>) -> Option<BuildInfo> {
+pub fn decode<'a>(block: &[u8], read_mem: &dyn Fn(u64, u64) -> Option<&'a [u8]>) -> Option<BuildInfo> {
     let header = block.get(..32)?;
     if !header.starts_with(BUILDINFO_MAGIC) {
         return None;
     }
     let ptr_size = usize::from(header[14]);
     let flags = header[15];
-    let (version, modinfo) = if flags & 2 != 0 {
+    let (version, modinfo): (Vec<u8>, Vec<u8>) = if flags & 2 != 0 {
         let mut rest = &block[32..];
         let mut read = || {
             let (len, n) = uvarint(rest)?;
@@ -154,20 +329,19 @@ pub fn decode(block: &[u8], read_mem: &dyn Fn(u64, u64) -> Option<Vec<u8>>) -> O
         };
         let string_at = |ptr: u64| -> Option<Vec<u8>> {
             let hdr = read_mem(ptr, 2 * ptr_size as u64)?;
-            let data = word(&hdr)?;
+            let data = word(hdr)?;
             let len = word(&hdr[ptr_size..])?;
-            // Module information is a few kilobytes; 16 MiB bounds a hostile length.
+            // Module information is kilobytes; 16 MiB bounds a hostile length.
             if len > 16 << 20 {
                 return None;
             }
-            read_mem(data, len)
+            read_mem(data, len).map(<[u8]>::to_vec)
         };
         let v = string_at(word(&header[16..])?)?;
         let m = word(&header[16 + ptr_size..]).and_then(string_at).unwrap_or_default();
         (v, m)
     };
-    // The module information is framed by 16-byte sentinels (binary bytes,
-    // removed before the text is decoded).
+    // The module information is framed by 16-byte binary sentinels.
     let modinfo = if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' {
         &modinfo[16..modinfo.len() - 16]
     } else {
@@ -177,6 +351,224 @@ pub fn decode(block: &[u8], read_mem: &dyn Fn(u64, u64) -> Option<Vec<u8>>) -> O
         version: String::from_utf8_lossy(&version).into_owned(),
         modinfo: String::from_utf8_lossy(modinfo).into_owned(),
     })
+}
+
+/// NUL-delimited names in `region` that contain `needle`, bounded to 512
+/// bytes each side of the match.
+fn names_containing<'a>(region: &'a [u8], needle: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+    memchr::memmem::find_iter(region, needle).filter_map(move |i| {
+        let lo = i.saturating_sub(512);
+        let start = memchr::memrchr(0, &region[lo..i]).map_or(lo, |p| lo + p + 1);
+        let hi = region.len().min(i + 512);
+        let end = memchr::memchr(0, &region[i..hi]).map(|p| i + p)?;
+        let name = &region[start..end];
+        name.iter().all(|c| c.is_ascii_graphic()).then_some(name)
+    })
+}
+
+/// Whether `region` holds a NUL-delimited name that starts with `prefix`
+/// (a prefix ending in `.` names a package) or, for any other prefix, is
+/// exactly `prefix`.
+fn has_name(region: &[u8], prefix: &str) -> bool {
+    let mut pat = Vec::with_capacity(prefix.len() + 2);
+    pat.push(0);
+    pat.extend_from_slice(prefix.as_bytes());
+    if !prefix.ends_with('.') {
+        pat.push(0);
+    }
+    memchr::memmem::find(region, &pat).is_some()
+}
+
+/// The packages whose cmd/cgo stubs (`pkg._Cfunc_name`, `pkg._C2func_name`,
+/// `pkg._Cmacro_name`, `pkg._Cvar_name`) appear in `names`.
+fn cgo_packages_in<'a>(names: impl Iterator<Item = &'a [u8]>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for name in names {
+        let Ok(name) = std::str::from_utf8(name) else { continue };
+        for marker in ["._Cfunc_", "._C2func_", "._Cmacro_", "._Cvar_"] {
+            if let Some(i) = name.find(marker) {
+                let pkg = &name[..i];
+                let pkg = pkg.strip_prefix("type:").unwrap_or(pkg);
+                let ok = !pkg.is_empty()
+                    && pkg.chars().all(|c| c.is_ascii_alphanumeric() || "./_-~".contains(c))
+                    && pkg != "runtime"
+                    && pkg != "runtime/cgo";
+                if ok {
+                    out.insert(pkg.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Go facts for a file, or `None` when it is not a Go program.
+pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
+    let info = input
+        .buildinfo_block()
+        .and_then(|b| decode(b, &|a, l| input.read_mem(a, l)));
+    // A Go program has a build information block or a named function table.
+    if info.is_none() && input.pclntab.is_none() {
+        return None;
+    }
+    let pcln = input
+        .pclntab_region()
+        .map(|p| &p[..p.len().min(MAX_PCLNTAB_SCAN)])
+        .unwrap_or_default();
+
+    // Evidence of cgo.
+    let mut evidence = Vec::new();
+    let mut found = BTreeSet::new();
+    for (source, names) in [("symtab", &input.symtab), ("dynsym", &input.dynsym)] {
+        let hits: Vec<&str> = CGO_SYMBOLS
+            .iter()
+            .copied()
+            .filter(|s| names.contains(&s.as_bytes()))
+            .collect();
+        if !hits.is_empty() {
+            found.extend(hits.iter().copied());
+            evidence.push(Evidence {
+                source,
+                detail: format!("runtime/cgo symbols {}", hits.join(", ")),
+            });
+        }
+    }
+    if let Some((interp, needed)) = &input.dynamic {
+        evidence.push(Evidence {
+            source: "dynamic",
+            detail: format!("PT_INTERP {interp} and DT_NEEDED {}", needed.join(", ")),
+        });
+    }
+    let cgo_runtime_in_pcln = memchr::memmem::find(pcln, b"runtime/cgo/").is_some();
+    if cgo_runtime_in_pcln {
+        evidence.push(Evidence {
+            source: "pclntab",
+            detail: "runtime/cgo source files in the Go function table".to_string(),
+        });
+    }
+    let mut packages = cgo_packages_in(input.symtab.iter().copied());
+    for marker in [&b"._Cfunc_"[..], b"._C2func_", b"._Cmacro_", b"._Cvar_"] {
+        packages.extend(cgo_packages_in(names_containing(pcln, marker)));
+    }
+    if !packages.is_empty() && !cgo_runtime_in_pcln {
+        evidence.push(Evidence {
+            source: "pclntab",
+            detail: format!(
+                "cgo stubs of {}",
+                packages.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
+    let cgo_symbols: Vec<String> = CGO_SYMBOLS
+        .iter()
+        .filter(|s| found.contains(*s))
+        .map(|s| s.to_string())
+        .collect();
+
+    // Files read at run time.
+    let funcs = |name: &str| {
+        has_name(pcln, name)
+            || input.symtab.iter().any(|n| {
+                if name.ends_with('.') {
+                    n.starts_with(name.as_bytes())
+                } else {
+                    *n == name.as_bytes()
+                }
+            })
+    };
+    let mut runtime_files = Vec::new();
+    if funcs("crypto/x509.") {
+        runtime_files.push(RuntimeFile {
+            path: "/etc/ssl/certs/ca-certificates.crt",
+            package: "crypto/x509",
+            reason: "TLS verification loads the system CA bundle",
+        });
+    }
+    if funcs("time.LoadLocation") && !funcs("time/tzdata.") {
+        runtime_files.push(RuntimeFile {
+            path: "/usr/share/zoneinfo",
+            package: "time",
+            reason: "time.LoadLocation reads zoneinfo (import _ \"time/tzdata\" to embed it)",
+        });
+    }
+    if funcs("os/user.") {
+        runtime_files.push(RuntimeFile {
+            path: "/etc/passwd",
+            package: "os/user",
+            reason: "user and group lookups read /etc/passwd and /etc/group",
+        });
+    }
+
+    let settings = info.as_ref().map(BuildInfo::settings).unwrap_or_default();
+    Some(GoFacts {
+        version: info.as_ref().map(|i| i.version.clone()),
+        path: info.as_ref().and_then(BuildInfo::path),
+        main_module: info.as_ref().and_then(BuildInfo::main_module),
+        deps: info.as_ref().map(BuildInfo::deps).unwrap_or_default(),
+        cgo_enabled_setting: settings.get("CGO_ENABLED").cloned(),
+        settings,
+        cgo: !evidence.is_empty(),
+        cgo_symbols,
+        cgo_evidence: evidence,
+        cgo_packages: packages.into_iter().collect(),
+        runtime_files,
+    })
+}
+
+/// Go input for a Mach-O file (thin, or the first slice of a fat file).
+pub fn macho_input(bytes: &[u8]) -> Option<GoInput<'_>> {
+    use goblin::mach::{Mach, SingleArch};
+    let macho = match Mach::parse(bytes).ok()? {
+        Mach::Binary(m) => m,
+        Mach::Fat(fat) => match fat.get(0).ok()? {
+            SingleArch::MachO(m) => m,
+            SingleArch::Archive(_) => return None,
+        },
+    };
+    let mut input = GoInput {
+        bytes,
+        ..GoInput::default()
+    };
+    for seg in macho.segments.iter() {
+        input.segments.push(Segment {
+            vaddr: seg.vmaddr,
+            offset: seg.fileoff,
+            size: seg.filesize,
+        });
+        for (sect, data) in seg.sections().ok().into_iter().flatten() {
+            let name = sect.name().unwrap_or_default();
+            match name {
+                "__go_buildinfo" => input.buildinfo = Some(data),
+                "__gopclntab" => input.pclntab = Some(data),
+                _ => {}
+            }
+        }
+    }
+    if let Some(syms) = macho.symbols.as_ref() {
+        input.symtab = syms
+            .iter()
+            .filter_map(Result::ok)
+            .map(|(n, _)| n.strip_prefix('_').unwrap_or(n).as_bytes())
+            .collect();
+    }
+    Some(input)
+}
+
+/// Go input for a PE file.
+pub fn pe_input(bytes: &[u8]) -> Option<GoInput<'_>> {
+    let pe = goblin::pe::PE::parse(bytes).ok()?;
+    let mut input = GoInput {
+        bytes,
+        ..GoInput::default()
+    };
+    for s in &pe.sections {
+        input.segments.push(Segment {
+            vaddr: pe.image_base + u64::from(s.virtual_address),
+            offset: u64::from(s.pointer_to_raw_data),
+            size: u64::from(s.size_of_raw_data.min(s.virtual_size.max(s.size_of_raw_data))),
+        });
+    }
+    Some(input)
 }
 
 #[cfg(test)]
@@ -197,5 +589,33 @@ mod tests {
         b.resize(32, 0);
         b.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
         assert_eq!(decode(&b, &|_, _| None), None);
+    }
+
+    #[test]
+    fn cgo_package_names() {
+        let names: [&[u8]; 5] = [
+            b"net._C2func_getaddrinfo",
+            b"os/user._Cfunc_mygetpwnam_r",
+            b"main._Cfunc_add",
+            b"runtime._cgo_panic_internal",
+            b"github.com/mattn/go-sqlite3._Cfunc_sqlite3_open_v2",
+        ];
+        let got: Vec<String> = cgo_packages_in(names.into_iter()).into_iter().collect();
+        assert_eq!(got, ["github.com/mattn/go-sqlite3", "main", "net", "os/user"]);
+    }
+
+    #[test]
+    fn dep_lines_with_replacement() {
+        let info = BuildInfo {
+            version: "go1.23.5".into(),
+            modinfo: "path\tex/app\nmod\tex/app\t(devel)\t\ndep\tgithub.com/mattn/go-sqlite3\tv1.14.16\t\n=>\t/src/sqlite\t(devel)\t\ndep\tgolang.org/x/sys\tv0.1.0\th1:abc=\nbuild\t-tags=netgo,osusergo\nbuild\tCGO_ENABLED=0\n".into(),
+        };
+        let deps = info.deps();
+        assert_eq!(deps.len(), 2);
+        assert_eq!(deps[0].path, "github.com/mattn/go-sqlite3");
+        assert_eq!(deps[0].replace.as_ref().unwrap().path, "/src/sqlite");
+        assert_eq!(deps[1].sum.as_deref(), Some("h1:abc="));
+        assert_eq!(info.main_module().unwrap().version, "(devel)");
+        assert_eq!(info.settings()["-tags"], "netgo,osusergo");
     }
 }

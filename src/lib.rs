@@ -24,13 +24,14 @@ pub mod recommend;
 pub mod render;
 pub mod report;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 pub use error::Error;
 pub use format::Format;
 pub use report::{Document, Report, SCHEMA_VERSION};
 
-use crate::elf::{ElfFacts, ElfFile, Linkage};
+use crate::elf::{ElfFacts, ElfFile, Libc, Linkage};
 use crate::go::GoFacts;
 use crate::images::Catalog;
 
@@ -87,7 +88,15 @@ pub fn analyze(bytes: &[u8], opts: &Options) -> Report {
     };
     match result {
         Ok(report) => report,
-        Err(e) => Report::failed(String::new(), format, &e),
+        Err(e) => {
+            let mut report = Report::failed(String::new(), format, &e);
+            report.go = match format {
+                Format::MachO => go::macho_input(bytes).and_then(|i| go::analyze(&i)),
+                Format::Pe => go::pe_input(bytes).and_then(|i| go::analyze(&i)),
+                _ => None,
+            };
+            report
+        }
     }
 }
 
@@ -110,10 +119,26 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
             rec.variant
         ));
     }
-    if go.as_ref().is_some_and(|g| g.cgo) {
-        warnings.push(
-            "cgo is linked in, so this Go binary needs glibc's loader and libc and cannot run on static: build with CGO_ENABLED=0 (or -tags netgo,osusergo when only net and os/user pulled cgo in) to run on gcr.io/distroless/static".to_string(),
-        );
+    if let Some(g) = &go {
+        warnings.extend(recommend::go_warnings(g, &facts, recommendation.as_ref(), &opts.distro));
+    }
+    if matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) && facts.libc == Libc::Glibc {
+        let nss: BTreeSet<&str> = file
+            .symbol_names()
+            .filter_map(|n| std::str::from_utf8(n).ok())
+            .filter(|n| NSS_FUNCTIONS.contains(n))
+            .collect();
+        let stripped_nss = nss.is_empty() && memchr::memmem::find(bytes, b"libnss_").is_some();
+        if !nss.is_empty() || stripped_nss {
+            let what = if nss.is_empty() {
+                "the NSS module loader (libnss_)".to_string()
+            } else {
+                nss.into_iter().collect::<Vec<_>>().join(", ")
+            };
+            warnings.push(format!(
+                "statically linked glibc that calls {what}: at run time glibc still loads libnss_*.so.2 of the exact glibc version it was built with; on static (and other images with a different glibc) user, group and host lookups fail silently. Use Go's pure resolver (CGO_ENABLED=0 or -tags netgo,osusergo), musl, or dynamic linking on base-nossl"
+            ));
+        }
     }
     let fixes = if recommendation.is_none() {
         recommend::fixes(&facts, &images)
@@ -133,46 +158,58 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     })
 }
 
-/// Go facts, if this is a Go binary: it has a build information block, a
-/// `.gopclntab` section, or a Go build-ID note.
+/// glibc functions that go through NSS (`nsswitch.conf`) and so `dlopen`
+/// `libnss_*` modules even in a static program (glibc manual, "Name
+/// Service Switch"; the linker warns "Using 'getaddrinfo' in statically
+/// linked applications requires at runtime the shared libraries from the
+/// glibc version used for linking").
+const NSS_FUNCTIONS: &[&str] = &[
+    "getaddrinfo",
+    "gethostbyname",
+    "gethostbyname2",
+    "gethostbyname_r",
+    "gethostbyname2_r",
+    "gethostbyaddr",
+    "gethostbyaddr_r",
+    "getpwnam",
+    "getpwnam_r",
+    "getpwuid",
+    "getpwuid_r",
+    "getpwent",
+    "getgrnam",
+    "getgrnam_r",
+    "getgrgid",
+    "getgrgid_r",
+    "getgrouplist",
+    "initgroups",
+    "getservbyname",
+    "getservbyname_r",
+    "getprotobyname",
+];
+
+/// Go facts, if this is a Go binary.
 fn go_facts(file: &ElfFile<'_>, facts: &ElfFacts) -> Option<GoFacts> {
-    let bytes = file.bytes();
-    let block = file
-        .section(".go.buildinfo")
-        .filter(|s| s.starts_with(go::BUILDINFO_MAGIC))
-        // Without section headers, search the file for the magic, as Go's
-        // debug/buildinfo does in the data segment.
-        .or_else(|| {
-            if file.has_sections() {
-                return None;
-            }
-            memchr::memmem::find(bytes, go::BUILDINFO_MAGIC).map(|i| &bytes[i..])
-        });
-    let read_mem = |addr: u64, len: u64| {
-        file.vaddr_to_offset(addr, len)
-            .map(|o| bytes[o..o + len as usize].to_vec())
-    };
-    let info = block.and_then(|b| go::decode(b, &read_mem));
-    if info.is_none() && file.section(".gopclntab").is_none() {
+    use goblin::elf::section_header::{SHT_DYNSYM, SHT_SYMTAB};
+    let buildinfo = file.section(".go.buildinfo");
+    let pclntab = file.section(".gopclntab");
+    // With section headers, a Go program always has one of these two.
+    if buildinfo.is_none() && pclntab.is_none() && file.has_sections() {
         return None;
     }
-    let found: Vec<&[u8]> = file
-        .symbol_names()
-        .filter(|n| go::CGO_SYMBOLS.iter().any(|s| s.as_bytes() == *n))
-        .collect();
-    let cgo_symbols: Vec<String> = go::CGO_SYMBOLS
-        .iter()
-        .filter(|s| found.contains(&s.as_bytes()))
-        .map(|s| s.to_string())
-        .collect();
-    let externally_linked = facts.linkage == Linkage::Dynamic && !facts.needed.is_empty();
-    let settings = info.as_ref().map(|i| i.settings()).unwrap_or_default();
-    Some(GoFacts {
-        version: info.as_ref().map(|i| i.version.clone()),
-        cgo: !cgo_symbols.is_empty() || externally_linked,
-        cgo_symbols,
-        cgo_enabled_setting: settings.get("CGO_ENABLED").cloned(),
-        path: info.as_ref().and_then(|i| i.path()),
-        settings,
-    })
+    let input = go::GoInput {
+        bytes: file.bytes(),
+        segments: file
+            .load_segments()
+            .map(|(vaddr, offset, size)| go::Segment { vaddr, offset, size })
+            .collect(),
+        buildinfo,
+        pclntab,
+        symtab: file.table_symbol_names(SHT_SYMTAB).collect(),
+        dynsym: file.table_symbol_names(SHT_DYNSYM).collect(),
+        dynamic: match (&facts.interpreter, facts.needed.is_empty()) {
+            (Some(i), false) => Some((i.clone(), facts.needed.clone())),
+            _ => None,
+        },
+    };
+    go::analyze(&input)
 }

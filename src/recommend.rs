@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, VecDeque};
 use serde::Serialize;
 
 use crate::elf::{ElfFacts, Linkage, oci_arch, version_cmp};
+use crate::go::{CGO_ONLY_MODULES, GoFacts};
 use crate::images::{Catalog, GENERATIONS, Image, VARIANTS};
 
 /// One reason an image cannot run the binary (JSON `images[].problems[]`).
@@ -326,6 +327,80 @@ pub fn fixes(facts: &ElfFacts, verdicts: &[ImageVerdict]) -> Vec<String> {
         };
         if !out.contains(&fix) {
             out.push(fix);
+        }
+    }
+    out
+}
+
+/// Warnings about a Go binary: why cgo got in and how to remove it (with
+/// the image that fits afterwards), and a cgo-only module built without
+/// cgo.
+pub fn go_warnings(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>, target: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let static_image = format!("gcr.io/distroless/static-{target}");
+    if go.cgo {
+        let std_pkgs: Vec<&str> = go
+            .cgo_packages
+            .iter()
+            .map(String::as_str)
+            .filter(|p| matches!(*p, "net" | "os/user"))
+            .collect();
+        let own: Vec<&str> = go
+            .cgo_packages
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !matches!(*p, "net" | "os/user"))
+            .collect();
+        let mut why: Vec<String> = std_pkgs
+            .iter()
+            .map(|p| match *p {
+                "net" => "net (its cgo DNS resolver, net._C2func_getaddrinfo)".to_string(),
+                _ => "os/user (its cgo user and group lookups)".to_string(),
+            })
+            .collect();
+        why.extend(own.iter().map(|p| format!("{p} (import \"C\")")));
+        let pulled = if why.is_empty() {
+            String::new()
+        } else {
+            format!(", pulled in by {}", why.join(" and "))
+        };
+        let is_static = matches!(facts.linkage, Linkage::Static | Linkage::StaticPie);
+        let fix = if own.is_empty() && !std_pkgs.is_empty() {
+            format!(
+                "build with CGO_ENABLED=0 (or -tags netgo,osusergo) for Go's pure resolver and user lookups, and it runs on {static_image}"
+            )
+        } else if own.is_empty() {
+            format!("build with CGO_ENABLED=0 and it runs on {static_image}")
+        } else if std_pkgs.is_empty() {
+            format!(
+                "{} needs its C code, so keep cgo{}",
+                own.join(", "),
+                rec.map(|r| format!(" and {}", r.image)).unwrap_or_default()
+            )
+        } else {
+            format!(
+                "-tags netgo,osusergo removes the cgo of {}, but {} needs its C code, so keep cgo{}",
+                std_pkgs.join(" and "),
+                own.join(", "),
+                rec.map(|r| format!(" and {}", r.image)).unwrap_or_default()
+            )
+        };
+        if is_static {
+            out.push(format!(
+                "cgo is linked in statically{pulled}: it needs no loader, but C code in a static Go binary is fragile; {fix}"
+            ));
+        } else {
+            out.push(format!(
+                "cgo is linked in{pulled}, so it needs glibc's loader and libc and cannot run on static: {fix}"
+            ));
+        }
+    }
+    if go.cgo_enabled_setting.as_deref() == Some("0") {
+        for m in go.deps.iter().filter(|d| CGO_ONLY_MODULES.contains(&d.path.as_str())) {
+            out.push(format!(
+                "{} needs cgo, but this binary was built with CGO_ENABLED=0: it contains the module's stub, which fails at first use; build with CGO_ENABLED=1 (then it needs base-nossl or larger)",
+                m.path
+            ));
         }
     }
     out

@@ -67,11 +67,43 @@ struct JElf {
 #[allow(dead_code)]
 struct JGo {
     version: Option<String>,
+    path: Option<String>,
+    main_module: Option<JModule>,
+    deps: Vec<JModule>,
+    settings: BTreeMap<String, String>,
+    cgo_enabled_setting: Option<String>,
     cgo: bool,
     cgo_symbols: Vec<String>,
-    cgo_enabled_setting: Option<String>,
-    path: Option<String>,
-    settings: BTreeMap<String, String>,
+    cgo_evidence: Vec<JEvidence>,
+    cgo_packages: Vec<String>,
+    runtime_files: Vec<JRuntimeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JModule {
+    path: String,
+    version: String,
+    sum: Option<String>,
+    replace: Option<Box<JModule>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JEvidence {
+    source: String,
+    detail: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JRuntimeFile {
+    path: String,
+    package: String,
+    reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,6 +269,10 @@ fn json_reports_errors_with_their_kind() {
     assert_eq!(e.kind, "mach_o");
     assert!(e.message.contains("GOOS=linux"));
     assert!(doc.reports[0].elf.is_none() && doc.reports[0].images.is_empty());
+    // Go's build information is read from the Mach-O file too.
+    let go = doc.reports[0].go.as_ref().unwrap();
+    assert_eq!(go.version.as_deref(), Some("go1.19.8"));
+    assert_eq!(go.settings["GOOS"], "darwin");
     // The good path is still reported, with the note that debian11 is frozen.
     assert_eq!(
         doc.reports[1].recommendation.as_ref().unwrap().image,

@@ -109,9 +109,6 @@ fn go_facts_match_go_version_m() {
         let Some(version) = o.get("go_version").and_then(Value::as_str) else {
             continue;
         };
-        if o["format"] != "elf" {
-            continue;
-        }
         let report = analyze_fixture(&name);
         let go = report.go.unwrap_or_else(|| panic!("{name}: Go not detected"));
         assert_eq!(go.version.as_deref(), Some(version), "{name}: Go version");

@@ -50,21 +50,7 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         field(w, name, &format!("{}: {}", sanitize(lib), list.join(", ")))?;
     }
     if let Some(go) = &r.go {
-        let version = go
-            .version
-            .as_deref()
-            .map(sanitize)
-            .unwrap_or_else(|| "unknown version".into());
-        let cgo = if go.cgo {
-            match go.cgo_symbols.as_slice() {
-                [] => "cgo linked in (PT_INTERP and DT_NEEDED)".to_string(),
-                s if s.len() <= 3 => format!("cgo linked in ({})", s.join(", ")),
-                s => format!("cgo linked in ({}, and {} more)", s[..3].join(", "), s.len() - 3),
-            }
-        } else {
-            "no cgo".to_string()
-        };
-        field(w, "go", &format!("{version}, {cgo}"))?;
+        go_fields(go, w)?;
     }
     match &r.recommendation {
         Some(rec) => {
@@ -141,4 +127,75 @@ fn summary(elf: &ElfFacts, r: &Report) -> String {
         sanitize(&elf.machine),
         elf.platform()
     )
+}
+
+fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
+    let field = |w: &mut dyn Write, name: &str, value: &str| writeln!(w, "  {:<12} {}", name.dimmed(), value);
+    let mut line = go
+        .version
+        .as_deref()
+        .map(sanitize)
+        .unwrap_or_else(|| "unknown version".into());
+    if let Some(p) = &go.path {
+        line.push_str(&format!(", {}", sanitize(p)));
+    }
+    if !go.deps.is_empty() {
+        line.push_str(&format!(", {} dependencies", go.deps.len()));
+    }
+    if let Some(mode) = go.settings.get("-buildmode") {
+        line.push_str(&format!(", -buildmode={}", sanitize(mode)));
+    }
+    if let Some(tags) = go.settings.get("-tags") {
+        line.push_str(&format!(", -tags={}", sanitize(tags)));
+    }
+    if let Some(c) = &go.cgo_enabled_setting {
+        line.push_str(&format!(", CGO_ENABLED={}", sanitize(c)));
+    }
+    field(w, "go", &line)?;
+    let cgo = if go.cgo {
+        let by = if go.cgo_packages.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " by {}",
+                go.cgo_packages
+                    .iter()
+                    .map(|p| sanitize(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let sources: Vec<&str> = go
+            .cgo_evidence
+            .iter()
+            .map(|e| match e.source {
+                "symtab" => ".symtab",
+                "dynsym" => ".dynsym",
+                "dynamic" => "PT_INTERP+DT_NEEDED",
+                _ => "Go function table",
+            })
+            .collect();
+        let symbols = match go.cgo_symbols.as_slice() {
+            [] => String::new(),
+            s if s.len() <= 3 => format!("; symbols {}", s.join(", ")),
+            s => format!("; symbols {} and {} more", s[..3].join(", "), s.len() - 3),
+        };
+        format!("linked in{by} (evidence: {}{symbols})", sources.join(", "))
+    } else {
+        "not linked in".to_string()
+    };
+    field(w, "cgo", &cgo)?;
+    if !go.runtime_files.is_empty() {
+        let files: Vec<String> = go
+            .runtime_files
+            .iter()
+            .map(|f| format!("{} ({})", f.path, f.package))
+            .collect();
+        field(
+            w,
+            "reads",
+            &format!("{}: in every distroless image, not in scratch", files.join(", ")),
+        )?;
+    }
+    Ok(())
 }
