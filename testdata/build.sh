@@ -6,7 +6,7 @@
 #
 #   apt-get install -y golang-go gcc g++ gcc-12-multilib musl-tools \
 #       gcc-aarch64-linux-gnu libc6-dev-arm64-cross libssl-dev zlib1g-dev \
-#       binutils file python3 coreutils
+#       binutils file python3 coreutils curl xz-utils dpkg
 #
 # NOTE: use gcc-12-multilib (for `gcc -m32`), NOT the gcc-multilib meta
 # package: on Debian gcc-multilib Conflicts with gcc-aarch64-linux-gnu and
@@ -15,9 +15,25 @@
 # plus a Rust toolchain providing `rustc` for x86_64-unknown-linux-gnu
 # (rustup stable, or Debian's `rustc` package).
 #
-# Usage (from anywhere; no network access is needed):
+# The go115-* / go123-* fixtures need two more Go toolchains and one Go
+# module source. They are taken from Debian .debs that are DOWNLOADED and
+# EXTRACTED with `dpkg-deb -x` into testdata/.toolchains/ (git-ignored),
+# never installed. Versions and SHA256 sums are pinned below (DEBS); the
+# SHA256 is also checked against the archive's Packages.xz index:
+#
+#   bullseye/main             golang-1.15-go, golang-1.15-src   1.15.15-1~deb11u4
+#   bookworm-backports/main   golang-1.23-go, golang-1.23-src   1.23.5-1~bpo12+1
+#   bookworm/main             golang-github-mattn-go-sqlite3-dev 1.14.16~ds1-1
+#
+# Usage (from anywhere):
 #
 #   bash testdata/build.sh
+#
+# The first run downloads the .debs above from $DEBIAN_MIRROR (default
+# http://deb.debian.org/debian); later runs reuse testdata/.toolchains/ and
+# need no network access (cached .debs are re-checked against the pinned
+# SHA256). When a download is needed and the index no longer lists a pinned
+# version, the script stops with an error before touching bin/ or oracle/.
 #
 # Everything in testdata/bin/ and testdata/oracle/ is deleted and regenerated.
 # The oracles are produced only by readelf, `go version -m` and oracle.py
@@ -40,6 +56,100 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# --------------------------------------------------------------------------
+# Extra Go toolchains + go-sqlite3 source: Debian .debs, downloaded and
+# extracted (not installed) into $TC. Pinned: index dir | package | version |
+# SHA256 | extract dir (under $TC).
+# --------------------------------------------------------------------------
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+TC="$TD/.toolchains"
+DEBS=(
+    "bullseye/main/binary-amd64|golang-1.15-go|1.15.15-1~deb11u4|33f6680406698b60370322aa5710be199006b3d66fbb0974b44da012de3aa82a|go1.15"
+    "bullseye/main/binary-amd64|golang-1.15-src|1.15.15-1~deb11u4|e580f570f706d801191f9a17e55156736fc5979a6a878bab9304ca007ae29941|go1.15"
+    "bookworm-backports/main/binary-amd64|golang-1.23-go|1.23.5-1~bpo12+1|9469e6c2b37fed52b9dea80e5c614a5392790cfac99de4ca6242857a039097ee|go1.23"
+    "bookworm-backports/main/binary-all|golang-1.23-src|1.23.5-1~bpo12+1|c425bc2e0bdd215e66c963072ceab22d93694a206a04e5a9a252bfc081dbac7b|go1.23"
+    "bookworm/main/binary-amd64|golang-github-mattn-go-sqlite3-dev|1.14.16~ds1-1|f73a8bd01b9641fb32ef3cd1322e946cf77d3ede375b3b318c667753595e7f2a|go-sqlite3"
+)
+
+die() {
+    echo "build.sh: error: $*" >&2
+    exit 1
+}
+
+# fetch_deb <index dir> <package> <version> <sha256>: make sure
+# $TC/debs/<package>_<version>.deb exists and has the pinned SHA256.
+fetch_deb() {
+    local idx="$1" pkg="$2" ver="$3" sha="$4"
+    local deb="$TC/debs/${pkg}_${ver}.deb"
+    if [ -f "$deb" ] && [ "$(sha256sum < "$deb" | cut -d' ' -f1)" = "$sha" ]; then
+        return 0
+    fi
+    command -v curl >/dev/null || die "curl is needed to download $pkg"
+    local idxfile="$TMP/index-${idx//\//_}"
+    if [ ! -f "$idxfile" ]; then
+        echo "fetching $DEBIAN_MIRROR/dists/$idx/Packages.xz"
+        curl -fsSL --retry 3 "$DEBIAN_MIRROR/dists/$idx/Packages.xz" | xz -dc > "$idxfile.part" \
+            || die "cannot download $DEBIAN_MIRROR/dists/$idx/Packages.xz"
+        mv "$idxfile.part" "$idxfile"
+    fi
+    # "<Filename> <SHA256>" of the stanza with this Package and Version
+    local hit
+    hit="$(awk -v pkg="$pkg" -v ver="$ver" '
+        BEGIN { RS = ""; FS = "\n" }
+        {
+            p = v = f = s = ""
+            for (i = 1; i <= NF; i++) {
+                if ($i ~ /^Package: /)  p = substr($i, 10)
+                if ($i ~ /^Version: /)  v = substr($i, 10)
+                if ($i ~ /^Filename: /) f = substr($i, 11)
+                if ($i ~ /^SHA256: /)   s = substr($i, 9)
+            }
+            if (p == pkg && v == ver) { print f, s; exit }
+        }' "$idxfile")"
+    if [ -z "$hit" ]; then
+        local have
+        have="$(awk -v pkg="$pkg" 'BEGIN { RS = ""; FS = "\n" }
+            $1 == "Package: " pkg { for (i = 1; i <= NF; i++) if ($i ~ /^Version: /) print substr($i, 10) }' \
+            "$idxfile" | tr '\n' ' ' | sed 's/ $//')"
+        die "$pkg $ver (pinned in build.sh) is no longer in $DEBIAN_MIRROR/dists/$idx/Packages.xz" \
+            "(versions listed there: ${have:-none}). Pin a version that exists (package, version and" \
+            "SHA256 in DEBS), rebuild, and expect the affected fixtures to change."
+    fi
+    local filename="${hit% *}" idxsha="${hit#* }"
+    [ "$idxsha" = "$sha" ] || die "$pkg $ver: SHA256 in the index ($idxsha) differs from the pinned one ($sha)"
+    echo "fetching $DEBIAN_MIRROR/$filename"
+    mkdir -p "$TC/debs"
+    curl -fsSL --retry 3 -o "$deb.part" "$DEBIAN_MIRROR/$filename" || die "cannot download $DEBIAN_MIRROR/$filename"
+    local got
+    got="$(sha256sum < "$deb.part" | cut -d' ' -f1)"
+    [ "$got" = "$sha" ] || { rm -f "$deb.part"; die "$filename: SHA256 $got, expected $sha"; }
+    mv "$deb.part" "$deb"
+}
+
+for entry in "${DEBS[@]}"; do
+    IFS='|' read -r idx pkg ver sha dir <<< "$entry"
+    fetch_deb "$idx" "$pkg" "$ver" "$sha"
+done
+# Extract each group of .debs into $TC/<dir>; a stamp with the SHA256s
+# avoids re-extracting on every run.
+for dir in $(printf '%s\n' "${DEBS[@]}" | cut -d'|' -f5 | sort -u); do
+    want="$(printf '%s\n' "${DEBS[@]}" | awk -F'|' -v d="$dir" '$5 == d { print $4 }')"
+    if [ ! -f "$TC/$dir/.stamp" ] || [ "$(cat "$TC/$dir/.stamp")" != "$want" ]; then
+        echo "extracting into $TC/$dir"
+        rm -rf "${TC:?}/$dir"
+        mkdir -p "$TC/$dir"
+        for entry in "${DEBS[@]}"; do
+            IFS='|' read -r idx pkg ver sha d <<< "$entry"
+            [ "$d" = "$dir" ] && dpkg-deb -x "$TC/debs/${pkg}_${ver}.deb" "$TC/$dir"
+        done
+        printf '%s\n' "$want" > "$TC/$dir/.stamp"
+    fi
+done
+GO115ROOT="$TC/go1.15/usr/lib/go-1.15"
+GO123ROOT="$TC/go1.23/usr/lib/go-1.23"
+[ "$(head -n1 "$GO115ROOT/VERSION")" = go1.15.15 ] || die "no Go 1.15.15 in $GO115ROOT"
+[ "$(head -n1 "$GO123ROOT/VERSION")" = go1.23.5 ] || die "no Go 1.23.5 in $GO123ROOT"
+
 rm -rf "$BIN" "$ORACLE"
 mkdir -p "$BIN" "$ORACLE"
 
@@ -54,6 +164,7 @@ export GOFLAGS=-mod=mod
 export GOPROXY=off
 export GOSUMDB=off
 export GO111MODULE=on
+export GOTOOLCHAIN=local
 unset GOAMD64 GOARM GO386 GOEXPERIMENT CGO_CFLAGS CGO_CPPFLAGS CGO_CXXFLAGS \
     CGO_LDFLAGS CGO_FFLAGS CC CXX GOOS GOARCH 2>/dev/null || true
 
@@ -79,6 +190,53 @@ gobuild go-hello    go-pie              CGO_ENABLED=0 -- -buildmode=pie
 gobuild go-hello    go-arm64            CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 gobuild go-hello    go-macho            CGO_ENABLED=0 GOOS=darwin GOARCH=arm64
 gobuild go-hello    go-pe.exe           CGO_ENABLED=0 GOOS=windows GOARCH=amd64
+
+# Go 1.15.15 and 1.23.5 from the extracted .debs. Go 1.15 knows no
+# -buildvcs (and stamps no VCS info anyway). -ldflags=-w drops DWARF but keeps
+# .symtab, to keep the fixtures small.
+# gobuildv <115|123> <srcdir> <out> [env assignments...] -- [extra go build flags...]
+gobuildv() {
+    local v="$1" dir="$2" out="$3"
+    shift 3
+    local envs=() root flags=(-trimpath)
+    case "$v" in
+        # Go 1.15 hashes GOROOT_FINAL (default: $GOROOT, i.e. this checkout's
+        # path) into the link action ID, i.e. the first part of the Go build
+        # ID. Pin it so the output does not depend on where testdata/ lives.
+        # (With -trimpath the binary itself records GOROOT as "go".)
+        115) root="$GO115ROOT"; envs+=(GOROOT_FINAL=/usr/lib/go-1.15) ;;
+        123) root="$GO123ROOT"; flags+=(-buildvcs=false) ;;
+        *) die "gobuildv: unknown Go $v" ;;
+    esac
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+        envs+=("$1")
+        shift
+    done
+    [ "$#" -gt 0 ] && shift
+    echo "go$v build: $out"
+    (cd "$SRC/$dir" && env GOROOT="$root" GOCACHE="$TMP/gocache-$v" "${envs[@]}" \
+        "$root/bin/go" build "${flags[@]}" "$@" -o "$BIN/$out" .)
+}
+
+gobuildv 115 go115-hello       go115-static          CGO_ENABLED=0 -- -ldflags=-w
+gobuildv 115 go115-cgo-net     go115-cgo-net         CGO_ENABLED=1 -- -ldflags=-w
+gobuildv 123 go123-hello       go123-static          CGO_ENABLED=0 -- -ldflags=-w
+gobuildv 123 go123-cgo-net     go123-cgo-net         CGO_ENABLED=1 -- -ldflags=-w
+gobuildv 123 go123-cgo-user    go123-cgo-user        CGO_ENABLED=1 -- -ldflags=-w
+gobuildv 123 go123-importc     go123-importc         CGO_ENABLED=1 -- -ldflags=-w
+gobuildv 123 go123-net-user    go123-netgo-osusergo  CGO_ENABLED=1 -- -ldflags=-w -tags=netgo,osusergo
+gobuildv 123 go123-importc-net go123-importc-netgo   CGO_ENABLED=1 -- -ldflags=-w -tags=netgo,osusergo
+gobuildv 123 go123-cgo-net     go123-cgo-stripped    CGO_ENABLED=1 -- -ldflags=-s\ -w
+# glibc's static getaddrinfo/getpwnam_r make the linker warn ("Using ... in
+# statically linked applications requires at runtime the shared libraries").
+gobuildv 123 go123-net-user    go123-static-extld    CGO_ENABLED=1 -- \
+    "-ldflags=-w -linkmode external -extldflags -static"
+gobuildv 123 go123-hello       go123-arm64           CGO_ENABLED=0 GOOS=linux GOARCH=arm64 -- -ldflags=-w
+gobuildv 123 go123-hello       go123-macho           CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 -- -ldflags=-w
+gobuildv 123 go123-hello       go123-pe.exe          CGO_ENABLED=0 GOOS=windows GOARCH=amd64 -- -ldflags=-w
+gobuildv 123 go123-sqlite      go123-sqlite-nocgo    CGO_ENABLED=0 -- -ldflags=-w
+gobuildv 123 go123-x509-tz     go123-x509-tz         CGO_ENABLED=0 -- -ldflags=-w
+gobuildv 123 go123-tzdata      go123-tzdata          CGO_ENABLED=0 -- -ldflags=-w
 
 # --------------------------------------------------------------------------
 # C / C++ (compiled from inside src/ so embedded file names are relative)
@@ -131,7 +289,10 @@ chmod 0644 "$BIN/c-object.o" "$BIN/text.txt" "$BIN/empty"
 # Oracles: raw tool output, then JSON via oracle.py
 # --------------------------------------------------------------------------
 cd "$BIN"
-GO_FIXTURES="go-static go-cgo-net go-cgo-user go-cgo-net-stripped go-pie go-arm64 go-macho go-pe.exe"
+GO_FIXTURES="go-static go-cgo-net go-cgo-user go-cgo-net-stripped go-pie go-arm64 go-macho go-pe.exe
+    go115-static go115-cgo-net go123-static go123-cgo-net go123-cgo-user go123-importc
+    go123-netgo-osusergo go123-importc-netgo go123-cgo-stripped go123-static-extld
+    go123-arm64 go123-macho go123-pe.exe go123-sqlite-nocgo go123-x509-tz go123-tzdata"
 for f in *; do
     if [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = "7f454c46" ]; then
         # stdout first, then readelf's complaints (stderr) appended, so errors
@@ -141,7 +302,8 @@ for f in *; do
     fi
 done
 for f in $GO_FIXTURES; do
-    go version -m "$f" > "$ORACLE/$f.go-version" 2>&1 || true
+    # Go 1.23's `go version -m` reads every layout (pre-1.18 ones included).
+    GOROOT="$GO123ROOT" "$GO123ROOT/bin/go" version -m "$f" > "$ORACLE/$f.go-version" 2>&1 || true
 done
 
 python3 "$TD/oracle.py" "$BIN" "$ORACLE"
@@ -149,4 +311,4 @@ python3 "$TD/oracle.py" "$BIN" "$ORACLE"
 echo
 echo "fixtures:"
 ls -l "$BIN"
-du -sh "$TD"
+du -sh "$BIN" "$ORACLE"

@@ -14,7 +14,12 @@ JSON keys:
   script:  shebang (interpreter path), shebang_arg (str|null), crlf (bool)
   elf:     class, endianness, readelf_machine, e_type, interpreter, needed,
            soname, rpath, runpath, version_needs, has_dynamic, malformed
-  Go:      go_version, go_path, go_settings (also for the Mach-O/PE Go files)
+  Go:      go_version, go_path, go_settings, go_main_module, go_deps (also for
+           the Mach-O/PE Go files).
+           go_main_module: {path, version, sum} from the `mod` line, or null.
+           go_deps: [{path, version, sum, replace}] from the `dep` lines, in
+           order; replace is null or {path, version, sum} from the `=>` line
+           that follows the dep. An empty version or sum field becomes null.
 """
 
 import json
@@ -162,8 +167,43 @@ def parse_readelf(text):
     return out
 
 
+def _module_fields(fields):
+    """[path, version, sum] tab fields -> dict; empty/missing fields -> None."""
+    fields = list(fields) + [""] * (3 - len(fields))
+    path, version, sum_ = fields[:3]
+    return {"path": path or None, "version": version or None, "sum": sum_ or None}
+
+
+def parse_go_modules(text):
+    """`mod`, `dep` and `=>` lines of `go version -m` output.
+
+    Each line is "\t<kind>\t<path>\t<version>\t<sum>" (the sum field may be
+    empty but its tab is still printed, e.g. "\tmod\tx\t(devel)\t")."""
+    res = {"go_main_module": None, "go_deps": []}
+    last_dep = None
+    for line in text.splitlines()[1:]:
+        if not line.startswith("\t"):
+            continue
+        fields = line[1:].split("\t")
+        kind, rest = fields[0], fields[1:]
+        if kind == "mod":
+            res["go_main_module"] = _module_fields(rest)
+            last_dep = None
+        elif kind == "dep":
+            last_dep = _module_fields(rest)
+            last_dep["replace"] = None
+            res["go_deps"].append(last_dep)
+        elif kind == "=>":
+            if last_dep is not None:
+                last_dep["replace"] = _module_fields(rest)
+        else:
+            last_dep = None
+    return res
+
+
 def parse_go_version(text):
     res = {"go_version": None, "go_path": None, "go_settings": {}}
+    res.update(parse_go_modules(text))
     lines = text.splitlines()
     if lines:
         m = re.match(r"^.*?:\s+(go\S+)\s*$", lines[0])

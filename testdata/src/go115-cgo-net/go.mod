@@ -1,0 +1,3 @@
+module dlcheck.test/go115cgonet
+
+go 1.15

@@ -1,0 +1,3 @@
+module dlcheck.test/go115hello
+
+go 1.15

@@ -1,0 +1,3 @@
+module dlcheck.test/go123cgonet
+
+go 1.23

@@ -1,0 +1,3 @@
+module dlcheck.test/go123cgouser
+
+go 1.23

@@ -1,0 +1,3 @@
+module dlcheck.test/go123hello
+
+go 1.23

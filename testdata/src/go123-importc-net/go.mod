@@ -1,0 +1,3 @@
+module dlcheck.test/go123importcnet
+
+go 1.23

@@ -1,0 +1,3 @@
+module dlcheck.test/go123importc
+
+go 1.23

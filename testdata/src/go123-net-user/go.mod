@@ -1,0 +1,3 @@
+module dlcheck.test/go123netuser
+
+go 1.23

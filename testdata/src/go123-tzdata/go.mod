@@ -1,0 +1,3 @@
+module dlcheck.test/go123tzdata
+
+go 1.23

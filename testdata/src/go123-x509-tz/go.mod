@@ -1,0 +1,3 @@
+module dlcheck.test/go123x509tz
+
+go 1.23
