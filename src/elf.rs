@@ -165,6 +165,11 @@ pub struct ElfFile<'a> {
 
 const NT_GNU_ABI_TAG: u32 = 1;
 
+/// The most DT_NEEDED entries accepted. glibc sets no limit, but real
+/// programs list a few hundred at most; a larger count is a hostile file
+/// and would cost memory for nothing.
+pub const MAX_NEEDED: usize = 4096;
+
 impl<'a> ElfFile<'a> {
     /// Parse the ELF header, program headers, section headers and dynamic
     /// section of `bytes` (which must start with `\x7fELF`).
@@ -224,6 +229,29 @@ impl<'a> ElfFile<'a> {
         }
         let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(header.e_phnum), ctx)
             .map_err(|e| malformed(format!("program headers: {e}")))?;
+        // Every segment's file-backed bytes must be in the file: a cut-off
+        // PT_LOAD would be mapped short and the program would crash.
+        for (i, p) in phdrs.iter().enumerate() {
+            let end = p.p_offset.checked_add(p.p_filesz);
+            if p.p_filesz > 0 && end.is_none_or(|e| e > bytes.len() as u64) {
+                return Err(malformed(format!(
+                    "program header {i} ({}, {} bytes at offset {:#x}) runs past the end of the file ({} bytes)",
+                    program_header::pt_to_str(p.p_type),
+                    p.p_filesz,
+                    p.p_offset,
+                    bytes.len()
+                )));
+            }
+        }
+        // A section header table that starts past the end of the file is
+        // the mark of a truncated file (strip tools set e_shoff to 0).
+        if header.e_shoff != 0 && header.e_shoff >= bytes.len() as u64 {
+            return Err(malformed(format!(
+                "the section header table (e_shoff {:#x}) lies past the end of the file ({} bytes)",
+                header.e_shoff,
+                bytes.len()
+            )));
+        }
 
         // Section headers matter to readelf, not to the kernel or the loader:
         // an unreadable table is treated as absent (as `strip` leaves it).
@@ -402,10 +430,22 @@ impl<'a> ElfFile<'a> {
         if !self.dyns.iter().any(|d| interesting.contains(&d.d_tag)) {
             return Ok(out);
         }
+        let count = self.dyns.iter().filter(|d| d.d_tag == dynamic::DT_NEEDED).count();
+        if count > MAX_NEEDED {
+            return Err(malformed(format!(
+                "{count} DT_NEEDED entries; real programs have at most a few hundred"
+            )));
+        }
         let strtab = self.dynstr()?;
         for d in &self.dyns {
             match d.d_tag {
-                dynamic::DT_NEEDED => out.needed.push(self.dyn_string(strtab, d, "DT_NEEDED")?),
+                dynamic::DT_NEEDED => {
+                    let name = self.dyn_string(strtab, d, "DT_NEEDED")?;
+                    if name.is_empty() {
+                        return Err(malformed("a DT_NEEDED entry names an empty string"));
+                    }
+                    out.needed.push(name);
+                }
                 dynamic::DT_SONAME => out.soname = Some(self.dyn_string(strtab, d, "DT_SONAME")?),
                 dynamic::DT_RPATH => out.rpath = Some(self.dyn_string(strtab, d, "DT_RPATH")?),
                 dynamic::DT_RUNPATH => out.runpath = Some(self.dyn_string(strtab, d, "DT_RUNPATH")?),

@@ -6,9 +6,8 @@
 //! ones are memory-mapped read-only, so a 100 MB Go binary costs page-cache
 //! pages, not heap.
 
-use std::fs::File;
 use std::io::{ErrorKind, Read};
-use std::os::unix::fs::FileTypeExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
 use crate::error::Error;
@@ -39,7 +38,10 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
         ErrorKind::NotFound => Error::NotFound(path.to_path_buf()),
         ErrorKind::PermissionDenied => Error::PermissionDenied(path.to_path_buf()),
         ErrorKind::IsADirectory => Error::IsDirectory(path.to_path_buf()),
-        _ => Error::Io(e.to_string()),
+        _ if e.raw_os_error() == Some(libc::ELOOP) => {
+            Error::Io("too many levels of symbolic links (a symlink loop?): check where the path points".to_string())
+        }
+        _ => Error::Io(format!("{e}: check the path and its permissions")),
     }
 }
 
@@ -49,7 +51,15 @@ fn io_error(path: &Path, e: std::io::Error) -> Error {
 /// [`Error::PermissionDenied`], [`Error::NotRegularFile`] for FIFOs,
 /// sockets and devices, [`Error::Io`] otherwise.
 pub fn load(path: &Path) -> Result<Bytes, Error> {
-    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+    // Open without blocking (a FIFO's open would wait for a writer) and
+    // judge the file type from the opened handle, so a path swapped between
+    // a check and the open cannot make dlcheck block or read a device.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| io_error(path, e))?;
+    let meta = file.metadata().map_err(|e| io_error(path, e))?;
     let ft = meta.file_type();
     if ft.is_dir() {
         return Err(Error::IsDirectory(path.to_path_buf()));
@@ -68,20 +78,21 @@ pub fn load(path: &Path) -> Result<Bytes, Error> {
         };
         return Err(Error::NotRegularFile(what));
     }
-    let file = File::open(path).map_err(|e| io_error(path, e))?;
-    let len = file.metadata().map_err(|e| io_error(path, e))?.len();
+    let len = meta.len();
     if len > MAP_THRESHOLD {
         // SAFETY: the mapping is read-only and only ever read through `&[u8]`.
         // If another process truncates the file while it is mapped, touching
-        // the lost pages raises SIGBUS and ends dlcheck; that risk is accepted
-        // for large files (a build output is not usually rewritten while it is
-        // inspected), and small files are read instead of mapped.
+        // the lost pages raises SIGBUS and ends dlcheck (exit 135). That risk
+        // is accepted for large files, so that a 100 MB binary costs mapped
+        // pages rather than heap (README, "Reading files"); small files are
+        // read into memory instead, and are immune.
         #[allow(unsafe_code)]
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| io_error(path, e))?;
         return Ok(Bytes::Mapped(map));
     }
     // Read at most the threshold plus one byte: a file that grows while it is
-    // read is cut there rather than read without bound.
+    // read is cut there rather than read without bound. /proc files report
+    // size 0 and are read this way too.
     let mut buf = Vec::with_capacity(len as usize);
     file.take(MAP_THRESHOLD + 1)
         .read_to_end(&mut buf)

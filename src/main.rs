@@ -28,17 +28,37 @@ fn main() -> ExitCode {
     };
     let reports: Vec<_> = cli.paths.iter().map(|p| inspect_path(p, &opts)).collect();
 
-    for r in &reports {
-        if let Some(e) = &r.error {
-            eprintln!("dlcheck: {}: {}", render::sanitize(&r.path), e.message);
-        }
-    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
+    let error_line = |r: &dlcheck::Report| {
+        r.error.as_ref().map(|e| {
+            format!(
+                "dlcheck: {}: {}",
+                render::sanitize(&r.path),
+                render::sanitize(&e.message)
+            )
+        })
+    };
     let written = if cli.json {
+        for line in reports.iter().filter_map(error_line) {
+            eprintln!("{line}");
+        }
         render::json(&reports, &mut out)
     } else {
-        render::human(&reports, &mut out)
+        // In path order, each error on stderr where its report would be.
+        let mut first = true;
+        reports.iter().try_for_each(|r| {
+            if let Some(line) = error_line(r) {
+                out.flush()?;
+                eprintln!("{line}");
+                return Ok(());
+            }
+            if !first {
+                writeln!(out)?;
+            }
+            first = false;
+            render::human(r, &mut out)
+        })
     }
     .and_then(|()| out.flush());
     if let Err(e) = written

@@ -113,6 +113,29 @@ fn go_facts_match_go_version_m() {
         let go = report.go.unwrap_or_else(|| panic!("{name}: Go not detected"));
         assert_eq!(go.version.as_deref(), Some(version), "{name}: Go version");
         assert_eq!(go.path, opt_str(&o["go_path"]), "{name}: main package path");
+        let want_mod = &o["go_main_module"];
+        let got_mod = serde_json::to_value(&go.main_module).unwrap();
+        for key in ["path", "version", "sum"] {
+            assert_eq!(got_mod[key], want_mod[key], "{name}: main module {key}");
+        }
+        let want_deps = o["go_deps"].as_array().unwrap();
+        assert_eq!(go.deps.len(), want_deps.len(), "{name}: deps");
+        for (got, want) in go.deps.iter().zip(want_deps) {
+            let got = serde_json::to_value(got).unwrap();
+            for key in ["path", "version", "sum"] {
+                assert_eq!(got[key], want[key], "{name}: dep {key}");
+                assert_eq!(
+                    got["replace"].get(key),
+                    want["replace"].get(key),
+                    "{name}: dep replace {key}"
+                );
+            }
+        }
+        assert_eq!(
+            go.settings.len(),
+            o["go_settings"].as_object().unwrap().len(),
+            "{name}: settings"
+        );
         for (k, v) in o["go_settings"].as_object().unwrap() {
             assert_eq!(
                 go.settings.get(k).map(String::as_str),
@@ -122,7 +145,7 @@ fn go_facts_match_go_version_m() {
         }
         checked += 1;
     }
-    assert!(checked >= 6, "only {checked} Go fixtures checked");
+    assert!(checked >= 24, "only {checked} Go fixtures checked");
 }
 
 #[test]

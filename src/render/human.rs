@@ -7,20 +7,16 @@ use crate::elf::{ElfFacts, Kind, Linkage};
 use crate::images::GENERATIONS;
 use crate::report::Report;
 
-/// Write the human-readable rendering of `reports`: per path, the facts,
-/// the recommendation and its reasons, and a table of which images run it.
-/// Reports with an error are skipped: the CLI prints their one-line error on
-/// stderr. Colour follows `colored`'s global override, set once by the CLI.
-pub fn human(reports: &[Report], w: &mut dyn Write) -> io::Result<()> {
-    let mut first = true;
-    for r in reports.iter().filter(|r| r.error.is_none()) {
-        if !first {
-            writeln!(w)?;
-        }
-        first = false;
-        report(r, w)?;
+/// Write the human-readable rendering of one report: the facts, the
+/// recommendation and its reasons, and a table of which images run it.
+/// A report with an error writes nothing: the CLI prints its one-line error
+/// on stderr. Colour follows `colored`'s global override, set once by the
+/// CLI.
+pub fn human(r: &Report, w: &mut dyn Write) -> io::Result<()> {
+    if r.error.is_some() {
+        return Ok(());
     }
-    Ok(())
+    report(r, w)
 }
 
 fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
