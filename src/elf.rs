@@ -130,6 +130,18 @@ pub struct ElfFacts {
     pub version_needs: BTreeMap<String, Vec<String>>,
     /// See [`Libc`].
     pub libc: Libc,
+    /// Libraries loaded at run time without a DT_NEEDED entry, that the
+    /// image must also have.
+    pub runtime_loads: Vec<RuntimeLoad>,
+}
+
+/// A library loaded at run time by `dlopen`, invisible to DT_NEEDED.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuntimeLoad {
+    /// The soname loaded, `libgcc_s.so.1`.
+    pub library: String,
+    /// Why, in one line.
+    pub reason: String,
 }
 
 impl ElfFacts {
@@ -204,8 +216,16 @@ impl<'a> ElfFile<'a> {
         let header = goblin::elf::Elf::parse_header(bytes).map_err(|e| malformed(format!("ELF header: {e}")))?;
         match header.e_type {
             header::ET_EXEC | header::ET_DYN => {}
-            header::ET_REL => return Err(Error::NotExecutable("relocatable object (ET_REL)")),
-            header::ET_CORE => return Err(Error::NotExecutable("core dump (ET_CORE)")),
+            header::ET_REL => {
+                return Err(Error::NotExecutable(
+                    "relocatable object (ET_REL), not an executable: link it into a program first",
+                ));
+            }
+            header::ET_CORE => {
+                return Err(Error::NotExecutable(
+                    "core dump (ET_CORE), not an executable: point dlcheck at the program that dumped it",
+                ));
+            }
             t => return Err(malformed(format!("unknown e_type {t:#x}"))),
         }
         let phentsize = ProgramHeader::size(ctx);
@@ -551,6 +571,24 @@ impl<'a> ElfFile<'a> {
             .flatten()
     }
 
+    /// Names of the undefined (imported) symbols of `.dynsym`.
+    pub fn imported_symbols(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.shdrs
+            .iter()
+            .filter(|sh| sh.sh_type == section_header::SHT_DYNSYM)
+            .filter_map(|sh| {
+                let data = self.section_bytes(sh)?;
+                let strtab = self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?;
+                let count = data.len() / goblin::elf::sym::Sym::size(self.ctx.container);
+                let syms = Symtab::parse(data, 0, count, self.ctx).ok()?;
+                Some((0..count).filter_map(move |i| {
+                    let sym = syms.get(i)?;
+                    (sym.st_shndx == 0 && sym.st_name != 0).then(|| cstr_at(strtab, sym.st_name))?
+                }))
+            })
+            .flatten()
+    }
+
     /// File-backed PT_LOAD ranges as `(p_vaddr, p_offset, p_filesz)`.
     pub fn load_segments(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
         self.phdrs
@@ -625,6 +663,26 @@ impl<'a> ElfFile<'a> {
         let machine = machine_name(&self.header);
         let os = self.os(interpreter.as_deref());
         let libc = self.libc(&interpreter, &strings.needed, linkage);
+        let mut runtime_loads = Vec::new();
+        // glibc's pthread_exit and pthread_cancel unwind the thread's stack
+        // with libgcc_s, which they dlopen on first use (nptl
+        // unwind-resume / `__libc_unwind_link_get`): without it the program
+        // aborts with "libgcc_s.so.1 must be installed for pthread_exit to work".
+        if libc == Libc::Glibc && !strings.needed.iter().any(|n| n == "libgcc_s.so.1") {
+            let imports: Vec<&str> = ["pthread_exit", "pthread_cancel"]
+                .into_iter()
+                .filter(|f| self.imported_symbols().any(|n| n == f.as_bytes()))
+                .collect();
+            if !imports.is_empty() {
+                runtime_loads.push(RuntimeLoad {
+                    library: "libgcc_s.so.1".to_string(),
+                    reason: format!(
+                        "imports {}: glibc loads libgcc_s.so.1 for it at run time, or aborts",
+                        imports.join(" and ")
+                    ),
+                });
+            }
+        }
         Ok(ElfFacts {
             class: if self.ctx.container == Container::Big {
                 Class::Elf64
@@ -648,6 +706,7 @@ impl<'a> ElfFile<'a> {
             runpath: strings.runpath,
             version_needs,
             libc,
+            runtime_loads,
         })
     }
 

@@ -43,8 +43,8 @@ pub enum Error {
     )]
     Pe,
     /// An ELF file that is not something the kernel executes: a relocatable
-    /// object or a core dump (exit 4). Holds the `e_type` name.
-    #[error("ELF {0}, not an executable: link it into a program first")]
+    /// object or a core dump (exit 4). Holds what it is and what to do.
+    #[error("ELF {0}")]
     NotExecutable(&'static str),
     /// Anything else that is not ELF (exit 4).
     #[error("not an ELF binary ({0}): dlcheck judges Linux executables and shared libraries")]

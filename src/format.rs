@@ -52,8 +52,12 @@ pub fn detect(bytes: &[u8]) -> Format {
             _ => {}
         }
     }
-    if bytes.starts_with(b"MZ") {
-        return Format::Pe;
+    // MZ, then e_lfanew (at 0x3c) pointing at the "PE\0\0" signature.
+    if bytes.starts_with(b"MZ") && bytes.len() >= 0x40 {
+        let lfanew = u32::from_le_bytes([bytes[0x3c], bytes[0x3d], bytes[0x3e], bytes[0x3f]]) as usize;
+        if bytes.get(lfanew..lfanew.saturating_add(4)) == Some(b"PE\0\0") {
+            return Format::Pe;
+        }
     }
     Format::Unknown
 }
@@ -115,6 +119,14 @@ mod tests {
         let s = shebang(b"#! /usr/bin/env python3\nprint()\n").unwrap();
         assert_eq!(s.command, "/usr/bin/env python3");
         assert!(!s.crlf);
+    }
+
+    #[test]
+    fn mz_text_is_not_pe() {
+        assert_eq!(
+            detect(b"MZ is the start of this sentence, which is long enough to reach 0x40 bytes."),
+            Format::Unknown
+        );
     }
 
     #[test]

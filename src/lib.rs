@@ -78,7 +78,11 @@ pub fn analyze(bytes: &[u8], opts: &Options) -> Report {
                 command: String::new(),
                 crlf: false,
             });
-            let mut cmd = sb.command;
+            let mut cmd = if sb.command.is_empty() {
+                "an empty #! line".to_string()
+            } else {
+                sb.command
+            };
             if sb.crlf {
                 cmd.push_str(" (the #! line ends in CR LF, so even a full distribution fails with \"no such file or directory\": convert it with dos2unix)");
             }
@@ -90,6 +94,7 @@ pub fn analyze(bytes: &[u8], opts: &Options) -> Report {
         Ok(report) => report,
         Err(e) => {
             let mut report = Report::failed(String::new(), format, &e);
+            report.distro = opts.distro.clone();
             report.go = match format {
                 Format::MachO => go::macho_input(bytes).and_then(|i| go::analyze(&i)),
                 Format::Pe => go::pe_input(bytes).and_then(|i| go::analyze(&i)),
@@ -108,17 +113,7 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     let images = recommend::judge_all(&facts, catalog);
     let recommendation = recommend::recommend(&facts, &images, &opts.distro);
     let mut warnings = Vec::new();
-    let dropped = recommendation
-        .as_ref()
-        .and_then(|rec| Some((rec, catalog.generations.get(&rec.generation).filter(|g| !g.supported)?)));
-    if let Some((rec, g)) = dropped {
-        warnings.push(format!(
-            "{} images are no longer built or patched (frozen since {}): prefer {}-debian12 or later",
-            rec.generation,
-            g.removed_date.as_deref().unwrap_or("unknown"),
-            rec.variant
-        ));
-    }
+    warnings.extend(recommend::frozen_warning(recommendation.as_ref(), &images, catalog));
     if let Some(g) = &go {
         warnings.extend(recommend::go_warnings(g, &facts, recommendation.as_ref(), &opts.distro));
     }
@@ -141,7 +136,7 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
         }
     }
     let fixes = if recommendation.is_none() {
-        recommend::fixes(&facts, &images)
+        recommend::fixes(&facts, &images, &opts.distro)
     } else {
         Vec::new()
     };
@@ -151,6 +146,7 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
         error: None,
         elf: Some(facts),
         go,
+        distro: opts.distro.clone(),
         images,
         recommendation,
         fixes,

@@ -22,13 +22,16 @@ use crate::go::{CGO_ONLY_MODULES, GoFacts};
 use crate::images::{Catalog, GENERATIONS, Image, VARIANTS};
 
 /// One reason an image cannot run the binary (JSON `images[].problems[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// `interpreter_missing`, `library_missing`, `version_missing`,
     /// `wrong_os`, `unsupported_platform` or `no_data`.
     pub kind: &'static str,
     /// One line for a person.
     pub message: String,
+    /// The library concerned (the missing soname, or the library lacking
+    /// versions), when there is one.
+    pub library: Option<String>,
 }
 
 /// The verdict for one image (JSON `images[]`).
@@ -84,17 +87,20 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image) -> ImageVerdict
         problems.push(Problem {
             kind: "wrong_os",
             message: format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
+            ..Default::default()
         });
     } else if !generation.built_architectures.iter().any(|a| a == arch) {
         problems.push(Problem {
             kind: "unsupported_platform",
             message: format!("distroless publishes no {} images for linux/{arch}", image.generation),
+            ..Default::default()
         });
     } else if !matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) {
         match image.arch.get(arch) {
             None => problems.push(Problem {
                 kind: "no_data",
                 message: format!("dlcheck has no data on the libraries of {name} for linux/{arch}"),
+                ..Default::default()
             }),
             Some(contents) => check_dynamic(facts, catalog, image, contents, &mut problems),
         }
@@ -138,6 +144,7 @@ fn check_dynamic(
             message: format!(
                 "PT_INTERP {interp} is not in the image ({why}); exec fails with \"no such file or directory\""
             ),
+            ..Default::default()
         });
     }
     // DT_NEEDED, then each found library's own DT_NEEDED, breadth first.
@@ -178,7 +185,18 @@ fn check_dynamic(
         problems.push(Problem {
             kind: "library_missing",
             message,
+            library: Some(soname),
         });
+    }
+    // Libraries glibc itself loads at run time for functions the binary imports.
+    for load in &facts.runtime_loads {
+        if !contents.sonames.contains_key(&load.library) {
+            problems.push(Problem {
+                kind: "runtime_library_missing",
+                message: format!("{}, and {name} does not have {}", load.reason, load.library),
+                library: Some(load.library.clone()),
+            });
+        }
     }
     // Symbol versions, checked against each library's own definitions.
     for (lib, versions) in &facts.version_needs {
@@ -210,6 +228,7 @@ fn check_dynamic(
         problems.push(Problem {
             kind: "version_missing",
             message,
+            library: Some(lib.clone()),
         });
     }
 }
@@ -229,24 +248,39 @@ fn short_name(image: &Image) -> String {
 /// `None` when no image runs it.
 pub fn recommend(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> Option<Recommendation> {
     let target_idx = GENERATIONS.iter().position(|g| *g == target)?;
-    let chosen = GENERATIONS[target_idx..]
+    // The target, then newer generations oldest first, then older ones
+    // newest first: an older, frozen image is better than none.
+    let order = GENERATIONS[target_idx..]
         .iter()
-        .find_map(|g| verdicts.iter().find(|v| v.generation == *g && v.runs))?;
+        .chain(GENERATIONS[..target_idx].iter().rev());
     let mut reasons = Vec::new();
-    if chosen.generation != target {
+    let mut chosen = None;
+    for g in order {
+        if let Some(v) = verdicts.iter().find(|v| v.generation == *g && v.runs) {
+            chosen = Some(v);
+            break;
+        }
         // cc holds every library of its generation, so its problems are
         // the ones no image of the generation can get past.
         let blockers: Vec<&str> = verdicts
             .iter()
-            .rfind(|v| v.generation == target)
+            .rfind(|v| v.generation == *g)
             .iter()
             .flat_map(|v| v.problems.iter().map(|p| p.message.as_str()))
             .collect();
-        reasons.push(format!(
-            "no {target} image runs it: {}; {} is the oldest newer generation that does",
-            blockers.join("; "),
-            chosen.generation
-        ));
+        reasons.push(format!("no {g} image runs it: {}", blockers.join("; ")));
+    }
+    let chosen = chosen?;
+    if chosen.generation != target {
+        let newer = GENERATIONS.iter().position(|g| *g == chosen.generation) > Some(target_idx);
+        reasons.push(if newer {
+            format!("{} is the oldest newer generation that runs it", chosen.generation)
+        } else {
+            format!(
+                "{} is the newest generation that runs it, though older than {target}",
+                chosen.generation
+            )
+        });
     }
     for smaller in verdicts
         .iter()
@@ -293,36 +327,47 @@ pub fn recommend(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> O
 }
 
 /// When no image runs the binary: how to make it run, simplest first, one
-/// line each, from the problems of the largest image of the newest
-/// generation (which holds every library any image has).
-pub fn fixes(facts: &ElfFacts, verdicts: &[ImageVerdict]) -> Vec<String> {
+/// line each, from the problems of the largest image of the `target`
+/// generation (which holds every library any image of it has).
+pub fn fixes(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let Some(last) = verdicts.last() else {
+    let Some(cc) = verdicts.iter().rfind(|v| v.generation == target) else {
         return out;
     };
     let arch = oci_arch(&facts.machine);
-    for p in &last.problems {
+    let musl = facts.libc == crate::elf::Libc::Musl;
+    for p in &cc.problems {
+        let lib = p.library.as_deref().unwrap_or_default();
         let fix = match p.kind {
             "wrong_os" => format!("rebuild for Linux (Go: GOOS=linux GOARCH={arch})"),
-            "unsupported_platform" | "no_data" => {
-                "rebuild for linux/amd64 or linux/arm64 (Go: GOARCH=amd64; C: a 64-bit compiler without -m32)".to_string()
+            "unsupported_platform" if arch == "386" => {
+                "rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64): distroless has no 32-bit x86 images".to_string()
             }
-            "interpreter_missing" if facts.libc == crate::elf::Libc::Musl => {
-                "link it statically against musl (musl-gcc -static; Rust: --target x86_64-unknown-linux-musl) and use gcr.io/distroless/static-debian12".to_string()
-            }
+            "unsupported_platform" => format!("rebuild for linux/amd64 or linux/arm64: distroless has no {target} images for linux/{arch}"),
+            "no_data" => format!(
+                "dlcheck knows the libraries of the amd64 and arm64 images only; distroless does publish linux/{arch} images: check one by running the binary in it"
+            ),
+            "interpreter_missing" if musl => format!(
+                "link it statically against musl (musl-gcc -static; Rust: --target {}-unknown-linux-musl) and use gcr.io/distroless/static-{target}",
+                facts.machine
+            ),
             "interpreter_missing" => format!(
-                "the loader {} exists in no image: link statically, or build against glibc with the standard loader",
+                "the loader {} is in no image: link statically, or build against glibc with its standard loader",
                 facts.interpreter.as_deref().unwrap_or_default()
             ),
             // Linking musl statically also removes musl's libc.so.
-            "library_missing" if facts.libc == crate::elf::Libc::Musl => continue,
-            "library_missing" => {
-                let lib = p.message.split_whitespace().nth(1).unwrap_or_default().trim_end_matches(',');
-                format!(
-                    "ship {lib} with the binary (COPY it into the image beside the binary and link with -Wl,-rpath,'$ORIGIN'), or link it statically"
-                )
+            "library_missing" if musl => continue,
+            "library_missing" if lib.starts_with("libssl.so.1") || lib.starts_with("libcrypto.so.1") => {
+                format!("rebuild against OpenSSL 3 (libssl.so.3 is in gcr.io/distroless/base-{target} for debian12 and later), or ship {lib}")
             }
-            "version_missing" => "build on an older Debian (the oldest generation you deploy to) so that it needs older symbol versions".to_string(),
+            "library_missing" => match facts.runpath.as_ref().or(facts.rpath.as_ref()) {
+                Some(path) => format!("COPY {lib} into the image, into a directory of the binary's RUNPATH/RPATH ({path}), or link it statically"),
+                None => format!(
+                    "COPY {lib} into the image beside the binary and link with -Wl,-rpath,'$ORIGIN', or link it statically"
+                ),
+            },
+            "runtime_library_missing" => format!("use a cc image (it has {lib}), or COPY {lib} into the image"),
+            "version_missing" => "build on the Debian generation you deploy to (or older), so that it needs only symbol versions that generation has".to_string(),
             _ => continue,
         };
         if !out.contains(&fix) {
@@ -404,4 +449,83 @@ pub fn go_warnings(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>,
         }
     }
     out
+}
+
+/// When the recommended image's generation is no longer built: which
+/// maintained image to move to, or that none runs the binary.
+pub fn frozen_warning(rec: Option<&Recommendation>, verdicts: &[ImageVerdict], catalog: &Catalog) -> Option<String> {
+    let rec = rec?;
+    let generation = catalog.generations.get(&rec.generation).filter(|g| !g.supported)?;
+    let since = generation.removed_date.as_deref().unwrap_or("unknown");
+    let maintained = verdicts
+        .iter()
+        .find(|v| v.runs && catalog.generations.get(&v.generation).is_some_and(|g| g.supported));
+    Some(match maintained {
+        Some(v) => format!(
+            "{} images are no longer built or patched (frozen since {since}): prefer {}",
+            rec.generation, v.image
+        ),
+        None => format!(
+            "{} images are no longer built or patched (frozen since {since}), and no maintained image runs this binary",
+            rec.generation
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(variant: &str, generation: &str, runs: bool) -> ImageVerdict {
+        ImageVerdict {
+            image: format!("gcr.io/distroless/{variant}-{generation}"),
+            variant: variant.into(),
+            generation: generation.into(),
+            platform: "linux/amd64".into(),
+            runs,
+            problems: if runs {
+                vec![]
+            } else {
+                vec![Problem {
+                    kind: "library_missing",
+                    message: format!("needs libssl.so.1.1, which {variant}-{generation} does not have"),
+                    library: Some("libssl.so.1.1".into()),
+                }]
+            },
+        }
+    }
+
+    /// An OpenSSL 1.1 program runs only on base/cc of debian11: asked for
+    /// debian12, the older generation is still better than nothing.
+    #[test]
+    fn falls_back_to_an_older_generation() {
+        let facts = crate::analyze(&std::fs::read("testdata/bin/c-dynamic").unwrap(), &Default::default())
+            .elf
+            .unwrap();
+        let mut verdicts = Vec::new();
+        for g in GENERATIONS {
+            for v in VARIANTS {
+                verdicts.push(verdict(v, g, g == "debian11" && (v == "base" || v == "cc")));
+            }
+        }
+        let rec = recommend(&facts, &verdicts, "debian12").unwrap();
+        assert_eq!(rec.image, "gcr.io/distroless/base-debian11");
+        assert_eq!(
+            rec.reasons[0],
+            "no debian12 image runs it: needs libssl.so.1.1, which cc-debian12 does not have"
+        );
+        assert_eq!(
+            rec.reasons[1],
+            "no debian13 image runs it: needs libssl.so.1.1, which cc-debian13 does not have"
+        );
+        assert_eq!(
+            rec.reasons[2],
+            "debian11 is the newest generation that runs it, though older than debian12"
+        );
+        let warning = frozen_warning(Some(&rec), &verdicts, Catalog::embedded()).unwrap();
+        assert!(
+            warning.ends_with("and no maintained image runs this binary"),
+            "{warning}"
+        );
+    }
 }

@@ -36,6 +36,8 @@ pub struct Report {
     pub elf: Option<ElfFacts>,
     /// Go facts, or `null` when it is not a Go binary.
     pub go: Option<GoFacts>,
+    /// The generation recommendations start from (`--distro`).
+    pub distro: String,
     /// The verdict for each image of the binary's platform.
     pub images: Vec<ImageVerdict>,
     /// The smallest image that runs it, or `null` when none does.
@@ -77,6 +79,7 @@ impl Report {
             error: Some(error.into()),
             elf: None,
             go: None,
+            distro: String::new(),
             images: Vec::new(),
             recommendation: None,
             fixes: Vec::new(),

@@ -258,6 +258,9 @@ g++ -O2 -o "$BIN/cxx-dynamic" c/hello.cpp
 musl-gcc -O2 -o "$BIN/musl-dynamic" c/hello.c
 musl-gcc -O2 -static -o "$BIN/musl-static" c/hello.c
 aarch64-linux-gnu-gcc -O2 -o "$BIN/c-aarch64" c/hello.c
+gcc -O2 -pthread -o "$BIN/c-pthread-exit" c/pthread_exit.c
+gcc -O2 -static -o "$BIN/c-static-nss" c/nss.c 2> "$TMP/nss-link.log" || { cat "$TMP/nss-link.log"; exit 1; }
+gcc -O2 -o "$BIN/c-dlopen" c/dlopen.c
 
 # --------------------------------------------------------------------------
 # Rust (x86_64-unknown-linux-gnu)

@@ -28,6 +28,7 @@ struct JReport {
     error: Option<JError>,
     elf: Option<JElf>,
     go: Option<JGo>,
+    distro: String,
     images: Vec<JImage>,
     recommendation: Option<JRecommendation>,
     fixes: Vec<String>,
@@ -60,6 +61,15 @@ struct JElf {
     runpath: Option<String>,
     version_needs: BTreeMap<String, Vec<String>>,
     libc: String,
+    runtime_loads: Vec<JRuntimeLoad>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JRuntimeLoad {
+    library: String,
+    reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +132,7 @@ struct JImage {
 struct JProblem {
     kind: String,
     message: String,
+    library: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +196,8 @@ fn json_for_a_cpp_binary() {
     assert_eq!(cc11.generation, "debian11");
     assert_eq!(cc11.problems.len(), 1);
     assert_eq!(cc11.problems[0].kind, "version_missing");
+    assert_eq!(cc11.problems[0].library.as_deref(), Some("libc.so.6"));
+    assert_eq!(r.distro, "debian11");
     assert!(
         cc11.problems[0].message.contains("GLIBC_2.34"),
         "{}",

@@ -53,6 +53,9 @@ fn recommendations() {
         ("cxx-dynamic", "debian11", Some("cc-debian12")),
         ("rust-release", "debian12", Some("cc-debian12")),
         ("musl-dynamic", "debian11", None),
+        // pthread_exit makes glibc load libgcc_s.so.1: only cc has it.
+        ("c-pthread-exit", "debian12", Some("cc-debian12")),
+        ("c-static-nss", "debian12", Some("static-debian12")),
         ("c-i386", "debian12", None),
     ];
     for (name, distro, want) in cases {
@@ -134,7 +137,8 @@ fn recommendation_reasons() {
     assert_eq!(
         rec.reasons,
         [
-            "no debian11 image runs it: libc.so.6 in cc-debian11 lacks GLIBC_2.34 (it defines up to GLIBC_2.30); debian12 is the oldest newer generation that does",
+            "no debian11 image runs it: libc.so.6 in cc-debian11 lacks GLIBC_2.34 (it defines up to GLIBC_2.30)",
+            "debian12 is the oldest newer generation that runs it",
             "not static-debian12: PT_INTERP /lib64/ld-linux-x86-64.so.2 is not in the image (static-debian12 has no dynamic loader at all); exec fails with \"no such file or directory\"",
             "not base-nossl-debian12: needs libstdc++.so.6, which base-nossl-debian12 does not have (only cc has it)",
             "not base-debian12: needs libstdc++.so.6, which base-debian12 does not have (only cc has it)",
@@ -184,4 +188,62 @@ fn cgo_is_decided_by_evidence() {
     assert!(g.cgo);
     assert_eq!(g.cgo_symbols, ["crosscall2", "_cgo_panic", "_cgo_topofstack"]);
     assert_eq!(g.version.as_deref(), Some("go1.19.8"));
+}
+
+#[test]
+fn pthread_exit_needs_libgcc_s_at_run_time() {
+    let r = run("c-pthread-exit", "debian12");
+    let loads = &r.elf.as_ref().unwrap().runtime_loads;
+    assert_eq!(loads.len(), 1);
+    assert_eq!(loads[0].library, "libgcc_s.so.1");
+    let base = r
+        .images
+        .iter()
+        .find(|v| v.image == format!("{D}base-debian12"))
+        .unwrap();
+    assert_eq!(base.problems.len(), 1);
+    assert_eq!(base.problems[0].kind, "runtime_library_missing");
+    assert_eq!(base.problems[0].library.as_deref(), Some("libgcc_s.so.1"));
+    // A program that links libgcc_s itself, or does not call pthread_exit, has no such need.
+    assert!(run("cxx-dynamic", "debian12").elf.unwrap().runtime_loads.is_empty());
+    assert!(run("c-dynamic", "debian12").elf.unwrap().runtime_loads.is_empty());
+}
+
+#[test]
+fn static_glibc_with_nss_is_warned() {
+    let w = run("c-static-nss", "debian12").warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("statically linked glibc that calls getaddrinfo"),
+        "{w:?}"
+    );
+    assert!(w[0].contains("getpwnam"));
+}
+
+#[test]
+fn frozen_generation_points_to_a_maintained_image() {
+    let w = run("c-static", "debian11").warnings;
+    assert_eq!(
+        w,
+        [
+            "debian11 images are no longer built or patched (frozen since 2024-09-03): prefer gcr.io/distroless/static-debian12"
+        ]
+    );
+    assert!(run("go-pie", "debian11").warnings[0].ends_with("prefer gcr.io/distroless/base-nossl-debian12"));
+}
+
+#[test]
+fn no_image_fixes_follow_the_target_generation() {
+    let r = run("musl-dynamic", "debian13");
+    assert_eq!(r.fixes.len(), 1);
+    assert!(
+        r.fixes[0].ends_with("use gcr.io/distroless/static-debian13"),
+        "{:?}",
+        r.fixes
+    );
+    let r = run("c-i386", "debian12");
+    assert_eq!(
+        r.fixes,
+        ["rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64): distroless has no 32-bit x86 images"]
+    );
 }

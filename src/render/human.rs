@@ -57,8 +57,8 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         }
         None => {
             writeln!(w, "  {}", "no distroless image runs it".red().bold())?;
-            // The newest cc image has the most; its problems are what blocks.
-            if let Some(v) = r.images.iter().rfind(|v| !v.runs) {
+            // cc has the most of its generation; its problems are what blocks.
+            if let Some(v) = r.images.iter().rfind(|v| v.generation == r.distro) {
                 for p in &v.problems {
                     writeln!(
                         w,
