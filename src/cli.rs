@@ -28,6 +28,17 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,
 
+    /// Check against this one image and exit 1 if the binary would not
+    /// start there: gcr.io/distroless/static-debian12, static-debian12,
+    /// with a tag (:nonroot, :debug, :debug-nonroot, :latest), an
+    /// unversioned name (gcr.io/distroless/base) or scratch.
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+
+    /// Judge for this platform instead of the binary's own.
+    #[arg(long, value_name = "PLATFORM", value_parser = ["linux/amd64", "linux/arm64"])]
+    pub platform: Option<String>,
+
     /// Debian generation to recommend from; a newer one is chosen only when
     /// none of this generation runs the binary.
     #[arg(long, value_enum, default_value_t = Distro::Debian11, value_name = "GEN")]

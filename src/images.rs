@@ -147,3 +147,98 @@ impl Image {
             .unwrap_or(false)
     }
 }
+
+/// A resolved `--image` reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// As the user wrote it.
+    pub given: String,
+    /// `None` for `scratch` (an empty image).
+    pub variant: Option<String>,
+    /// The generation it resolves to (`None` for `scratch`).
+    pub generation: Option<String>,
+    /// The tag (`latest`, `nonroot`, `debug`, `debug-nonroot`).
+    pub tag: String,
+    /// The name carried no generation (`gcr.io/distroless/base`): it follows
+    /// the default generation, which moves.
+    pub floating: bool,
+}
+
+impl ImageRef {
+    /// The full reference it resolves to, `gcr.io/distroless/cc-debian12:nonroot`
+    /// (no tag shown for `latest`), or `scratch`.
+    pub fn resolved(&self) -> String {
+        match (&self.variant, &self.generation) {
+            (Some(v), Some(g)) if self.tag == "latest" => format!("gcr.io/distroless/{v}-{g}"),
+            (Some(v), Some(g)) => format!("gcr.io/distroless/{v}-{g}:{}", self.tag),
+            _ => "scratch".to_string(),
+        }
+    }
+}
+
+impl Catalog {
+    /// Resolve an image reference: `gcr.io/distroless/static-debian11`,
+    /// `static-debian11`, with a tag (`:nonroot`, `:debug`,
+    /// `:debug-nonroot`, `:latest`), an unsuffixed name
+    /// (`gcr.io/distroless/base`, resolved through the data's
+    /// `also_published_as`, the generation the tag points to today), or
+    /// `scratch`.
+    ///
+    /// Errors: a one-line message that lists the known images.
+    pub fn resolve(&self, given: &str) -> Result<ImageRef, String> {
+        let known = || {
+            let mut names: Vec<String> = self.images.iter().map(|i| i.reference.clone()).collect();
+            names.push("scratch".into());
+            names.join(", ")
+        };
+        let unknown = |why: &str| format!("unknown image '{given}' ({why}); known images: {}", known());
+        let trimmed = given.trim();
+        if matches!(trimmed, "scratch" | "docker.io/library/scratch") {
+            return Ok(ImageRef {
+                given: given.to_string(),
+                variant: None,
+                generation: None,
+                tag: "latest".into(),
+                floating: false,
+            });
+        }
+        if trimmed.contains('@') {
+            return Err(unknown(
+                "a digest names no image dlcheck can look up: use the name and tag",
+            ));
+        }
+        let name = trimmed
+            .strip_prefix("gcr.io/distroless/")
+            .or_else(|| trimmed.strip_prefix("distroless/"))
+            .unwrap_or(trimmed);
+        if name.contains('/') {
+            return Err(unknown("not a gcr.io/distroless image"));
+        }
+        let (name, tag) = name.split_once(':').unwrap_or((name, "latest"));
+        let image = self
+            .images
+            .iter()
+            .find(|i| i.reference.strip_prefix("gcr.io/distroless/") == Some(name))
+            .map(|i| (i, false))
+            .or_else(|| {
+                let floating = format!("gcr.io/distroless/{name}");
+                self.images
+                    .iter()
+                    .find(|i| i.also_published_as.as_deref() == Some(floating.as_str()))
+                    .map(|i| (i, true))
+            });
+        let Some((image, floating)) = image else {
+            return Err(unknown("no such distroless image"));
+        };
+        if !image.tags.iter().any(|t| t == tag) {
+            return Err(unknown(&format!("tag '{tag}' is not one of {}", image.tags.join(", "))));
+        }
+        Ok(ImageRef {
+            given: given.to_string(),
+            variant: Some(image.variant.clone()),
+            generation: Some(image.generation.clone()),
+            tag: tag.to_string(),
+            floating,
+        })
+    }
+}

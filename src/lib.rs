@@ -41,12 +41,19 @@ pub struct Options {
     /// The generation to recommend from first: `debian11`, `debian12` or
     /// `debian13`.
     pub distro: String,
+    /// Judge for this platform (`linux/amd64`, `linux/arm64`) instead of
+    /// the binary's own.
+    pub platform: Option<String>,
+    /// Check against this one image only (`--image`).
+    pub image: Option<images::ImageRef>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             distro: "debian11".to_string(),
+            platform: None,
+            image: None,
         }
     }
 }
@@ -110,10 +117,11 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     let facts = file.facts()?;
     let go = go_facts(&file, &facts);
     let catalog = Catalog::embedded();
-    let images = recommend::judge_all(&facts, catalog);
+    let images = recommend::judge_all(&facts, catalog, opts.platform.as_deref());
     let recommendation = recommend::recommend(&facts, &images, &opts.distro);
     let mut warnings = Vec::new();
     warnings.extend(recommend::frozen_warning(recommendation.as_ref(), &images, catalog));
+    warnings.extend(recommend::version_warning(&facts, &images, &opts.distro));
     if let Some(g) = &go {
         warnings.extend(recommend::go_warnings(g, &facts, recommendation.as_ref(), &opts.distro));
     }
@@ -136,10 +144,20 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
         }
     }
     let fixes = if recommendation.is_none() {
-        recommend::fixes(&facts, &images, &opts.distro)
+        recommend::fixes(&images, &opts.distro)
     } else {
         Vec::new()
     };
+    let image_check = opts.image.as_ref().map(|image| {
+        recommend::check_image(
+            &facts,
+            go.as_ref(),
+            catalog,
+            image,
+            opts.platform.as_deref(),
+            recommendation.as_ref(),
+        )
+    });
     Ok(Report {
         path: String::new(),
         format: Format::Elf,
@@ -149,6 +167,7 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
         distro: opts.distro.clone(),
         images,
         recommendation,
+        image_check,
         fixes,
         warnings,
     })

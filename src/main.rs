@@ -23,8 +23,16 @@ fn main() -> ExitCode {
     };
     colored::control::set_override(colour);
 
+    let image = cli.image.as_deref().map(|r| {
+        dlcheck::images::Catalog::embedded().resolve(r).unwrap_or_else(|msg| {
+            use clap::CommandFactory;
+            Cli::command().error(clap::error::ErrorKind::InvalidValue, msg).exit()
+        })
+    });
     let opts = Options {
         distro: cli.distro.name().to_string(),
+        platform: cli.platform.clone(),
+        image,
     };
     let reports: Vec<_> = cli.paths.iter().map(|p| inspect_path(p, &opts)).collect();
 

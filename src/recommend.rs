@@ -21,17 +21,32 @@ use crate::elf::{ElfFacts, Linkage, oci_arch, version_cmp};
 use crate::go::{CGO_ONLY_MODULES, GoFacts};
 use crate::images::{Catalog, GENERATIONS, Image, VARIANTS};
 
+/// Where the predicted messages put the program: the path a Dockerfile's
+/// `COPY` usually gives it. The kernel and the loader print the path the
+/// container runtime executed, so yours may differ.
+pub const PROGRAM: &str = "/app";
+
 /// One reason an image cannot run the binary (JSON `images[].problems[]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Problem {
-    /// `interpreter_missing`, `library_missing`, `version_missing`,
-    /// `wrong_os`, `unsupported_platform` or `no_data`.
+    /// `interpreter_missing`, `library_missing`, `runtime_library_missing`,
+    /// `version_missing`, `wrong_os`, `wrong_architecture`,
+    /// `unsupported_platform` or `no_data`.
     pub kind: &'static str,
-    /// One line for a person.
+    /// What the container prints, in the kernel's, the container runtime's
+    /// or glibc's loader's own words, with the program at [`PROGRAM`]; one
+    /// line per line printed. Empty when dlcheck cannot know (`no_data`).
     pub message: String,
+    /// Why, in one line.
+    pub explanation: String,
     /// The library concerned (the missing soname, or the library lacking
     /// versions), when there is one.
     pub library: Option<String>,
+    /// For `version_missing`: the imported symbols bound to the missing
+    /// versions, `name@VERSION`, demangled.
+    pub symbols: Vec<String>,
+    /// One concrete way to make it run.
+    pub fix: String,
 }
 
 /// The verdict for one image (JSON `images[]`).
@@ -67,43 +82,90 @@ pub struct Recommendation {
 }
 
 /// Judge the binary against every image (4 variants × 3 generations) for
-/// its own platform, in generation then size order.
-pub fn judge_all(facts: &ElfFacts, catalog: &Catalog) -> Vec<ImageVerdict> {
-    GENERATIONS
+/// its own platform, or for `platform` (`linux/arm64`) when given, in
+/// generation then size order.
+pub fn judge_all(facts: &ElfFacts, catalog: &Catalog, platform: Option<&str>) -> Vec<ImageVerdict> {
+    let mut verdicts: Vec<ImageVerdict> = GENERATIONS
         .iter()
         .flat_map(|g| VARIANTS.iter().map(move |v| (*g, *v)))
-        .filter_map(|(g, v)| Some(judge(facts, catalog, catalog.image(v, g)?)))
-        .collect()
+        .filter_map(|(g, v)| Some(judge(facts, catalog, catalog.image(v, g)?, platform)))
+        .collect();
+    // The simplest fix for an image that lacks a loader or library is the
+    // smallest image that has all of them: of the same generation, else of
+    // the nearest newer one.
+    let best: Vec<Option<String>> = verdicts
+        .iter()
+        .map(|v| {
+            let gen_idx = GENERATIONS.iter().position(|g| *g == v.generation).unwrap_or(0);
+            GENERATIONS[gen_idx..]
+                .iter()
+                .find_map(|g| verdicts.iter().find(|w| w.generation == *g && w.runs))
+                .map(|w| w.image.clone())
+        })
+        .collect();
+    for (v, best) in verdicts.iter_mut().zip(best) {
+        let Some(best) = best else { continue };
+        for p in &mut v.problems {
+            if matches!(
+                p.kind,
+                "interpreter_missing" | "library_missing" | "runtime_library_missing" | "version_missing"
+            ) && !(p.kind == "interpreter_missing" && p.fix.contains("musl"))
+                && !(p.kind == "library_missing" && facts.libc == crate::elf::Libc::Musl)
+            {
+                let also = if p.kind == "version_missing" {
+                    format!(", or build on {} tools", v.generation)
+                } else {
+                    String::new()
+                };
+                p.fix = format!("FROM {best}{also}");
+            }
+        }
+    }
+    verdicts
 }
 
-/// Judge the binary against one image.
-pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image) -> ImageVerdict {
+/// Judge the binary against one image, of the binary's own platform or of
+/// `platform` when given.
+pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Option<&str>) -> ImageVerdict {
     let arch = oci_arch(&facts.machine);
-    let platform = facts.platform();
+    let own = facts.platform();
+    let platform = platform.unwrap_or(&own).to_string();
     let mut problems = Vec::new();
     let name = short_name(image);
     let generation = &catalog.generations[&image.generation];
-    if facts.os != "linux" {
+    if platform != own && facts.os == "linux" {
+        let want = platform.rsplit('/').next().unwrap_or_default();
+        problems.push(Problem {
+            kind: "wrong_architecture",
+            message: format!("exec {PROGRAM}: exec format error"),
+            explanation: format!("built for {own}, but the image is {platform}"),
+            fix: format!("rebuild for {platform} (Go: GOARCH={want}; C: a {want} cross compiler)"),
+            ..Default::default()
+        });
+    } else if facts.os != "linux" {
         problems.push(Problem {
             kind: "wrong_os",
-            message: format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
+            explanation: format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
             ..Default::default()
         });
     } else if !generation.built_architectures.iter().any(|a| a == arch) {
         problems.push(Problem {
             kind: "unsupported_platform",
-            message: format!("distroless publishes no {} images for linux/{arch}", image.generation),
+            explanation: format!("distroless publishes no {} images for linux/{arch}", image.generation),
             ..Default::default()
         });
     } else if !matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) {
         match image.arch.get(arch) {
             None => problems.push(Problem {
                 kind: "no_data",
-                message: format!("dlcheck has no data on the libraries of {name} for linux/{arch}"),
+                explanation: format!("dlcheck has no data on the libraries of {name} for linux/{arch}"),
                 ..Default::default()
             }),
             Some(contents) => check_dynamic(facts, catalog, image, contents, &mut problems),
         }
+    }
+    for p in &mut problems {
+        annotate(p, facts, catalog, image);
     }
     ImageVerdict {
         image: image.reference.clone(),
@@ -113,6 +175,228 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image) -> ImageVerdict
         runs: problems.is_empty(),
         problems,
     }
+}
+
+/// The multiarch directory glibc's loader searches for `arch`.
+fn triplet(arch: &str) -> &'static str {
+    match arch {
+        "arm64" => "aarch64-linux-gnu",
+        "arm" => "arm-linux-gnueabihf",
+        "s390x" => "s390x-linux-gnu",
+        "ppc64le" => "powerpc64le-linux-gnu",
+        "riscv64" => "riscv64-linux-gnu",
+        "386" => "i386-linux-gnu",
+        _ => "x86_64-linux-gnu",
+    }
+}
+
+/// Fill in a problem's predicted message, culprit symbols and fix.
+fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image) {
+    let arch = oci_arch(&facts.machine);
+    let generation = image.generation.as_str();
+    let lib = p.library.clone().unwrap_or_default();
+    let holder = |soname: &str| {
+        VARIANTS.iter().find_map(|v| {
+            let i = catalog.image(v, generation)?;
+            i.arch
+                .get(arch)?
+                .sonames
+                .contains_key(soname)
+                .then_some(i.reference.as_str())
+        })
+    };
+    match p.kind {
+        "wrong_os" => {
+            p.message = format!("exec {PROGRAM}: exec format error");
+            p.fix = format!("rebuild for linux/{arch} (Go: GOOS=linux GOARCH={arch})");
+        }
+        "unsupported_platform" => {
+            p.message = format!("no matching manifest for linux/{arch} in the manifest list entries");
+            p.fix = if arch == "386" {
+                "rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64): distroless has no 32-bit x86 images".into()
+            } else {
+                format!(
+                    "rebuild for linux/amd64 or linux/arm64: distroless has no {generation} images for linux/{arch}"
+                )
+            };
+        }
+        "no_data" => {
+            p.fix = format!(
+                "dlcheck knows the libraries of the amd64 and arm64 images only; distroless does publish linux/{arch} images: check the binary in one"
+            );
+        }
+        "interpreter_missing" => {
+            p.message = format!("exec {PROGRAM}: no such file or directory");
+            let interp = facts.interpreter.as_deref().unwrap_or_default();
+            p.fix = if facts.libc == crate::elf::Libc::Musl || interp.contains("ld-musl") {
+                musl_fix(facts, generation)
+            } else if let Some(h) = image
+                .arch
+                .get(arch)
+                .and_then(|_| holder_of_loader(catalog, generation, arch, interp))
+            {
+                format!("FROM {h}")
+            } else {
+                format!("link statically, or build against glibc with its standard loader instead of {interp}")
+            };
+        }
+        "library_missing" => {
+            p.message = format!(
+                "{PROGRAM}: error while loading shared libraries: {lib}: cannot open shared object file: No such file or directory"
+            );
+            let dir = format!("/usr/lib/{}", triplet(arch));
+            p.fix = if facts.libc == crate::elf::Libc::Musl {
+                musl_fix(facts, generation)
+            } else if let Some(h) = holder(&lib) {
+                format!("FROM {h}")
+            } else if lib.starts_with("libssl.so.1") || lib.starts_with("libcrypto.so.1") {
+                format!(
+                    "rebuild against OpenSSL 3 (libssl.so.3 is in gcr.io/distroless/base-debian12 and later), or COPY --from=build {dir}/{lib} {dir}/"
+                )
+            } else {
+                format!(
+                    "COPY --from=build {dir}/{lib} {dir}/ (and the libraries it needs in turn), or link {lib} statically"
+                )
+            };
+        }
+        "runtime_library_missing" => {
+            let func = if p.explanation.contains("pthread_exit") {
+                "pthread_exit"
+            } else {
+                "pthread_cancel"
+            };
+            p.message = format!("{lib} must be installed for {func} to work\nAborted");
+            p.fix = match holder(&lib) {
+                Some(h) => format!("FROM {h}"),
+                None => format!("COPY {lib} into the image"),
+            };
+        }
+        "version_missing" => {
+            let path = image
+                .arch
+                .get(arch)
+                .and_then(|a| a.sonames.get(&lib))
+                .cloned()
+                .unwrap_or_else(|| lib.clone());
+            let defs = catalog
+                .library(generation, arch, &lib)
+                .map(|l| l.verdefs.as_slice())
+                .unwrap_or_default();
+            let missing: Vec<&(String, String)> = facts
+                .verneed_order
+                .iter()
+                .filter(|(file, version)| *file == lib && !defs.contains(version))
+                .collect();
+            p.message = missing
+                .iter()
+                .map(|(_, v)| format!("{PROGRAM}: {path}: version `{v}' not found (required by {PROGRAM})"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            p.symbols = missing
+                .iter()
+                .flat_map(|(file, v)| {
+                    facts
+                        .version_symbols
+                        .get(&(file.clone(), v.clone()))
+                        .into_iter()
+                        .flatten()
+                        .map(move |name| format!("{name}@{v}"))
+                })
+                .collect();
+            // The same image of a newer generation, if one has every version.
+            let newer = GENERATIONS.iter().skip_while(|g| **g != generation).skip(1).find(|g| {
+                catalog
+                    .library(g, arch, &lib)
+                    .is_some_and(|l| missing.iter().all(|(_, v)| l.verdefs.contains(v)))
+            });
+            p.fix = match newer {
+                Some(g) => format!(
+                    "FROM gcr.io/distroless/{}-{g}, or build on {generation} tools",
+                    image.variant
+                ),
+                None => format!(
+                    "build on {generation} tools (for example a {generation} build image) so that it needs only versions {generation} has"
+                ),
+            };
+        }
+        _ => {}
+    }
+}
+
+/// The fix for a musl program: link it statically.
+fn musl_fix(facts: &ElfFacts, generation: &str) -> String {
+    format!(
+        "link statically against musl (musl-gcc -static; Rust: --target {}-unknown-linux-musl) and use gcr.io/distroless/static-{generation}",
+        facts.machine
+    )
+}
+
+/// A warning that explains why the binary needs newer symbol versions than
+/// the `target` generation has: the well-known cause of the first such
+/// version and the build environment recorded in `.comment`.
+pub fn version_warning(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> Option<String> {
+    let cc = verdicts.iter().rfind(|v| v.generation == target)?;
+    let p = cc.problems.iter().find(|p| p.kind == "version_missing")?;
+    let lib = p.library.as_deref().unwrap_or_default();
+    let versions: Vec<&str> = p.symbols.iter().filter_map(|s| s.rsplit('@').next()).collect();
+    let first = facts
+        .verneed_order
+        .iter()
+        .find(|(file, v)| file == lib && (versions.contains(&v.as_str()) || p.message.contains(v.as_str())))
+        .map(|(_, v)| v.as_str())?;
+    let mut out = format!("needs {first} from {lib}, which {target} lacks");
+    if let Some(cause) = version_cause(first) {
+        out.push_str(&format!(": {cause}"));
+    }
+    if let Some(b) = built_on(facts) {
+        out.push_str(&format!("; built with {b}"));
+    }
+    Some(out)
+}
+
+/// The image of `generation` whose loaders include `interp`.
+fn holder_of_loader<'c>(catalog: &'c Catalog, generation: &str, arch: &str, interp: &str) -> Option<&'c str> {
+    VARIANTS.iter().find_map(|v| {
+        let i = catalog.image(v, generation)?;
+        i.arch
+            .get(arch)?
+            .loaders
+            .contains_key(interp)
+            .then_some(i.reference.as_str())
+    })
+}
+
+/// The well-known reason a version is needed.
+fn version_cause(version: &str) -> Option<&'static str> {
+    match version {
+        "GLIBC_2.34" => Some(
+            "glibc 2.34 merged libpthread, libdl and librt into libc, so programs built on glibc 2.34 or later need GLIBC_2.34 (__libc_start_main, pthread_create, dlopen ...)",
+        ),
+        "GLIBC_2.38" => Some("glibc 2.38's headers redirect strtol, sscanf and friends to the C23 __isoc23_* symbols"),
+        v if v.starts_with("GLIBCXX_") || v.starts_with("CXXABI_") => Some(
+            "a newer GCC's libstdc++ raises GLIBCXX/CXXABI; build with the runtime's GCC or link -static-libstdc++ -static-libgcc",
+        ),
+        v if v.starts_with("GLIBC_") => Some("the binary was built against a newer glibc than the image has"),
+        _ => None,
+    }
+}
+
+/// The build environment, from `.comment`: `Debian 12 tools (GCC: (Debian
+/// 12.2.0-14) 12.2.0)` and what follows from it. Debian's GCC majors: 8
+/// in buster, 10 in bullseye, 12 in bookworm, 14 in trixie.
+pub fn built_on(facts: &ElfFacts) -> Option<String> {
+    facts.comment.iter().find_map(|c| {
+        let gcc = c.strip_prefix("GCC: (Debian ")?;
+        let major: u32 = gcc.split('.').next()?.parse().ok()?;
+        let debian = match major {
+            8 => "10",
+            10 => "11",
+            12 => "12",
+            14 => "13",
+            _ => return Some(format!("Debian tools ({c})")),
+        };
+        Some(format!("Debian {debian} tools ({c}): it needs debian{debian} or later, or a build on the runtime's generation (for example golang:1.22-bullseye for debian11)"))
+    })
 }
 
 fn check_dynamic(
@@ -141,8 +425,8 @@ fn check_dynamic(
         };
         problems.push(Problem {
             kind: "interpreter_missing",
-            message: format!(
-                "PT_INTERP {interp} is not in the image ({why}); exec fails with \"no such file or directory\""
+            explanation: format!(
+                "PT_INTERP {interp} is not in the image ({why}): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there"
             ),
             ..Default::default()
         });
@@ -184,19 +468,10 @@ fn check_dynamic(
         }
         problems.push(Problem {
             kind: "library_missing",
-            message,
+            explanation: message,
             library: Some(soname),
+            ..Default::default()
         });
-    }
-    // Libraries glibc itself loads at run time for functions the binary imports.
-    for load in &facts.runtime_loads {
-        if !contents.sonames.contains_key(&load.library) {
-            problems.push(Problem {
-                kind: "runtime_library_missing",
-                message: format!("{}, and {name} does not have {}", load.reason, load.library),
-                library: Some(load.library.clone()),
-            });
-        }
     }
     // Symbol versions, checked against each library's own definitions.
     for (lib, versions) in &facts.version_needs {
@@ -227,9 +502,21 @@ fn check_dynamic(
         }
         problems.push(Problem {
             kind: "version_missing",
-            message,
+            explanation: message,
             library: Some(lib.clone()),
+            ..Default::default()
         });
+    }
+    // Libraries glibc itself loads at run time for functions the binary imports.
+    for load in &facts.runtime_loads {
+        if !contents.sonames.contains_key(&load.library) {
+            problems.push(Problem {
+                kind: "runtime_library_missing",
+                explanation: format!("{}, and {name} does not have {}", load.reason, load.library),
+                library: Some(load.library.clone()),
+                ..Default::default()
+            });
+        }
     }
 }
 
@@ -266,7 +553,7 @@ pub fn recommend(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> O
             .iter()
             .rfind(|v| v.generation == *g)
             .iter()
-            .flat_map(|v| v.problems.iter().map(|p| p.message.as_str()))
+            .flat_map(|v| v.problems.iter().map(|p| p.explanation.as_str()))
             .collect();
         reasons.push(format!("no {g} image runs it: {}", blockers.join("; ")));
     }
@@ -288,7 +575,10 @@ pub fn recommend(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> O
         .take_while(|v| v.variant != chosen.variant)
     {
         if let Some(p) = smaller.problems.first() {
-            reasons.push(format!("not {}-{}: {}", smaller.variant, smaller.generation, p.message));
+            reasons.push(format!(
+                "not {}-{}: {}",
+                smaller.variant, smaller.generation, p.explanation
+            ));
         }
     }
     reasons.push(match facts.linkage {
@@ -326,52 +616,19 @@ pub fn recommend(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> O
     })
 }
 
-/// When no image runs the binary: how to make it run, simplest first, one
-/// line each, from the problems of the largest image of the `target`
-/// generation (which holds every library any image of it has).
-pub fn fixes(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(cc) = verdicts.iter().rfind(|v| v.generation == target) else {
-        return out;
-    };
-    let arch = oci_arch(&facts.machine);
-    let musl = facts.libc == crate::elf::Libc::Musl;
-    for p in &cc.problems {
-        let lib = p.library.as_deref().unwrap_or_default();
-        let fix = match p.kind {
-            "wrong_os" => format!("rebuild for Linux (Go: GOOS=linux GOARCH={arch})"),
-            "unsupported_platform" if arch == "386" => {
-                "rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64): distroless has no 32-bit x86 images".to_string()
-            }
-            "unsupported_platform" => format!("rebuild for linux/amd64 or linux/arm64: distroless has no {target} images for linux/{arch}"),
-            "no_data" => format!(
-                "dlcheck knows the libraries of the amd64 and arm64 images only; distroless does publish linux/{arch} images: check one by running the binary in it"
-            ),
-            "interpreter_missing" if musl => format!(
-                "link it statically against musl (musl-gcc -static; Rust: --target {}-unknown-linux-musl) and use gcr.io/distroless/static-{target}",
-                facts.machine
-            ),
-            "interpreter_missing" => format!(
-                "the loader {} is in no image: link statically, or build against glibc with its standard loader",
-                facts.interpreter.as_deref().unwrap_or_default()
-            ),
-            // Linking musl statically also removes musl's libc.so.
-            "library_missing" if musl => continue,
-            "library_missing" if lib.starts_with("libssl.so.1") || lib.starts_with("libcrypto.so.1") => {
-                format!("rebuild against OpenSSL 3 (libssl.so.3 is in gcr.io/distroless/base-{target} for debian12 and later), or ship {lib}")
-            }
-            "library_missing" => match facts.runpath.as_ref().or(facts.rpath.as_ref()) {
-                Some(path) => format!("COPY {lib} into the image, into a directory of the binary's RUNPATH/RPATH ({path}), or link it statically"),
-                None => format!(
-                    "COPY {lib} into the image beside the binary and link with -Wl,-rpath,'$ORIGIN', or link it statically"
-                ),
-            },
-            "runtime_library_missing" => format!("use a cc image (it has {lib}), or COPY {lib} into the image"),
-            "version_missing" => "build on the Debian generation you deploy to (or older), so that it needs only symbol versions that generation has".to_string(),
-            _ => continue,
-        };
-        if !out.contains(&fix) {
-            out.push(fix);
+/// When no image runs the binary: how to make it run, one line each, from
+/// the problems of the largest image of the `target` generation (which
+/// holds every library any image of it has).
+pub fn fixes(verdicts: &[ImageVerdict], target: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in verdicts
+        .iter()
+        .rfind(|v| v.generation == target)
+        .into_iter()
+        .flat_map(|v| &v.problems)
+    {
+        if !p.fix.is_empty() && !out.contains(&p.fix) {
+            out.push(p.fix.clone());
         }
     }
     out
@@ -488,8 +745,9 @@ mod tests {
             } else {
                 vec![Problem {
                     kind: "library_missing",
-                    message: format!("needs libssl.so.1.1, which {variant}-{generation} does not have"),
+                    explanation: format!("needs libssl.so.1.1, which {variant}-{generation} does not have"),
                     library: Some("libssl.so.1.1".into()),
+                    ..Default::default()
                 }]
             },
         }
@@ -527,5 +785,124 @@ mod tests {
             warning.ends_with("and no maintained image runs this binary"),
             "{warning}"
         );
+    }
+}
+
+/// The verdict for the one image of `--image` (JSON `image_check`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageCheck {
+    /// The reference as given.
+    pub requested: String,
+    /// What it resolves to, `gcr.io/distroless/base-debian13:nonroot` or `scratch`.
+    pub image: String,
+    /// The platform judged, `linux/amd64`.
+    pub platform: String,
+    /// Whether the binary starts there.
+    pub runs: bool,
+    /// What the container prints when it does not: the first failure, as
+    /// the kernel, the container runtime or glibc's loader words it.
+    pub crash: Option<String>,
+    /// Every problem, in the order the kernel and the loader meet them.
+    pub problems: Vec<Problem>,
+    /// Worth knowing: a floating tag, a frozen generation, files missing
+    /// from scratch, the `:debug` shell.
+    pub warnings: Vec<String>,
+}
+
+/// Judge the binary against the image of `--image`.
+pub fn check_image(
+    facts: &ElfFacts,
+    go: Option<&GoFacts>,
+    catalog: &Catalog,
+    image: &crate::images::ImageRef,
+    platform: Option<&str>,
+    recommendation: Option<&Recommendation>,
+) -> ImageCheck {
+    let own = facts.platform();
+    let platform = platform.unwrap_or(&own).to_string();
+    let mut warnings = Vec::new();
+    let problems = match (&image.variant, &image.generation) {
+        (Some(v), Some(g)) => {
+            let verdicts = judge_all(facts, catalog, Some(&platform));
+            let problems = verdicts
+                .into_iter()
+                .find(|x| x.variant == *v && x.generation == *g)
+                .map(|x| x.problems)
+                .unwrap_or_default();
+            if image.floating {
+                warnings.push(format!(
+                    "{} has no generation in its name: it follows distroless's default, {g} today, and will move; pin gcr.io/distroless/{v}-{g}",
+                    image.given
+                ));
+            }
+            if let Some(frozen) = catalog.generations.get(g).filter(|x| !x.supported) {
+                warnings.push(format!(
+                    "{g} images are no longer built or patched (frozen since {})",
+                    frozen.removed_date.as_deref().unwrap_or("unknown")
+                ));
+            }
+            problems
+        }
+        _ => {
+            let mut problems = Vec::new();
+            if platform != own {
+                problems.push(Problem {
+                    kind: "wrong_architecture",
+                    message: format!("exec {PROGRAM}: exec format error"),
+                    explanation: format!("built for {own}, but the image is {platform}"),
+                    fix: format!("rebuild for {platform}"),
+                    ..Default::default()
+                });
+            } else if !matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) {
+                problems.push(Problem {
+                    kind: "interpreter_missing",
+                    message: format!("exec {PROGRAM}: no such file or directory"),
+                    explanation: format!(
+                        "PT_INTERP {} is not in the image (scratch is empty): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there",
+                        facts.interpreter.as_deref().unwrap_or_default()
+                    ),
+                    fix: match recommendation {
+                        Some(r) => format!("FROM {}", r.image),
+                        None => "link it statically".to_string(),
+                    },
+                    ..Default::default()
+                });
+            }
+            for f in go.map(|g| g.runtime_files.as_slice()).unwrap_or_default() {
+                warnings.push(format!(
+                    "scratch has no {}: {} ({}); gcr.io/distroless/static has it",
+                    f.path, f.reason, f.package
+                ));
+            }
+            problems
+        }
+    };
+    let runs = problems.is_empty();
+    let crash = problems.first().map(|first| {
+        if first.kind == "version_missing" {
+            problems
+                .iter()
+                .filter(|p| p.kind == "version_missing")
+                .map(|p| p.message.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
+        } else {
+            first.message.clone()
+        }
+    });
+    if !runs && image.variant.is_some() && !image.tag.starts_with("debug") {
+        warnings.push(format!(
+            "to look around inside, the :debug tag adds a busybox shell: docker run --rm -it --entrypoint=/busybox/sh {}:debug",
+            image.resolved().split(':').next().unwrap_or_default()
+        ));
+    }
+    ImageCheck {
+        requested: image.given.clone(),
+        image: image.resolved(),
+        platform,
+        runs,
+        crash,
+        problems,
+        warnings,
     }
 }

@@ -8,13 +8,13 @@ use crate::elf::ElfFacts;
 use crate::error::Error;
 use crate::format::Format;
 use crate::go::GoFacts;
-use crate::recommend::{ImageVerdict, Recommendation};
+use crate::recommend::{ImageCheck, ImageVerdict, Recommendation};
 
 /// Version of the JSON document's shape. Changes only on purpose, when a
 /// field is removed or changes meaning; adding fields does not change it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// The top-level JSON document: `{"schema_version": 1, "reports": [...]}`.
+/// The top-level JSON document: `{"schema_version": 2, "reports": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct Document<'a> {
     /// [`SCHEMA_VERSION`].
@@ -42,6 +42,8 @@ pub struct Report {
     pub images: Vec<ImageVerdict>,
     /// The smallest image that runs it, or `null` when none does.
     pub recommendation: Option<Recommendation>,
+    /// The verdict for the image of `--image`, or `null` without it.
+    pub image_check: Option<ImageCheck>,
     /// When no image runs it: how to make it run, simplest first.
     pub fixes: Vec<String>,
     /// Things worth knowing that do not change the verdict.
@@ -82,18 +84,21 @@ impl Report {
             distro: String::new(),
             images: Vec::new(),
             recommendation: None,
+            image_check: None,
             fixes: Vec::new(),
             warnings: Vec::new(),
         }
     }
 
-    /// Exit status for this path: the error's code, else 0 when an image
-    /// runs it and 1 when none does.
+    /// Exit status for this path: the error's code; else, with `--image`,
+    /// 0 when that image runs it and 1 when it does not; without, 0 when an
+    /// image runs it and 1 when none does.
     pub fn exit_code(&self) -> u8 {
-        match (&self.error, &self.recommendation) {
-            (Some(e), _) => e.exit_code,
-            (None, Some(_)) => 0,
-            (None, None) => 1,
+        match (&self.error, &self.image_check, &self.recommendation) {
+            (Some(e), _, _) => e.exit_code,
+            (None, Some(check), _) => u8::from(!check.runs),
+            (None, None, Some(_)) => 0,
+            (None, None, None) => 1,
         }
     }
 }

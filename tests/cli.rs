@@ -31,6 +31,7 @@ struct JReport {
     distro: String,
     images: Vec<JImage>,
     recommendation: Option<JRecommendation>,
+    image_check: Option<JImageCheck>,
     fixes: Vec<String>,
     warnings: Vec<String>,
 }
@@ -62,6 +63,9 @@ struct JElf {
     version_needs: BTreeMap<String, Vec<String>>,
     libc: String,
     runtime_loads: Vec<JRuntimeLoad>,
+    imports_dlopen: bool,
+    dlopen_note: Vec<String>,
+    comment: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,7 +136,22 @@ struct JImage {
 struct JProblem {
     kind: String,
     message: String,
+    explanation: String,
     library: Option<String>,
+    symbols: Vec<String>,
+    fix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JImageCheck {
+    requested: String,
+    image: String,
+    platform: String,
+    runs: bool,
+    crash: Option<String>,
+    problems: Vec<JProblem>,
+    warnings: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,7 +190,7 @@ fn json_for_a_cpp_binary() {
     let (doc, status, stderr) = run_json(&[&p("cxx-dynamic")]);
     assert_eq!(status, 0);
     assert_eq!(stderr, "");
-    assert_eq!(doc.schema_version, 1);
+    assert_eq!(doc.schema_version, 2);
     let r = &doc.reports[0];
     assert_eq!(r.path, p("cxx-dynamic"));
     assert_eq!(r.format, "elf");
@@ -238,7 +257,8 @@ fn musl_dynamic_runs_nowhere_exit_1() {
     assert!(r.images.iter().all(|i| !i.runs));
     let cc13 = r.images.iter().find(|i| i.image.ends_with("cc-debian13")).unwrap();
     assert_eq!(cc13.problems[0].kind, "interpreter_missing");
-    assert!(cc13.problems[0].message.contains("/lib/ld-musl-x86_64.so.1"));
+    assert!(cc13.problems[0].explanation.contains("/lib/ld-musl-x86_64.so.1"));
+    assert_eq!(cc13.problems[0].message, "exec /app: no such file or directory");
     assert!(r.fixes[0].contains("musl-gcc -static"), "{:?}", r.fixes);
 }
 
@@ -336,4 +356,81 @@ fn human_output_names_the_image() {
     assert!(text.contains("use gcr.io/distroless/cc-debian12"), "{text}");
     assert!(text.contains("libgcc_s.so.1"), "{text}");
     assert!(text.contains("interpreter  /lib64/ld-linux-x86-64.so.2"), "{text}");
+}
+
+#[test]
+fn image_check_gates_ci() {
+    // Runs: exit 0. Crashes: exit 1, with what the container prints.
+    let (doc, status, _) = run_json(&["--image", "cc-debian12", &p("cxx-dynamic")]);
+    assert_eq!(status, 0);
+    let c = doc.reports[0].image_check.as_ref().unwrap();
+    assert!(c.runs && c.crash.is_none() && c.problems.is_empty());
+    assert_eq!(c.image, "gcr.io/distroless/cc-debian12");
+    let (doc, status, _) = run_json(&["--image", "gcr.io/distroless/base-debian12:nonroot", &p("cxx-dynamic")]);
+    assert_eq!(status, 1);
+    let c = doc.reports[0].image_check.as_ref().unwrap();
+    assert_eq!(c.requested, "gcr.io/distroless/base-debian12:nonroot");
+    assert_eq!(c.image, "gcr.io/distroless/base-debian12:nonroot");
+    assert_eq!(c.platform, "linux/amd64");
+    assert!(!c.runs);
+    assert_eq!(
+        c.crash.as_deref(),
+        Some(
+            "/app: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory"
+        )
+    );
+    assert_eq!(c.problems[0].fix, "FROM gcr.io/distroless/cc-debian12");
+    assert!(c.warnings.iter().any(|w| w.contains("/busybox/sh")));
+}
+
+#[test]
+fn image_references() {
+    // Unversioned names float with the default generation (debian13 in the data).
+    let (doc, _, _) = run_json(&["--image", "gcr.io/distroless/static", &p("c-static")]);
+    let c = doc.reports[0].image_check.as_ref().unwrap();
+    assert_eq!(c.image, "gcr.io/distroless/static-debian13");
+    assert!(c.warnings[0].contains("will move"), "{:?}", c.warnings);
+    // scratch: a static binary starts; a dynamic one has no loader.
+    let (doc, status, _) = run_json(&["--image", "scratch", &p("c-static")]);
+    assert_eq!(status, 0);
+    assert_eq!(doc.reports[0].image_check.as_ref().unwrap().image, "scratch");
+    let (doc, status, _) = run_json(&["--image", "scratch", &p("c-dynamic")]);
+    assert_eq!(status, 1);
+    let c = doc.reports[0].image_check.as_ref().unwrap();
+    assert_eq!(c.crash.as_deref(), Some("exec /app: no such file or directory"));
+    // A Go program that verifies TLS: scratch has no CA bundle.
+    let (doc, status, _) = run_json(&["--image", "scratch", &p("go123-x509-tz")]);
+    assert_eq!(status, 0);
+    let c = doc.reports[0].image_check.as_ref().unwrap();
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.starts_with("scratch has no /etc/ssl/certs/ca-certificates.crt"))
+    );
+    // Another architecture: exec format error.
+    let (doc, status, _) = run_json(&[
+        "--image",
+        "static-debian12",
+        "--platform",
+        "linux/arm64",
+        &p("c-static"),
+    ]);
+    assert_eq!(status, 1);
+    let c = doc.reports[0].image_check.as_ref().unwrap();
+    assert_eq!(c.platform, "linux/arm64");
+    assert_eq!(c.crash.as_deref(), Some("exec /app: exec format error"));
+    // Unknown references are usage errors that list the known images.
+    for bad in [
+        "gcr.io/distroless/nodejs22-debian12",
+        "static-debian10",
+        "static-debian12:edge",
+        "ubuntu",
+    ] {
+        let (status, stderr) = code(&["--image", bad, &p("c-static")]);
+        assert_eq!(status, 2, "{bad}");
+        assert!(
+            stderr.contains("gcr.io/distroless/cc-debian12") && stderr.contains("scratch"),
+            "{stderr}"
+        );
+    }
 }

@@ -15,6 +15,7 @@ fn run(name: &str) -> Report {
         &std::fs::read(path).unwrap(),
         &Options {
             distro: "debian12".into(),
+            ..Default::default()
         },
     )
 }

@@ -17,6 +17,7 @@ fn run(name: &str, distro: &str) -> Report {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(name);
     let opts = Options {
         distro: distro.to_string(),
+        ..Default::default()
     };
     analyze(&std::fs::read(path).unwrap(), &opts)
 }
@@ -71,7 +72,7 @@ fn problems(name: &str, image: &str) -> Vec<(String, String)> {
     assert_eq!(v.runs, v.problems.is_empty());
     v.problems
         .iter()
-        .map(|p| (p.kind.to_string(), p.message.clone()))
+        .map(|p| (p.kind.to_string(), p.explanation.clone()))
         .collect()
 }
 
@@ -139,7 +140,7 @@ fn recommendation_reasons() {
         [
             "no debian11 image runs it: libc.so.6 in cc-debian11 lacks GLIBC_2.34 (it defines up to GLIBC_2.30)",
             "debian12 is the oldest newer generation that runs it",
-            "not static-debian12: PT_INTERP /lib64/ld-linux-x86-64.so.2 is not in the image (static-debian12 has no dynamic loader at all); exec fails with \"no such file or directory\"",
+            "not static-debian12: PT_INTERP /lib64/ld-linux-x86-64.so.2 is not in the image (static-debian12 has no dynamic loader at all): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there",
             "not base-nossl-debian12: needs libstdc++.so.6, which base-nossl-debian12 does not have (only cc has it)",
             "not base-debian12: needs libstdc++.so.6, which base-debian12 does not have (only cc has it)",
             "cc-debian12 has everything it needs: the loader /lib64/ld-linux-x86-64.so.2, 3 DT_NEEDED libraries and 7 symbol versions",

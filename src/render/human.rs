@@ -21,6 +21,9 @@ pub fn human(r: &Report, w: &mut dyn Write) -> io::Result<()> {
 
 fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{}", sanitize(&r.path).bold())?;
+    if let Some(check) = &r.image_check {
+        image_check(check, w)?;
+    }
     let Some(elf) = &r.elf else { return Ok(()) };
     writeln!(w, "  {}", summary(elf, r))?;
     let field = |w: &mut dyn Write, name: &str, value: &str| writeln!(w, "  {:<12} {}", name.dimmed(), value);
@@ -64,7 +67,7 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
                         w,
                         "    - {}: {}",
                         v.image.split('/').next_back().unwrap_or(&v.image),
-                        sanitize(&p.message)
+                        sanitize(&p.explanation)
                     )?;
                 }
             }
@@ -192,6 +195,40 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
             "reads",
             &format!("{}: in every distroless image, not in scratch", files.join(", ")),
         )?;
+    }
+    Ok(())
+}
+
+/// The `--image` verdict, first: what the container will print, why, and
+/// the fix.
+fn image_check(c: &crate::recommend::ImageCheck, w: &mut dyn Write) -> io::Result<()> {
+    let target = format!("{} ({})", sanitize(&c.image), c.platform);
+    if c.runs {
+        writeln!(w, "  {} {target}", "will start in".green().bold())?;
+    } else {
+        writeln!(w, "  {} {target}; it prints:", "will crash on start in".red().bold())?;
+        for line in c.crash.as_deref().unwrap_or_default().lines() {
+            writeln!(w, "    {}", sanitize(line).red())?;
+        }
+    }
+    for p in &c.problems {
+        writeln!(w, "  {} {}", "why:".dimmed(), sanitize(&p.explanation))?;
+        if !p.symbols.is_empty() {
+            let shown: Vec<String> = p.symbols.iter().take(8).map(|x| sanitize(x)).collect();
+            let more = p.symbols.len().saturating_sub(8);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            writeln!(w, "  {} {}{more}", "needs:".dimmed(), shown.join(", "))?;
+        }
+        if !p.fix.is_empty() {
+            writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&p.fix))?;
+        }
+    }
+    for warning in &c.warnings {
+        writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(warning))?;
     }
     Ok(())
 }
