@@ -217,11 +217,21 @@ fn json_for_a_cpp_binary() {
     assert_eq!(cc11.problems[0].kind, "version_missing");
     assert_eq!(cc11.problems[0].library.as_deref(), Some("libc.so.6"));
     assert_eq!(r.distro, "debian11");
-    assert!(
-        cc11.problems[0].message.contains("GLIBC_2.34"),
-        "{}",
-        cc11.problems[0].message
+    assert_eq!(
+        cc11.problems[0].message,
+        "/app: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /app)"
     );
+    assert!(
+        cc11.problems[0].explanation.contains("GLIBC_2.30"),
+        "{}",
+        cc11.problems[0].explanation
+    );
+    assert_eq!(cc11.problems[0].symbols, ["__libc_start_main@GLIBC_2.34"]);
+    assert_eq!(
+        cc11.problems[0].fix,
+        "FROM gcr.io/distroless/cc-debian12, or build on debian11 tools"
+    );
+    assert!(r.image_check.is_none());
     let base12 = r.images.iter().find(|i| i.image.ends_with("/base-debian12")).unwrap();
     let kinds: Vec<&str> = base12.problems.iter().map(|p| p.kind.as_str()).collect();
     assert_eq!(kinds, ["library_missing", "library_missing"]);
