@@ -29,17 +29,17 @@ pub enum Error {
     Empty,
     /// A `#!` script (exit 4). Holds the interpreter path from the shebang line.
     #[error(
-        "script for {0}: it needs that interpreter, and no distroless image has /bin/sh or other interpreters; ship a compiled binary, or use a :debug image (busybox at /busybox/sh)"
+        "script for {0}: no distroless image has /bin/sh or other interpreters, so it fails with \"exec /app: no such file or directory\"; ship a compiled binary, use gcr.io/distroless/python3 or nodejs for those languages, or a :debug image with #!/busybox/sh"
     )]
     Script(String),
     /// A Mach-O file (exit 4).
     #[error(
-        "Mach-O binary, built for macOS: rebuild for Linux (Go: GOOS=linux; Rust: --target x86_64-unknown-linux-gnu)"
+        "Mach-O binary, built for macOS, so it fails with \"exec /app: exec format error\": rebuild for Linux (Go: GOOS=linux; Rust: --target x86_64-unknown-linux-gnu)"
     )]
     MachO,
     /// A PE file (exit 4).
     #[error(
-        "PE binary, built for Windows: rebuild for Linux (Go: GOOS=linux; Rust: --target x86_64-unknown-linux-gnu)"
+        "PE binary, built for Windows, so it fails with \"exec /app: exec format error\": rebuild for Linux (Go: GOOS=linux; Rust: --target x86_64-unknown-linux-gnu)"
     )]
     Pe,
     /// An ELF file that is not something the kernel executes: a relocatable

@@ -122,6 +122,16 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     let mut warnings = Vec::new();
     warnings.extend(recommend::frozen_warning(recommendation.as_ref(), &images, catalog));
     warnings.extend(recommend::version_warning(&facts, &images, &opts.distro));
+    if facts.imports_dlopen || !facts.dlopen_note.is_empty() {
+        let names = if facts.dlopen_note.is_empty() {
+            String::new()
+        } else {
+            format!(" (its .note.dlopen names {})", facts.dlopen_note.join(", "))
+        };
+        warnings.push(format!(
+            "loads libraries at run time with dlopen{names}: DT_NEEDED does not list them, so make sure the image has them"
+        ));
+    }
     if let Some(g) = &go {
         warnings.extend(recommend::go_warnings(g, &facts, recommendation.as_ref(), &opts.distro));
     }

@@ -248,3 +248,33 @@ fn no_image_fixes_follow_the_target_generation() {
         ["rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64): distroless has no 32-bit x86 images"]
     );
 }
+
+#[test]
+fn dlopen_is_warned() {
+    let r = run("c-dlopen", "debian12");
+    assert!(r.elf.as_ref().unwrap().imports_dlopen);
+    assert_eq!(
+        r.warnings,
+        ["loads libraries at run time with dlopen: DT_NEEDED does not list them, so make sure the image has them"]
+    );
+    assert!(!run("c-dynamic", "debian12").elf.unwrap().imports_dlopen);
+}
+
+#[test]
+fn build_environment_and_cause_of_a_version_need() {
+    let r = run("cxx-dynamic", "debian11");
+    let elf = r.elf.as_ref().unwrap();
+    // Recorded by GCC in .comment; readelf -p .comment shows the same string.
+    assert!(
+        elf.comment.iter().any(|c| c.starts_with("GCC: (Debian 12.2.0-14")),
+        "{:?}",
+        elf.comment
+    );
+    let w = r
+        .warnings
+        .iter()
+        .find(|w| w.starts_with("needs GLIBC_2.34 from libc.so.6"))
+        .unwrap();
+    assert!(w.contains("glibc 2.34 merged libpthread"), "{w}");
+    assert!(w.contains("built with Debian 12 tools"), "{w}");
+}
