@@ -111,6 +111,7 @@ pub fn judge_all(facts: &ElfFacts, catalog: &Catalog, platform: Option<&str>) ->
                 "interpreter_missing" | "library_missing" | "runtime_library_missing" | "version_missing"
             ) && !(p.kind == "interpreter_missing" && p.fix.contains("musl"))
                 && !(p.kind == "library_missing" && facts.libc == crate::elf::Libc::Musl)
+                && oci_arch(&facts.machine) != "386"
             {
                 let also = if p.kind == "version_missing" {
                     format!(", or build on {} tools", v.generation)
@@ -129,11 +130,19 @@ pub fn judge_all(facts: &ElfFacts, catalog: &Catalog, platform: Option<&str>) ->
 pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Option<&str>) -> ImageVerdict {
     let arch = oci_arch(&facts.machine);
     let own = facts.platform();
-    let platform = platform.unwrap_or(&own).to_string();
+    // A 32-bit x86 program runs on amd64 images through the kernel's IA32
+    // emulation: those are the images it meets.
+    let native = if own == "linux/386" {
+        "linux/amd64".to_string()
+    } else {
+        own.clone()
+    };
+    let platform = platform.unwrap_or(&native).to_string();
     let mut problems = Vec::new();
     let name = short_name(image);
     let generation = &catalog.generations[&image.generation];
-    if platform != own && facts.os == "linux" {
+    let is_static = matches!(facts.linkage, Linkage::Static | Linkage::StaticPie);
+    if platform != native && facts.os == "linux" {
         let want = platform.rsplit('/').next().unwrap_or_default();
         problems.push(Problem {
             kind: "wrong_architecture",
@@ -148,13 +157,25 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Optio
             explanation: format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
             ..Default::default()
         });
+    } else if arch == "386" {
+        if !is_static {
+            let interp = facts.interpreter.as_deref().unwrap_or_default();
+            problems.push(Problem {
+                kind: "interpreter_missing",
+                explanation: format!(
+                    "a 32-bit x86 program: amd64 images run it through the kernel's IA32 emulation, but {name} has no 32-bit loader {interp} or 32-bit libraries: the kernel reports \"no such file or directory\" for the program, which is there"
+                ),
+                fix: "rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64)".to_string(),
+                ..Default::default()
+            });
+        }
     } else if !generation.built_architectures.iter().any(|a| a == arch) {
         problems.push(Problem {
             kind: "unsupported_platform",
             explanation: format!("distroless publishes no {} images for linux/{arch}", image.generation),
             ..Default::default()
         });
-    } else if !matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) {
+    } else if !is_static {
         match image.arch.get(arch) {
             None => problems.push(Problem {
                 kind: "no_data",
@@ -225,6 +246,9 @@ fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image)
                 "dlcheck knows the libraries of the amd64 and arm64 images only; distroless does publish linux/{arch} images: check the binary in one"
             );
         }
+        "interpreter_missing" if arch == "386" => {
+            p.message = format!("exec {PROGRAM}: no such file or directory");
+        }
         "interpreter_missing" => {
             p.message = format!("exec {PROGRAM}: no such file or directory");
             let interp = facts.interpreter.as_deref().unwrap_or_default();
@@ -265,7 +289,7 @@ fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image)
             } else {
                 "pthread_cancel"
             };
-            p.message = format!("{lib} must be installed for {func} to work\nAborted");
+            p.message = format!("{lib} must be installed for {func} to work");
             p.fix = match holder(&lib) {
                 Some(h) => format!("FROM {h}"),
                 None => format!("COPY {lib} into the image"),
@@ -342,7 +366,7 @@ pub fn version_warning(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str
     let first = facts
         .verneed_order
         .iter()
-        .find(|(file, v)| file == lib && (versions.contains(&v.as_str()) || p.message.contains(v.as_str())))
+        .find(|(file, v)| file == lib && (versions.contains(&v.as_str()) || p.message.contains(&format!("`{v}'"))))
         .map(|(_, v)| v.as_str())?;
     let mut out = format!("needs {first} from {lib}, which {target} lacks");
     if let Some(cause) = version_cause(first) {
