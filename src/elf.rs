@@ -1006,3 +1006,28 @@ fn u32_at(b: &[u8], off: usize, le: scroll::Endian) -> u32 {
         u32::from_be_bytes(a)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demangles_cpp_and_rust() {
+        assert_eq!(
+            demangle("_ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE9_M_createERmm"),
+            "std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> >::_M_create(unsigned long&, unsigned long)"
+        );
+        assert_eq!(
+            demangle("_ZN3std2io5stdio6_print17h0123456789abcdefE"),
+            "std::io::stdio::_print"
+        );
+        assert_eq!(demangle("pthread_create"), "pthread_create");
+    }
+
+    #[test]
+    fn version_order_is_numeric() {
+        let mut v = vec!["GLIBC_2.34", "GLIBC_PRIVATE", "GLIBC_2.2.5", "GLIBC_2.9"];
+        v.sort_by(|a, b| version_cmp(a, b));
+        assert_eq!(v, ["GLIBC_2.2.5", "GLIBC_2.9", "GLIBC_2.34", "GLIBC_PRIVATE"]);
+    }
+}

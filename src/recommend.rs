@@ -118,7 +118,7 @@ pub fn judge_all(facts: &ElfFacts, catalog: &Catalog, platform: Option<&str>) ->
                 } else {
                     String::new()
                 };
-                p.fix = format!("FROM {best}{also}");
+                p.fix = format!("FROM {best}{also}{}", static_alternative(facts, p));
             }
         }
     }
@@ -344,6 +344,27 @@ fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image)
             };
         }
         _ => {}
+    }
+}
+
+/// A rebuild that removes the need for a C/C++ runtime library instead of
+/// moving to the image that has it: Rust's static C runtime, or GCC's static
+/// libstdc++ and libgcc.
+fn static_alternative(facts: &ElfFacts, p: &Problem) -> String {
+    let lib = p.library.as_deref().unwrap_or_default();
+    if !matches!(p.kind, "library_missing" | "interpreter_missing") {
+        return String::new();
+    }
+    let rust = facts.comment.iter().any(|c| c.starts_with("rustc version"));
+    if rust {
+        format!(
+            ", or build it static: RUSTFLAGS='-C target-feature=+crt-static' (glibc) or --target {}-unknown-linux-musl, for gcr.io/distroless/static",
+            facts.machine
+        )
+    } else if matches!(lib, "libstdc++.so.6" | "libgcc_s.so.1") {
+        ", or link with -static-libstdc++ -static-libgcc to need only libc (base-nossl)".to_string()
+    } else {
+        String::new()
     }
 }
 

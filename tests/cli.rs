@@ -389,7 +389,10 @@ fn image_check_gates_ci() {
             "/app: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory"
         )
     );
-    assert_eq!(c.problems[0].fix, "FROM gcr.io/distroless/cc-debian12");
+    assert_eq!(
+        c.problems[0].fix,
+        "FROM gcr.io/distroless/cc-debian12, or link with -static-libstdc++ -static-libgcc to need only libc (base-nossl)"
+    );
     assert!(c.warnings.iter().any(|w| w.contains("/busybox/sh")));
 }
 
