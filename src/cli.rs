@@ -24,6 +24,19 @@ pub struct Cli {
     #[arg(long)]
     pub json: bool,
 
+    /// Scan directories: every regular file below them; ELF programs and
+    /// libraries are judged, other files skipped quietly.
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+
+    /// With -r, follow symbolic links.
+    #[arg(long, requires = "recursive")]
+    pub follow: bool,
+
+    /// With -r, list the files skipped.
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// When to colour the human output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
     pub color: ColorWhen,

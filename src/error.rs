@@ -13,7 +13,7 @@ pub enum Error {
     #[error("no such file: check the path")]
     NotFound(PathBuf),
     /// The path is a directory (exit 3).
-    #[error("is a directory: pass the binary inside it")]
+    #[error("is a directory: pass -r to scan it, or the binary inside it")]
     IsDirectory(PathBuf),
     /// The file cannot be opened for reading (exit 3).
     #[error("permission denied: make the file readable, or run dlcheck as a user who can read it")]

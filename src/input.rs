@@ -33,7 +33,8 @@ impl std::ops::Deref for Bytes {
     }
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> Error {
+/// Map an I/O error on `path` to dlcheck's error.
+pub fn io_error(path: &Path, e: std::io::Error) -> Error {
     match e.kind() {
         ErrorKind::NotFound => Error::NotFound(path.to_path_buf()),
         ErrorKind::PermissionDenied => Error::PermissionDenied(path.to_path_buf()),

@@ -23,6 +23,7 @@ pub mod input;
 pub mod recommend;
 pub mod render;
 pub mod report;
+pub mod scan;
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, ColorWhen};
-use dlcheck::{Options, inspect_path, render};
+use dlcheck::{Options, Report, inspect_path, recommend, render, scan};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -34,11 +34,42 @@ fn main() -> ExitCode {
         platform: cli.platform.clone(),
         image,
     };
-    let reports: Vec<_> = cli.paths.iter().map(|p| inspect_path(p, &opts)).collect();
+
+    // Progress on stderr for scans, only on a terminal and never with --json.
+    let bar = (cli.recursive && !cli.json && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files, {elapsed}") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let mut reports: Vec<Report> = Vec::new();
+    let mut skipped: Vec<String> = Vec::new();
+    for path in &cli.paths {
+        if cli.recursive && path.is_dir() {
+            let found = scan::scan(path, cli.follow, &opts, &progress);
+            reports.extend(found.reports);
+            skipped.extend(found.skipped);
+        } else {
+            reports.push(inspect_path(path, &opts));
+        }
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    recommend::link_shipped(&mut reports, &opts.distro);
+    let summary =
+        (cli.recursive || cli.paths.len() > 1).then(|| recommend::summarize(&reports, skipped.len(), &opts.distro));
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let error_line = |r: &dlcheck::Report| {
+    let error_line = |r: &Report| {
         r.error.as_ref().map(|e| {
             format!(
                 "dlcheck: {}: {}",
@@ -51,22 +82,28 @@ fn main() -> ExitCode {
         for line in reports.iter().filter_map(error_line) {
             eprintln!("{line}");
         }
-        render::json(&reports, &mut out)
+        render::json(&reports, summary.as_ref(), &mut out)
     } else {
         // In path order, each error on stderr where its report would be.
         let mut first = true;
-        reports.iter().try_for_each(|r| {
-            if let Some(line) = error_line(r) {
-                out.flush()?;
-                eprintln!("{line}");
-                return Ok(());
-            }
-            if !first {
-                writeln!(out)?;
-            }
-            first = false;
-            render::human(r, &mut out)
-        })
+        reports
+            .iter()
+            .try_for_each(|r| {
+                if let Some(line) = error_line(r) {
+                    out.flush()?;
+                    eprintln!("{line}");
+                    return Ok(());
+                }
+                if !first {
+                    writeln!(out)?;
+                }
+                first = false;
+                render::human(r, &mut out)
+            })
+            .and_then(|()| match &summary {
+                Some(s) => render::summary(s, cli.verbose.then_some(skipped.as_slice()), &mut out),
+                None => Ok(()),
+            })
     }
     .and_then(|()| out.flush());
     if let Err(e) = written

@@ -19,8 +19,11 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub struct Document<'a> {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// One report per path, in the order given.
+    /// One report per path, in the order given (a scanned directory's
+    /// files in path order).
     pub reports: &'a [Report],
+    /// With several paths or a scan: the one image for the whole set.
+    pub summary: Option<&'a crate::recommend::Summary>,
 }
 
 /// Everything dlcheck found about one path.

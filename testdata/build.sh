@@ -252,6 +252,12 @@ gcc -O2 -Wl,-z,pack-relative-relocs -o "$BIN/c-relr" c/hello.c
 gcc -O2 -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../lib' -o "$BIN/c-rpath" c/hello.c
 gcc -O2 -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib:/opt/app/lib' -o "$BIN/c-runpath" c/hello.c
 gcc -O2 -fPIC -shared -Wl,-soname,libdemo.so.1 -o "$BIN/libdemo.so.1" c/libdemo.c
+# An application tree that ships its own library: apps/shipped/{bin/app,lib/libdemo.so.1}.
+APPS="$(dirname "$BIN")/apps"
+rm -rf "$APPS/shipped" && mkdir -p "$APPS/shipped/bin" "$APPS/shipped/lib"
+cp "$BIN/libdemo.so.1" "$APPS/shipped/lib/libdemo.so.1"
+gcc -O2 -o "$APPS/shipped/bin/app" c/useslib.c "$APPS/shipped/lib/libdemo.so.1" \
+    -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib'
 gcc -O2 -c -o "$BIN/c-object.o" c/hello.c
 gcc -O2 -m32 -o "$BIN/c-i386" c/hello.c
 g++ -O2 -o "$BIN/cxx-dynamic" c/hello.cpp

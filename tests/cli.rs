@@ -18,6 +18,31 @@ fn bin(name: &str) -> PathBuf {
 struct Doc {
     schema_version: u32,
     reports: Vec<JReport>,
+    summary: Option<JSummary>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JSummary {
+    executables: usize,
+    libraries: usize,
+    errors: usize,
+    skipped: usize,
+    image: Option<String>,
+    variant: Option<String>,
+    generation: Option<String>,
+    reasons: Vec<JSetReason>,
+    unrunnable: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JSetReason {
+    image: String,
+    path: String,
+    why: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -446,4 +471,98 @@ fn image_references() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn a_directory_scan_gives_one_image_for_the_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(bin.join("tools")).unwrap();
+    for name in ["c-static", "cxx-dynamic", "c-libssl", "script.sh", "text.txt"] {
+        std::fs::copy(self::bin(name), bin.join(name)).unwrap();
+    }
+    std::fs::copy(self::bin("go123-static"), bin.join("tools/healthcheck")).unwrap();
+    std::os::unix::fs::symlink(bin.join("c-static"), bin.join("link-to-static")).unwrap();
+    let root = dir.path().to_string_lossy().into_owned();
+    let (doc, status, stderr) = run_json(&["-r", "--distro", "debian12", &root]);
+    assert_eq!(status, 0, "{stderr}");
+    let paths: Vec<String> = doc.reports.iter().map(|r| r.path.clone()).collect();
+    let want: Vec<String> = ["c-libssl", "c-static", "cxx-dynamic", "tools/healthcheck"]
+        .iter()
+        .map(|n| bin.join(n).to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(paths, want, "sorted, symlink not followed, scripts and text skipped");
+    let s = doc.summary.unwrap();
+    assert_eq!((s.executables, s.libraries, s.errors, s.skipped), (4, 0, 0, 2));
+    assert_eq!(s.image.as_deref(), Some("gcr.io/distroless/cc-debian12"));
+    let steps: Vec<(&str, &str)> = s
+        .reasons
+        .iter()
+        .map(|r| (r.image.as_str(), r.path.rsplit('/').next().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("gcr.io/distroless/static-debian12", "c-libssl"),
+            ("gcr.io/distroless/base-nossl-debian12", "c-libssl"),
+            ("gcr.io/distroless/base-debian12", "cxx-dynamic"),
+        ]
+    );
+    assert!(s.reasons[2].why.contains("libstdc++.so.6"));
+    // --follow analyses the link too; the order is the same with one thread.
+    let (doc, _, _) = run_json(&["-r", "--follow", &root]);
+    assert_eq!(doc.reports.len(), 5);
+    let one = cargo_bin_cmd!("dlcheck")
+        .env("RAYON_NUM_THREADS", "1")
+        .args(["--json", "-r", &root])
+        .output()
+        .unwrap();
+    let many = cargo_bin_cmd!("dlcheck")
+        .env("RAYON_NUM_THREADS", "2")
+        .args(["--json", "-r", &root])
+        .output()
+        .unwrap();
+    assert_eq!(one.stdout, many.stdout);
+    // Human output: the summary names the binary that forces cc; -v lists the skipped.
+    let out = cargo_bin_cmd!("dlcheck")
+        .args(["-r", "-v", "--distro", "debian12", &root])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("use for all: gcr.io/distroless/cc-debian12"), "{text}");
+    assert!(text.contains("not base-debian12 because of"), "{text}");
+    assert!(text.contains("skipped: ") && text.contains("script.sh"), "{text}");
+    // Without -r a directory is an input error that suggests -r.
+    let (status, stderr) = code(&[&root]);
+    assert_eq!(status, 3);
+    assert!(stderr.contains("pass -r"), "{stderr}");
+}
+
+#[test]
+fn a_shipped_library_satisfies_runpath() {
+    let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/apps/shipped");
+    let exe = app.join("bin/app").to_string_lossy().into_owned();
+    // Alone, libdemo.so.1 is in no image.
+    let (doc, status, _) = run_json(&["--distro", "debian12", &exe]);
+    assert_eq!(status, 1);
+    assert!(doc.reports[0].recommendation.is_none());
+    // Scanned with its lib/ directory, RUNPATH $ORIGIN/../lib finds it.
+    let (doc, status, _) = run_json(&["-r", "--distro", "debian12", &app.to_string_lossy()]);
+    assert_eq!(status, 0);
+    let r = doc.reports.iter().find(|r| r.path == exe).unwrap();
+    assert_eq!(
+        r.recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/base-nossl-debian12"
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.starts_with("libdemo.so.1 is shipped beside it")),
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(
+        doc.summary.unwrap().image.as_deref(),
+        Some("gcr.io/distroless/base-nossl-debian12")
+    );
 }

@@ -25,7 +25,7 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
         image_check(check, w)?;
     }
     let Some(elf) = &r.elf else { return Ok(()) };
-    writeln!(w, "  {}", summary(elf, r))?;
+    writeln!(w, "  {}", headline(elf, r))?;
     let field = |w: &mut dyn Write, name: &str, value: &str| writeln!(w, "  {:<12} {}", name.dimmed(), value);
     if let Some(i) = &elf.interpreter {
         field(w, "interpreter", &sanitize(i))?;
@@ -100,7 +100,7 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn summary(elf: &ElfFacts, r: &Report) -> String {
+fn headline(elf: &ElfFacts, r: &Report) -> String {
     let kind = match elf.kind {
         Kind::Executable => "executable",
         Kind::SharedLibrary => "shared library",
@@ -229,6 +229,43 @@ fn image_check(c: &crate::recommend::ImageCheck, w: &mut dyn Write) -> io::Resul
     }
     for warning in &c.warnings {
         writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(warning))?;
+    }
+    Ok(())
+}
+
+/// The set-level answer after the reports of several paths or a scan: the
+/// one image for all, and which binary forces each step up. `skipped` lists
+/// the files a scan passed over, when asked (`--verbose`).
+pub fn summary(s: &crate::recommend::Summary, skipped: Option<&[String]>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{} {} executables, {} libraries, {} errors, {} files skipped",
+        "summary:".bold(),
+        s.executables,
+        s.libraries,
+        s.errors,
+        s.skipped
+    )?;
+    match &s.image {
+        Some(image) => writeln!(w, "  {} {}", "use for all:".green().bold(), image.green().bold())?,
+        None if s.executables == 0 => writeln!(w, "  no executables to judge")?,
+        None => writeln!(w, "  {}", "no single distroless image runs them all".red().bold())?,
+    }
+    for r in &s.reasons {
+        let short = r.image.rsplit('/').next().unwrap_or(&r.image);
+        writeln!(
+            w,
+            "    - not {short} because of {}: {}",
+            sanitize(&r.path),
+            sanitize(&r.why)
+        )?;
+    }
+    for p in &s.unrunnable {
+        writeln!(w, "    - no image runs {}", sanitize(p))?;
+    }
+    for p in skipped.unwrap_or_default() {
+        writeln!(w, "  {} {}", "skipped:".dimmed(), sanitize(p))?;
     }
     Ok(())
 }

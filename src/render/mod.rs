@@ -4,6 +4,6 @@ mod human;
 mod json;
 mod sanitize;
 
-pub use human::human;
+pub use human::{human, summary};
 pub use json::json;
 pub use sanitize::sanitize;
