@@ -984,9 +984,9 @@ pub(crate) fn cstr_at(table: &[u8], off: usize) -> Option<&[u8]> {
     Some(&rest[..end])
 }
 
-/// Bytes from the file as text; invalid UTF-8 becomes U+FFFD.
+/// Bytes from the file as text, losslessly (see [`crate::text`]).
 pub(crate) fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::text::from_bytes(b)
 }
 
 fn u16_at(b: &[u8], off: usize, le: scroll::Endian) -> u16 {

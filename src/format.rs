@@ -75,7 +75,7 @@ pub fn shebang(bytes: &[u8]) -> Option<Shebang> {
     };
     let crlf = line.ends_with(b"\r");
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let text = String::from_utf8_lossy(line).trim().to_string();
+    let text = crate::text::from_bytes(line).trim().to_string();
     Some(Shebang { command: text, crlf })
 }
 

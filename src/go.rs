@@ -348,8 +348,8 @@ pub fn decode<'a>(block: &[u8], read_mem: &dyn Fn(u64, u64) -> Option<&'a [u8]>)
         &[][..]
     };
     Some(BuildInfo {
-        version: String::from_utf8_lossy(&version).into_owned(),
-        modinfo: String::from_utf8_lossy(modinfo).into_owned(),
+        version: crate::text::from_bytes(&version),
+        modinfo: crate::text::from_bytes(modinfo),
     })
 }
 

@@ -24,6 +24,7 @@ pub mod recommend;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod text;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -62,7 +63,7 @@ impl Default for Options {
 /// Read `path` and analyse it. The report's `path` is `path` as given.
 /// Never fails: an unreadable path gives a report whose `error` says why.
 pub fn inspect_path(path: &Path, opts: &Options) -> Report {
-    let shown = path.to_string_lossy().into_owned();
+    let shown = text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
     match input::load(path) {
         Ok(bytes) => {
             let mut report = analyze(&bytes, opts);

@@ -50,7 +50,7 @@ pub fn scan(dir: &Path, follow: bool, opts: &Options, progress: &(dyn Fn(usize, 
                         crate::Error::Io("a symlink loop while scanning: check where links point".into())
                     });
                 errors.push(Report::failed(
-                    path.to_string_lossy().into_owned(),
+                    crate::text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str())),
                     Format::Unknown,
                     &io,
                 ));
