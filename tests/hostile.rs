@@ -159,3 +159,22 @@ fn truncation_never_panics() {
         }
     }
 }
+
+/// Non-UTF-8 and control bytes in DT_NEEDED reach JSON losslessly (backslash
+/// and `\xNN` escapes) and the terminal escaped.
+#[test]
+fn hostile_strings_are_kept_losslessly_and_shown_escaped() {
+    let mut b = fixture("c-dynamic");
+    let at = b.windows(10).position(|w| w == b"libc.so.6\0").unwrap();
+    b[at + 3] = 0xff; // "lib\xff.so.6"
+    b[at + 4] = 0x1b; // ESC
+    let r = check(&b);
+    let elf = r.elf.as_ref().unwrap();
+    assert_eq!(elf.needed, ["lib\\xff\u{1b}so.6"]);
+    assert_eq!(dlcheck::text::to_bytes(&elf.needed[0]).unwrap(), b"lib\xff\x1bso.6");
+    let mut out = Vec::new();
+    dlcheck::render::human(&r, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains('\u{1b}'), "raw ESC reached the terminal");
+    assert!(text.contains("lib\\xff\\u{1b}so.6"), "{text}");
+}
