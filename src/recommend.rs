@@ -140,7 +140,9 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Optio
     let platform = platform.unwrap_or(&native).to_string();
     let mut problems = Vec::new();
     let name = short_name(image);
-    let generation = &catalog.generations[&image.generation];
+    let generation = catalog
+        .generation(image.generation)
+        .expect("every image's generation is in the catalog");
     let is_static = matches!(facts.linkage, Linkage::Static | Linkage::StaticPie);
     if platform != native && facts.os == "linux" {
         let want = platform.rsplit('/').next().unwrap_or_default();
@@ -169,14 +171,14 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Optio
                 ..Default::default()
             });
         }
-    } else if !generation.built_architectures.iter().any(|a| a == arch) {
+    } else if !generation.built_architectures.contains(&arch) {
         problems.push(Problem {
             kind: "unsupported_platform",
             explanation: format!("distroless publishes no {} images for linux/{arch}", image.generation),
             ..Default::default()
         });
     } else if !is_static {
-        match image.arch.get(arch) {
+        match image.arch(arch) {
             None => problems.push(Problem {
                 kind: "no_data",
                 explanation: format!("dlcheck has no data on the libraries of {name} for linux/{arch}"),
@@ -189,9 +191,9 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Optio
         annotate(p, facts, catalog, image);
     }
     ImageVerdict {
-        image: image.reference.clone(),
-        variant: image.variant.clone(),
-        generation: image.generation.clone(),
+        image: image.reference.to_string(),
+        variant: image.variant.to_string(),
+        generation: image.generation.to_string(),
         platform,
         runs: problems.is_empty(),
         problems,
@@ -214,16 +216,12 @@ fn triplet(arch: &str) -> &'static str {
 /// Fill in a problem's predicted message, culprit symbols and fix.
 fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image) {
     let arch = oci_arch(&facts.machine);
-    let generation = image.generation.as_str();
+    let generation = image.generation;
     let lib = p.library.clone().unwrap_or_default();
     let holder = |soname: &str| {
         VARIANTS.iter().find_map(|v| {
             let i = catalog.image(v, generation)?;
-            i.arch
-                .get(arch)?
-                .sonames
-                .contains_key(soname)
-                .then_some(i.reference.as_str())
+            i.arch(arch)?.has_soname(soname).then_some(i.reference)
         })
     };
     match p.kind {
@@ -255,8 +253,7 @@ fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image)
             p.fix = if facts.libc == crate::elf::Libc::Musl || interp.contains("ld-musl") {
                 musl_fix(facts, generation)
             } else if let Some(h) = image
-                .arch
-                .get(arch)
+                .arch(arch)
                 .and_then(|_| holder_of_loader(catalog, generation, arch, interp))
             {
                 format!("FROM {h}")
@@ -297,19 +294,18 @@ fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image)
         }
         "version_missing" => {
             let path = image
-                .arch
-                .get(arch)
-                .and_then(|a| a.sonames.get(&lib))
-                .cloned()
+                .arch(arch)
+                .and_then(|a| a.soname(&lib))
+                .map(str::to_string)
                 .unwrap_or_else(|| lib.clone());
             let defs = catalog
                 .library(generation, arch, &lib)
-                .map(|l| l.verdefs.as_slice())
+                .map(|l| l.verdefs)
                 .unwrap_or_default();
             let missing: Vec<&(String, String)> = facts
                 .verneed_order
                 .iter()
-                .filter(|(file, version)| *file == lib && !defs.contains(version))
+                .filter(|(file, version)| *file == lib && !defs.contains(&version.as_str()))
                 .collect();
             p.message = missing
                 .iter()
@@ -331,7 +327,7 @@ fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image)
             let newer = GENERATIONS.iter().skip_while(|g| **g != generation).skip(1).find(|g| {
                 catalog
                     .library(g, arch, &lib)
-                    .is_some_and(|l| missing.iter().all(|(_, v)| l.verdefs.contains(v)))
+                    .is_some_and(|l| missing.iter().all(|(_, v)| l.verdefs.contains(&v.as_str())))
             });
             p.fix = match newer {
                 Some(g) => format!(
@@ -403,11 +399,7 @@ pub fn version_warning(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str
 fn holder_of_loader<'c>(catalog: &'c Catalog, generation: &str, arch: &str, interp: &str) -> Option<&'c str> {
     VARIANTS.iter().find_map(|v| {
         let i = catalog.image(v, generation)?;
-        i.arch
-            .get(arch)?
-            .loaders
-            .contains_key(interp)
-            .then_some(i.reference.as_str())
+        i.arch(arch)?.has_loader(interp).then_some(i.reference)
     })
 }
 
@@ -453,11 +445,7 @@ fn check_dynamic(
 ) {
     let arch = oci_arch(&facts.machine);
     let name = short_name(image);
-    if let Some(interp) = facts
-        .interpreter
-        .as_ref()
-        .filter(|i| !contents.loaders.contains_key(*i))
-    {
+    if let Some(interp) = facts.interpreter.as_ref().filter(|i| !contents.has_loader(i)) {
         let why = if contents.loaders.is_empty() {
             format!("{name} has no dynamic loader at all")
         } else if interp.contains("ld-musl") {
@@ -483,9 +471,9 @@ fn check_dynamic(
         if !seen.insert(soname.clone()) {
             continue;
         }
-        if contents.sonames.contains_key(&soname) {
-            if let Some(lib) = catalog.library(&image.generation, arch, &soname) {
-                queue.extend(lib.needed.iter().map(|n| (n.clone(), Some(soname.clone()))));
+        if contents.has_soname(&soname) {
+            if let Some(lib) = catalog.library(image.generation, arch, &soname) {
+                queue.extend(lib.needed.iter().map(|n| (n.to_string(), Some(soname.clone()))));
             }
             continue;
         }
@@ -497,9 +485,9 @@ fn check_dynamic(
             .iter()
             .filter(|v| {
                 catalog
-                    .image(v, &image.generation)
-                    .and_then(|i| i.arch.get(arch))
-                    .is_some_and(|a| a.sonames.contains_key(&soname))
+                    .image(v, image.generation)
+                    .and_then(|i| i.arch(arch))
+                    .is_some_and(|a| a.has_soname(&soname))
             })
             .copied()
             .collect();
@@ -520,15 +508,15 @@ fn check_dynamic(
     }
     // Symbol versions, checked against each library's own definitions.
     for (lib, versions) in &facts.version_needs {
-        if !contents.sonames.contains_key(lib) {
+        if !contents.has_soname(lib) {
             continue;
         }
-        let Some(defs) = catalog.library(&image.generation, arch, lib) else {
+        let Some(defs) = catalog.library(image.generation, arch, lib) else {
             continue;
         };
         let missing: Vec<&str> = versions
             .iter()
-            .filter(|v| !defs.verdefs.contains(v))
+            .filter(|v| !defs.verdefs.contains(&v.as_str()))
             .map(String::as_str)
             .collect();
         if missing.is_empty() {
@@ -554,7 +542,7 @@ fn check_dynamic(
     }
     // Libraries glibc itself loads at run time for functions the binary imports.
     for load in &facts.runtime_loads {
-        if !contents.sonames.contains_key(&load.library) {
+        if !contents.has_soname(&load.library) {
             problems.push(Problem {
                 kind: "runtime_library_missing",
                 explanation: format!("{}, and {name} does not have {}", load.reason, load.library),
@@ -757,11 +745,11 @@ pub fn go_warnings(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>,
 /// maintained image to move to, or that none runs the binary.
 pub fn frozen_warning(rec: Option<&Recommendation>, verdicts: &[ImageVerdict], catalog: &Catalog) -> Option<String> {
     let rec = rec?;
-    let generation = catalog.generations.get(&rec.generation).filter(|g| !g.supported)?;
-    let since = generation.removed_date.as_deref().unwrap_or("unknown");
+    let generation = catalog.generation(&rec.generation).filter(|g| !g.supported)?;
+    let since = generation.removed_date.unwrap_or("unknown");
     let maintained = verdicts
         .iter()
-        .find(|v| v.runs && catalog.generations.get(&v.generation).is_some_and(|g| g.supported));
+        .find(|v| v.runs && catalog.generation(&v.generation).is_some_and(|g| g.supported));
     Some(match maintained {
         Some(v) => format!(
             "{} images are no longer built or patched (frozen since {since}): prefer {}",
@@ -880,10 +868,10 @@ pub fn check_image(
                     image.given
                 ));
             }
-            if let Some(frozen) = catalog.generations.get(g).filter(|x| !x.supported) {
+            if let Some(frozen) = catalog.generation(g).filter(|x| !x.supported) {
                 warnings.push(format!(
                     "{g} images are no longer built or patched (frozen since {})",
-                    frozen.removed_date.as_deref().unwrap_or("unknown")
+                    frozen.removed_date.unwrap_or("unknown")
                 ));
             }
             problems

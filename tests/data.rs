@@ -28,39 +28,42 @@ fn data_is_regenerated_from_the_reference_without_drift() {
 #[test]
 fn every_image_and_generation_is_present_with_provenance() {
     let c = Catalog::embedded();
+    let provenance: serde_json::Value = serde_json::from_str(c.provenance).unwrap();
     assert_eq!(
-        c.provenance["source"]["distroless_commit"],
+        provenance["source"]["distroless_commit"],
         "cd080764af3103b2f49fb5eb23297c72c945e77a"
     );
+    assert_eq!(provenance["generated_by"], "scripts/gen-images.py");
     for g in GENERATIONS {
         for v in VARIANTS {
             let image = c.image(v, g).unwrap_or_else(|| panic!("{v}-{g}"));
             assert_eq!(image.reference, format!("gcr.io/distroless/{v}-{g}"));
-            assert!(image.arch.contains_key("amd64") && image.arch.contains_key("arm64"));
+            assert!(image.arch("amd64").is_some() && image.arch("arm64").is_some());
         }
     }
     // Facts the verdicts depend on, as the reference states them.
     let libc = |g: &str| c.library(g, "amd64", "libc.so.6").unwrap();
-    assert!(!libc("debian11").verdefs.iter().any(|v| v == "GLIBC_2.34"));
-    assert!(libc("debian12").verdefs.iter().any(|v| v == "GLIBC_2.36"));
+    assert!(!libc("debian11").verdefs.contains(&"GLIBC_2.34"));
+    assert!(libc("debian12").verdefs.contains(&"GLIBC_2.36"));
+    assert_eq!(libc("debian12").path, "/lib/x86_64-linux-gnu/libc.so.6");
     assert!(
         c.library("debian11", "amd64", "libm.so.6")
             .unwrap()
             .verdefs
-            .iter()
-            .any(|v| v == "GLIBC_2.31")
+            .contains(&"GLIBC_2.31")
     );
-    assert!(c.image("static", "debian12").unwrap().arch["amd64"].loaders.is_empty());
-    assert!(
-        c.image("base", "debian12").unwrap().arch["amd64"]
-            .sonames
-            .contains_key("libssl.so.3")
+    let amd64 = |v: &str, g: &str| c.image(v, g).unwrap().arch("amd64").unwrap();
+    assert!(amd64("static", "debian12").loaders.is_empty());
+    assert!(amd64("base-nossl", "debian12").has_loader("/lib64/ld-linux-x86-64.so.2"));
+    assert!(amd64("base", "debian12").has_soname("libssl.so.3"));
+    assert!(!amd64("base", "debian12").has_soname("libgcc_s.so.1"));
+    // usr-merged debian13: the loader meets it first in /lib/<triplet>, a link to /usr/lib.
+    assert_eq!(
+        amd64("cc", "debian13").soname("libstdc++.so.6"),
+        Some("/lib/x86_64-linux-gnu/libstdc++.so.6")
     );
-    assert!(
-        !c.image("base", "debian12").unwrap().arch["amd64"]
-            .sonames
-            .contains_key("libgcc_s.so.1")
-    );
-    assert!(!c.generations["debian11"].supported);
-    assert_eq!(c.generations["debian11"].removed_date.as_deref(), Some("2024-09-03"));
+    assert!(c.image("cc", "debian12").unwrap().flag("has_libstdcxx"));
+    assert!(!c.image("base", "debian12").unwrap().flag("has_libstdcxx"));
+    assert!(!c.generation("debian11").unwrap().supported);
+    assert_eq!(c.generation("debian11").unwrap().removed_date, Some("2024-09-03"));
 }
