@@ -13,7 +13,7 @@ use std::path::Path;
 use crate::error::Error;
 
 /// Files larger than this (in bytes) are memory-mapped; smaller ones are read.
-pub const MAP_THRESHOLD: u64 = 1 << 20;
+pub const MAP_THRESHOLD: u64 = 64 << 10;
 
 /// The contents of an input file.
 pub enum Bytes {
@@ -99,4 +99,29 @@ pub fn load(path: &Path) -> Result<Bytes, Error> {
         .read_to_end(&mut buf)
         .map_err(|e| io_error(path, e))?;
     Ok(Bytes::Owned(buf))
+}
+
+/// Whether the regular file at `path` starts with the ELF magic: `None`
+/// when it cannot be opened as a regular file or read (the full load then
+/// reports why). Opens without blocking, like [`load`].
+pub fn starts_with_elf_magic(path: &Path) -> Option<bool> {
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(got == 4 && &magic == b"\x7fELF")
 }

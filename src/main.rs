@@ -37,25 +37,27 @@ fn main() -> ExitCode {
 
     // Progress on stderr for scans, only on a terminal and never with --json.
     let bar = (cli.recursive && !cli.json && io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files, {elapsed}") {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} files, {elapsed}") {
             bar.set_style(style);
         }
         bar
     });
-    let progress = |done: usize, total: usize| {
+    let progress = |done: usize| {
         if let Some(bar) = &bar {
-            bar.set_length(total as u64);
             bar.set_position(done as u64);
         }
     };
     let mut reports: Vec<Report> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
+    let mut skipped_count = 0;
     for path in &cli.paths {
         if cli.recursive && path.is_dir() {
-            let found = scan::scan(path, cli.follow, &opts, &progress);
+            let found = scan::scan(path, cli.follow, cli.verbose, &opts, &progress);
             reports.extend(found.reports);
             skipped.extend(found.skipped);
+            skipped_count += found.skipped_count;
         } else {
             reports.push(inspect_path(path, &opts));
         }
@@ -65,7 +67,7 @@ fn main() -> ExitCode {
     }
     recommend::link_shipped(&mut reports, &opts.distro);
     let summary =
-        (cli.recursive || cli.paths.len() > 1).then(|| recommend::summarize(&reports, skipped.len(), &opts.distro));
+        (cli.recursive || cli.paths.len() > 1).then(|| recommend::summarize(&reports, skipped_count, &opts.distro));
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
