@@ -16,9 +16,15 @@ use clap::{Parser, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "dlcheck", version, about, long_about)]
 pub struct Cli {
-    /// Binaries to inspect.
+    /// Binaries to inspect; container images (a docker save or OCI archive,
+    /// or an OCI layout directory); or, with --root, programs inside the root.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Judge the PATHs as programs inside this root file system (an unpacked
+    /// image, a chroot, a sysroot), against its own files.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 
     /// Print one JSON document on stdout (schema in README.md).
     #[arg(long)]

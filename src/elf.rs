@@ -564,6 +564,46 @@ impl<'a> ElfFile<'a> {
         Ok(out)
     }
 
+    /// The versions this file defines (Elf_Verdef chain at DT_VERDEF,
+    /// DT_VERDEFNUM entries; each entry's first Elf_Verdaux names it), without
+    /// the base entry (VER_FLG_BASE). Bounded like [`Self::version_needs`].
+    pub fn version_definitions(&self) -> Result<Vec<String>, Error> {
+        let Some(addr) = self.dyn_val(dynamic::DT_VERDEF) else {
+            return Ok(Vec::new());
+        };
+        let count = self.dyn_val(dynamic::DT_VERDEFNUM).unwrap_or(0);
+        let strtab = self.dynstr()?;
+        let le = self.ctx.le;
+        let mut off = self
+            .vaddr_to_offset(addr, 20)
+            .ok_or_else(|| malformed(format!("DT_VERDEF {addr:#x} is not inside the file")))?;
+        let mut out = Vec::new();
+        for _ in 0..count.min(self.bytes.len() as u64 / 20) {
+            let rec = self
+                .bytes
+                .get(off..off.saturating_add(20))
+                .ok_or_else(|| malformed("an Elf_Verdef entry runs past the end of the file"))?;
+            let flags = u16_at(rec, 2, le);
+            let aux = off
+                .checked_add(u32_at(rec, 12, le) as usize)
+                .and_then(|a| self.bytes.get(a..a.checked_add(8)?))
+                .ok_or_else(|| malformed("an Elf_Verdaux entry runs past the end of the file"))?;
+            if flags & 1 == 0 {
+                let name = cstr_at(strtab, u32_at(aux, 0, le) as usize)
+                    .ok_or_else(|| malformed("an Elf_Verdaux vda_name lies outside DT_STRTAB"))?;
+                out.push(lossy(name));
+            }
+            let next = u32_at(rec, 16, le);
+            if next == 0 {
+                break;
+            }
+            off = off
+                .checked_add(next as usize)
+                .ok_or_else(|| malformed("Elf_Verdef vd_next overflows"))?;
+        }
+        Ok(out)
+    }
+
     /// Names of all symbols in `.symtab` and `.dynsym` (when the section
     /// headers and those sections survive stripping), in table order.
     /// Symbols whose name cannot be read are skipped.

@@ -49,6 +49,10 @@ pub enum Error {
     /// Anything else that is not ELF (exit 4).
     #[error("not an ELF binary ({0}): dlcheck judges Linux executables and shared libraries")]
     UnknownFormat(&'static str),
+    /// A container image archive or layout that cannot be read safely:
+    /// truncated, inconsistent, or with names that leave the image (exit 5).
+    #[error("malformed image: {0}")]
+    MalformedImage(String),
     /// A file that starts like ELF but whose headers or tables are
     /// inconsistent or run past the end of the file (exit 5).
     #[error("malformed ELF: {0}; the file may be truncated or corrupt: rebuild or re-copy it")]
@@ -71,7 +75,7 @@ impl Error {
             | Error::Pe
             | Error::NotExecutable(_)
             | Error::UnknownFormat(_) => 4,
-            Error::Malformed(_) => 5,
+            Error::Malformed(_) | Error::MalformedImage(_) => 5,
         }
     }
 
@@ -90,6 +94,7 @@ impl Error {
             Error::NotExecutable(_) => "not_executable",
             Error::UnknownFormat(_) => "unknown_format",
             Error::Malformed(_) => "malformed_elf",
+            Error::MalformedImage(_) => "malformed_image",
         }
     }
 }

@@ -23,6 +23,8 @@ pub enum Format {
     Empty,
     /// Anything else.
     Unknown,
+    /// A container image (archive, OCI layout) or root file system.
+    Image,
 }
 
 /// Classify `bytes` by magic number. Never fails; reads at most the first

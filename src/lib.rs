@@ -14,10 +14,12 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod container;
 pub mod elf;
 pub mod error;
 pub mod format;
 pub mod go;
+pub mod image;
 pub mod images;
 pub mod input;
 pub mod recommend;
@@ -74,6 +76,54 @@ pub fn inspect_path(path: &Path, opts: &Options) -> Report {
     }
 }
 
+/// Judge a container image: a `docker save` or OCI archive, or an OCI
+/// layout directory, for `opts.platform` (default: this machine's). Never
+/// writes to disk; a hostile or broken archive gives a report whose error
+/// is `malformed_image`.
+pub fn inspect_image(path: &Path, opts: &Options) -> Report {
+    let shown = text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
+    match image::Image::open(path, opts.platform.as_deref(), image::Limits::default()) {
+        Ok(img) => image_report(shown, container::check(&img, opts)),
+        Err(e) => Report::failed(shown, Format::Image, &Error::MalformedImage(e.0)),
+    }
+}
+
+/// Judge programs inside a root file system (`--root DIR PATH...`), as if
+/// it were an image whose entrypoint is each path.
+pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report> {
+    let img = match image::Image::root(root, image::Limits::default()) {
+        Ok(i) => i,
+        Err(e) => {
+            let shown = text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()));
+            return vec![Report::failed(shown, Format::Image, &Error::MalformedImage(e.0))];
+        }
+    };
+    paths
+        .iter()
+        .map(|p| {
+            let shown = format!("{}:{p}", root.display());
+            image_report(shown, container::check_command(&img, opts, std::slice::from_ref(p)))
+        })
+        .collect()
+}
+
+fn image_report(path: String, image: container::ImageReport) -> Report {
+    Report {
+        path,
+        format: Format::Image,
+        error: None,
+        elf: None,
+        go: None,
+        distro: String::new(),
+        images: Vec::new(),
+        recommendation: None,
+        image: Some(image),
+        image_check: None,
+        fixes: Vec::new(),
+        warnings: Vec::new(),
+    }
+}
+
 /// Analyse a file's bytes. The report's `path` is empty.
 pub fn analyze(bytes: &[u8], opts: &Options) -> Report {
     let format = format::detect(bytes);
@@ -97,7 +147,7 @@ pub fn analyze(bytes: &[u8], opts: &Options) -> Report {
             }
             Err(Error::Script(cmd))
         }
-        Format::Unknown => Err(Error::UnknownFormat(format::describe_unknown(bytes))),
+        Format::Unknown | Format::Image => Err(Error::UnknownFormat(format::describe_unknown(bytes))),
     };
     match result {
         Ok(report) => report,
@@ -184,6 +234,7 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
         distro: opts.distro.clone(),
         images,
         recommendation,
+        image: None,
         image_check,
         fixes,
         warnings,

@@ -52,8 +52,14 @@ fn main() -> ExitCode {
     let mut reports: Vec<Report> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
     let mut skipped_count = 0;
-    for path in &cli.paths {
-        if cli.recursive && path.is_dir() {
+    if let Some(root) = &cli.root {
+        let inside: Vec<String> = cli.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        reports.extend(dlcheck::inspect_root(root, &inside, &opts));
+    }
+    for path in cli.paths.iter().filter(|_| cli.root.is_none()) {
+        if dlcheck::image::looks_like_image(path) {
+            reports.push(dlcheck::inspect_image(path, &opts));
+        } else if cli.recursive && path.is_dir() {
             let found = scan::scan(path, cli.follow, cli.verbose, &opts, &progress);
             reports.extend(found.reports);
             skipped.extend(found.skipped);

@@ -45,6 +45,9 @@ pub struct Report {
     pub images: Vec<ImageVerdict>,
     /// The smallest image that runs it, or `null` when none does.
     pub recommendation: Option<Recommendation>,
+    /// For a container image or root file system: whether it starts, and
+    /// the reports of its binaries; `null` for a binary.
+    pub image: Option<crate::container::ImageReport>,
     /// The verdict for the image of `--image`, or `null` without it.
     pub image_check: Option<ImageCheck>,
     /// When no image runs it: how to make it run, simplest first.
@@ -87,6 +90,7 @@ impl Report {
             distro: String::new(),
             images: Vec::new(),
             recommendation: None,
+            image: None,
             image_check: None,
             fixes: Vec::new(),
             warnings: Vec::new(),
@@ -97,6 +101,9 @@ impl Report {
     /// 0 when that image runs it and 1 when it does not; without, 0 when an
     /// image runs it and 1 when none does.
     pub fn exit_code(&self) -> u8 {
+        if let (None, Some(image)) = (&self.error, &self.image) {
+            return u8::from(!image.starts);
+        }
         match (&self.error, &self.image_check, &self.recommendation) {
             (Some(e), _, _) => e.exit_code,
             (None, Some(check), _) => u8::from(!check.runs),

@@ -56,6 +56,7 @@ struct JReport {
     distro: String,
     images: Vec<JImage>,
     recommendation: Option<JRecommendation>,
+    image: Option<serde_json::Value>,
     image_check: Option<JImageCheck>,
     fixes: Vec<String>,
     warnings: Vec<String>,
@@ -257,6 +258,7 @@ fn json_for_a_cpp_binary() {
         "FROM gcr.io/distroless/cc-debian12, or build on debian11 tools"
     );
     assert!(r.image_check.is_none());
+    assert!(r.image.is_none(), "a binary is not an image");
     let base12 = r.images.iter().find(|i| i.image.ends_with("/base-debian12")).unwrap();
     let kinds: Vec<&str> = base12.problems.iter().map(|p| p.kind.as_str()).collect();
     assert_eq!(kinds, ["library_missing", "library_missing"]);

@@ -21,6 +21,9 @@ pub fn human(r: &Report, w: &mut dyn Write) -> io::Result<()> {
 
 fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{}", sanitize(&r.path).bold())?;
+    if let Some(image) = &r.image {
+        return image_report(image, w);
+    }
     if let Some(check) = &r.image_check {
         image_check(check, w)?;
     }
@@ -266,6 +269,56 @@ pub fn summary(s: &crate::recommend::Summary, skipped: Option<&[String]>, w: &mu
     }
     for p in skipped.unwrap_or_default() {
         writeln!(w, "  {} {}", "skipped:".dimmed(), sanitize(p))?;
+    }
+    Ok(())
+}
+
+/// A container image: the verdict and what it prints first, why and the
+/// fix, how the entrypoint was found, then its binaries.
+fn image_report(i: &crate::container::ImageReport, w: &mut dyn Write) -> io::Result<()> {
+    let base = match &i.base {
+        Some(b) => format!(
+            ", built on distroless {}-{}",
+            b.variant,
+            b.generation.as_deref().unwrap_or("?")
+        ),
+        None => String::new(),
+    };
+    writeln!(w, "  {} {}{base}", i.format, i.platform)?;
+    if i.starts {
+        writeln!(w, "  {}", "will start".green().bold())?;
+    } else {
+        writeln!(w, "  {}", "will crash on start; it prints:".red().bold())?;
+        for line in i.crash.as_deref().unwrap_or_default().lines() {
+            writeln!(w, "    {}", sanitize(line).red())?;
+        }
+    }
+    for p in &i.problems {
+        writeln!(w, "  {} {}", "why:".dimmed(), sanitize(&p.explanation))?;
+        if !p.fix.is_empty() {
+            writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&p.fix))?;
+        }
+    }
+    let argv: Vec<String> = i
+        .config
+        .entrypoint
+        .iter()
+        .chain(&i.config.cmd)
+        .map(|a| sanitize(a))
+        .collect();
+    writeln!(w, "  {:<12} {}", "command".dimmed(), argv.join(" "))?;
+    if !i.config.user.is_empty() {
+        writeln!(w, "  {:<12} {}", "user".dimmed(), sanitize(&i.config.user))?;
+    }
+    for step in &i.entrypoint_steps {
+        writeln!(w, "  {:<12} {}", "step".dimmed(), sanitize(step))?;
+    }
+    for warning in &i.warnings {
+        writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(warning))?;
+    }
+    for b in &i.binaries {
+        writeln!(w)?;
+        report(b, w)?;
     }
     Ok(())
 }

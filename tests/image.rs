@@ -1,0 +1,193 @@
+//! Image mode on real image archives built from Debian packages
+//! (scripts/build-test-images.py; testdata/images/expected.json says what
+//! each must give, and why).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde_json::Value;
+
+fn images() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/images")
+}
+
+fn run(args: &[&str]) -> (Value, i32, String) {
+    let out = cargo_bin_cmd!("dlcheck").arg("--json").args(args).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    (doc, out.status.code().unwrap(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn every_image_gives_its_expected_verdict() {
+    let expected: Value = serde_json::from_slice(&std::fs::read(images().join("expected.json")).unwrap()).unwrap();
+    let expected = expected.as_object().unwrap();
+    assert!(expected.len() >= 20);
+    for (name, want) in expected {
+        let path = images().join(name).to_string_lossy().into_owned();
+        let (doc, status, stderr) = run(&["--platform", "linux/amd64", &path]);
+        let r = &doc["reports"][0];
+        assert_eq!(r["format"], "image", "{name}");
+        match want["outcome"].as_str().unwrap() {
+            "reject" => {
+                assert_eq!(status, 5, "{name}: {stderr}");
+                assert_eq!(r["error"]["kind"], "malformed_image", "{name}");
+                assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+            }
+            outcome => {
+                assert!(r["error"].is_null(), "{name}: {}", r["error"]);
+                let starts = outcome == "starts";
+                assert_eq!(r["image"]["starts"], starts, "{name}: {}", r["image"]["crash"]);
+                assert_eq!(status, i32::from(!starts), "{name}");
+                if !starts {
+                    // The predicted message opens the expected explanation.
+                    let crash = r["image"]["crash"].as_str().unwrap();
+                    let why = want["why"].as_str().unwrap();
+                    let first = crash.lines().next().unwrap();
+                    let shared = first.split(": ").last().unwrap();
+                    assert!(why.contains(shared), "{name}: {crash:?} vs {why:?}");
+                }
+            }
+        }
+    }
+    assert!(
+        !Path::new("/tmp/dlcheck-pwned").exists(),
+        "a hostile archive wrote to the host"
+    );
+}
+
+#[test]
+fn predicted_messages_of_images() {
+    let crash = |name: &str| {
+        let (doc, _, _) = run(&["--platform", "linux/amd64", &images().join(name).to_string_lossy()]);
+        doc["reports"][0]["image"]["crash"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        crash("oci-base11-gzip.tar"),
+        "/app: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /app)"
+    );
+    assert_eq!(
+        crash("whiteout.tar"),
+        "/app: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory"
+    );
+    assert_eq!(
+        crash("shell-form.tar"),
+        "exec: \"/bin/sh\": stat /bin/sh: no such file or directory"
+    );
+    assert_eq!(
+        crash("script-entrypoint.tar"),
+        "exec /app/run.sh: no such file or directory"
+    );
+    assert_eq!(
+        crash("missing-user.tar"),
+        "unable to find user appuser: no matching entries in passwd file"
+    );
+}
+
+#[test]
+fn image_report_details() {
+    let (doc, status, _) = run(&[
+        "--platform",
+        "linux/amd64",
+        &images().join("symlink-entrypoint.tar").to_string_lossy(),
+    ]);
+    assert_eq!(status, 0);
+    let i = &doc["reports"][0]["image"];
+    assert_eq!(i["format"], "docker-archive");
+    assert_eq!(i["config"]["entrypoint"], serde_json::json!(["app"]));
+    let steps: Vec<&str> = i["entrypoint_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(steps.contains(&"app found in PATH"), "{steps:?}");
+    assert!(steps.contains(&"app resolves to /opt/app/bin/real"), "{steps:?}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.starts_with("libc.so.6 → /lib/x86_64-linux-gnu/libc.so.6")),
+        "{steps:?}"
+    );
+    assert_eq!(i["base"]["generation"], "debian12");
+    // The entrypoint binary's own report is inside.
+    assert_eq!(i["binaries"][0]["path"], "/opt/app/bin/real");
+    assert_eq!(i["binaries"][0]["elf"]["needed"], serde_json::json!(["libc.so.6"]));
+    // ld.so.cache is read: libz.so.1 lives only in /opt/zlib.
+    let (doc, _, _) = run(&[
+        "--platform",
+        "linux/amd64",
+        &images().join("ldcache.tar").to_string_lossy(),
+    ]);
+    let steps = doc["reports"][0]["image"]["entrypoint_steps"].to_string();
+    assert!(steps.contains("libz.so.1 → /opt/zlib/libz.so.1"), "{steps}");
+}
+
+#[test]
+fn multi_platform_index() {
+    let path = images().join("multi-platform.tar").to_string_lossy().into_owned();
+    for platform in ["linux/amd64", "linux/arm64"] {
+        let (doc, status, _) = run(&["--platform", platform, &path]);
+        assert_eq!(status, 0, "{platform}");
+        let i = &doc["reports"][0]["image"];
+        assert!(
+            i["platform"].as_str().unwrap().starts_with(platform),
+            "{}",
+            i["platform"]
+        );
+        assert_eq!(i["platforms"].as_array().unwrap().len(), 2);
+        let machine = &i["binaries"][0]["elf"]["machine"];
+        assert_eq!(machine, if platform == "linux/amd64" { "x86_64" } else { "aarch64" });
+    }
+}
+
+/// --root judges programs in an unpacked root file system: unpack the
+/// docker-cc12 archive's layers into a temporary directory (the test does;
+/// dlcheck never does).
+#[test]
+fn root_file_system() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut outer = tar::Archive::new(std::fs::File::open(images().join("docker-cc12.tar")).unwrap());
+    let mut blobs = std::collections::BTreeMap::new();
+    for e in outer.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        blobs.insert(name, data);
+    }
+    let manifest: Value = serde_json::from_slice(&blobs["manifest.json"]).unwrap();
+    for layer in manifest[0]["Layers"].as_array().unwrap() {
+        let data = &blobs[layer.as_str().unwrap()];
+        let reader: Box<dyn Read> = if data.starts_with(&[0x1f, 0x8b]) {
+            Box::new(flate2::read::GzDecoder::new(&data[..]))
+        } else {
+            Box::new(&data[..])
+        };
+        tar::Archive::new(reader).unpack(dir.path()).unwrap();
+    }
+    let root = dir.path().to_string_lossy().into_owned();
+    let (doc, status, _) = run(&["--root", &root, "/app"]);
+    assert_eq!(status, 0, "{}", doc["reports"][0]["image"]["crash"]);
+    assert_eq!(doc["reports"][0]["image"]["format"], "rootfs");
+    // Remove libstdc++ from the root: the loader's message follows.
+    for e in std::fs::read_dir(dir.path().join("usr/lib/x86_64-linux-gnu")).unwrap() {
+        let p = e.unwrap().path();
+        if p.file_name().unwrap().to_string_lossy().starts_with("libstdc++") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
+    let (doc, status, _) = run(&["--root", &root, "/app", "/missing"]);
+    assert_eq!(status, 1);
+    assert_eq!(
+        doc["reports"][0]["image"]["crash"],
+        "/app: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory"
+    );
+    assert_eq!(
+        doc["reports"][1]["image"]["crash"],
+        "exec: \"/missing\": stat /missing: no such file or directory"
+    );
+}
