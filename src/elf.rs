@@ -195,6 +195,13 @@ pub struct ElfFile<'a> {
 
 const NT_GNU_ABI_TAG: u32 = 1;
 
+/// The longest name accepted for a DT_NEEDED entry or a version (bytes):
+/// Linux's PATH_MAX. Longer ones are hostile and would cost memory.
+pub const MAX_NAME: usize = 4096;
+
+/// The most version needs accepted: `vna_other` indexes are 15 bits.
+pub const MAX_VERSION_NEEDS: usize = 0x7fff;
+
 /// The most DT_NEEDED entries accepted. glibc sets no limit, but real
 /// programs list a few hundred at most; a larger count is a hostile file
 /// and would cost memory for nothing.
@@ -482,6 +489,9 @@ impl<'a> ElfFile<'a> {
                     if name.is_empty() {
                         return Err(malformed("a DT_NEEDED entry names an empty string"));
                     }
+                    if name.len() > MAX_NAME {
+                        return Err(malformed(format!("a DT_NEEDED name is {} bytes long", name.len())));
+                    }
                     out.needed.push(name);
                 }
                 dynamic::DT_SONAME => out.soname = Some(self.dyn_string(strtab, d, "DT_SONAME")?),
@@ -521,8 +531,9 @@ impl<'a> ElfFile<'a> {
             let vn_aux = u32_at(rec, 8, le);
             let vn_next = u32_at(rec, 12, le);
             let file = cstr_at(strtab, vn_file as usize)
+                .filter(|n| n.len() <= MAX_NAME)
                 .map(lossy)
-                .ok_or_else(|| malformed("an Elf_Verneed vn_file name lies outside DT_STRTAB"))?;
+                .ok_or_else(|| malformed("an Elf_Verneed vn_file name lies outside DT_STRTAB or is too long"))?;
             let mut aux = off
                 .checked_add(vn_aux as usize)
                 .ok_or_else(|| malformed("Elf_Verneed vn_aux overflows"))?;
@@ -535,8 +546,12 @@ impl<'a> ElfFile<'a> {
                     .get(aux..aux.saturating_add(16))
                     .ok_or_else(|| malformed("an Elf_Vernaux entry runs past the end of the file"))?;
                 let name = cstr_at(strtab, u32_at(a, 8, le) as usize)
+                    .filter(|n| n.len() <= MAX_NAME)
                     .map(lossy)
-                    .ok_or_else(|| malformed("an Elf_Vernaux vna_name lies outside DT_STRTAB"))?;
+                    .ok_or_else(|| malformed("an Elf_Vernaux vna_name lies outside DT_STRTAB or is too long"))?;
+                if out.len() >= MAX_VERSION_NEEDS {
+                    return Err(malformed(format!("more than {MAX_VERSION_NEEDS} version needs")));
+                }
                 out.push(VersionNeed {
                     file: file.clone(),
                     name,
@@ -656,9 +671,10 @@ impl<'a> ElfFile<'a> {
         let Ok(syms) = Symtab::parse(data, 0, count, self.ctx) else {
             return out;
         };
+        let by_index: std::collections::HashMap<u16, &VersionNeed> = needs.iter().map(|n| (n.index, n)).collect();
         for i in 0..count {
             let index = u16_at(versym, i * 2, self.ctx.le) & 0x7fff;
-            let Some(need) = needs.iter().find(|n| n.index == index) else {
+            let Some(need) = by_index.get(&index) else {
                 continue;
             };
             let Some(sym) = syms.get(i).filter(|s| s.st_shndx == 0) else {

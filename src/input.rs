@@ -59,7 +59,14 @@ pub fn load(path: &Path) -> Result<Bytes, Error> {
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
-        .map_err(|e| io_error(path, e))?;
+        .map_err(|e| {
+            // open(2) on a socket fails with ENXIO: say what it is.
+            if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+                Error::NotRegularFile("a socket")
+            } else {
+                io_error(path, e)
+            }
+        })?;
     let meta = file.metadata().map_err(|e| io_error(path, e))?;
     let ft = meta.file_type();
     if ft.is_dir() {
