@@ -21,6 +21,11 @@ pub struct Cli {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    /// For a container image or --root: check every ELF program and library
+    /// in it, not just the entrypoint.
+    #[arg(long)]
+    pub all: bool,
+
     /// Judge the PATHs as programs inside this root file system (an unpacked
     /// image, a chroot, a sysroot), against its own files.
     #[arg(long, value_name = "DIR")]

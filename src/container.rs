@@ -40,8 +40,57 @@ pub struct ImageReport {
     pub problems: Vec<Problem>,
     /// Worth knowing.
     pub warnings: Vec<String>,
-    /// The report of the entrypoint binary (and, with `--all`, every ELF file).
+    /// The report of the entrypoint binary.
     pub binaries: Vec<Report>,
+    /// With `--all`: every ELF program and library in the image, each
+    /// checked against the image's files as the loader would load it.
+    pub all: Vec<FileCheck>,
+}
+
+/// One ELF file of the image, checked with `--all`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileCheck {
+    /// Its path in the image.
+    pub path: String,
+    /// Whether its loader, libraries and versions are all there.
+    pub loads: bool,
+    /// What the loader would print first when it does not.
+    pub crash: Option<String>,
+    /// Its problems.
+    pub problems: Vec<Problem>,
+}
+
+/// Check every ELF file of the image (`--all`): each program as if it
+/// were the entrypoint, each library as the loader would load it.
+pub fn check_all(image: &Image, r: &mut ImageReport) -> Result<(), crate::image::ImageError> {
+    let mut out = Vec::new();
+    image.for_each_elf(&mut |path, bytes| {
+        let mut sub = ImageReport {
+            format: r.format,
+            platform: r.platform.clone(),
+            platforms: Vec::new(),
+            config: Config::default(),
+            base: None,
+            entrypoint_steps: Vec::new(),
+            starts: false,
+            crash: None,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            binaries: Vec::new(),
+            all: Vec::new(),
+        };
+        let shown = abs(path);
+        load(image, &shown, path, bytes, &mut sub);
+        out.push(FileCheck {
+            path: shown,
+            loads: sub.problems.is_empty(),
+            crash: sub.problems.first().map(|p| p.message.clone()),
+            problems: sub.problems,
+        });
+    })?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    r.all = out;
+    Ok(())
 }
 
 /// The distroless base an image is built on.
@@ -148,6 +197,7 @@ pub fn check_command(image: &Image, opts: &Options, argv: &[String]) -> ImageRep
         problems: Vec::new(),
         warnings: Vec::new(),
         binaries: Vec::new(),
+        all: Vec::new(),
     };
     if r.platforms.len() > 1 {
         let others: Vec<&str> = r
@@ -368,13 +418,17 @@ fn load(image: &Image, shown: &str, path: &str, bytes: &[u8], r: &mut ImageRepor
         ));
         return;
     }
-    let Some(interp) = facts.interpreter.clone() else {
+    let interp = facts.interpreter.clone();
+    if interp.is_none() && (facts.kind != crate::elf::Kind::SharedLibrary || facts.needed.is_empty()) {
         r.entrypoint_steps.push(format!("/{path} is statically linked"));
         return;
-    };
-    match image.resolve(&interp).ok().flatten() {
-        Some((p, Node::File { .. })) => r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to /{p}")),
-        _ => {
+    }
+    match interp.as_ref().map(|i| (i, image.resolve(i).ok().flatten())) {
+        None => {}
+        Some((interp, Some((p, Node::File { .. })))) => {
+            r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to /{p}"))
+        }
+        Some((interp, _)) => {
             r.problems.push(problem(
                 "interpreter_missing",
                 format!("exec {shown}: no such file or directory"),

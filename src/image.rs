@@ -625,6 +625,69 @@ impl Image {
         Ok(bytes)
     }
 
+    /// Call `f(path, bytes)` for every regular file of the merged file
+    /// system that starts with the ELF magic, streaming each layer once (a
+    /// root directory is walked without following links). Files larger than
+    /// `max_file_bytes` are passed over.
+    pub fn for_each_elf(&self, f: &mut dyn FnMut(&str, &[u8])) -> Result<(), ImageError> {
+        if let Some(root) = &self.root {
+            for entry in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
+                if !entry.file_type().is_file() {
+                    continue;
+                }
+                let Ok(rel) = entry.path().strip_prefix(root) else {
+                    continue;
+                };
+                let rel = rel.to_string_lossy().into_owned();
+                if crate::input::starts_with_elf_magic(entry.path()) == Some(true)
+                    && let Ok(bytes) = self.read(&rel)
+                {
+                    f(&rel, &bytes);
+                }
+            }
+            return Ok(());
+        }
+        // (layer, ordinal) → path, for the files that survive all layers.
+        let mut wanted: BTreeMap<(usize, usize), &str> = BTreeMap::new();
+        for (path, node) in &self.nodes {
+            if let Node::File {
+                layer, ordinal, size, ..
+            } = node
+                && *size >= 4
+                && *size <= self.limits.max_file_bytes
+            {
+                wanted.insert((*layer, *ordinal), path);
+            }
+        }
+        for layer in 0..self.layers.len() {
+            if !wanted.range((layer, 0)..(layer + 1, 0)).any(|_| true) {
+                continue;
+            }
+            let mut archive = tar::Archive::new(self.layer_stream(layer)?);
+            let entries = archive.entries().map_err(|e| ImageError(e.to_string()))?;
+            for (ordinal, entry) in entries.enumerate() {
+                let Some(path) = wanted.get(&(layer, ordinal)) else {
+                    continue;
+                };
+                let mut entry = entry.map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?;
+                let mut magic = [0u8; 4];
+                if entry.read_exact(&mut magic).is_err() || &magic != b"\x7fELF" {
+                    continue;
+                }
+                let mut bytes = magic.to_vec();
+                (&mut entry)
+                    .take(self.limits.max_file_bytes)
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?;
+                if let Ok(mut c) = self.cache.lock() {
+                    c.insert(path.to_string(), bytes.clone());
+                }
+                f(path, &bytes);
+            }
+        }
+        Ok(())
+    }
+
     /// Names in the directory at `path` (clean).
     pub fn list(&self, path: &str) -> Vec<String> {
         match &self.root {

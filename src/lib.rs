@@ -50,6 +50,8 @@ pub struct Options {
     pub platform: Option<String>,
     /// Check against this one image only (`--image`).
     pub image: Option<images::ImageRef>,
+    /// For a container image or root file system: check every ELF file.
+    pub all: bool,
 }
 
 impl Default for Options {
@@ -58,6 +60,7 @@ impl Default for Options {
             distro: "debian11".to_string(),
             platform: None,
             image: None,
+            all: false,
         }
     }
 }
@@ -83,7 +86,15 @@ pub fn inspect_path(path: &Path, opts: &Options) -> Report {
 pub fn inspect_image(path: &Path, opts: &Options) -> Report {
     let shown = text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()));
     match image::Image::open(path, opts.platform.as_deref(), image::Limits::default()) {
-        Ok(img) => image_report(shown, container::check(&img, opts)),
+        Ok(img) => {
+            let mut r = container::check(&img, opts);
+            if opts.all
+                && let Err(e) = container::check_all(&img, &mut r)
+            {
+                return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0));
+            }
+            image_report(shown, r)
+        }
         Err(e) => Report::failed(shown, Format::Image, &Error::MalformedImage(e.0)),
     }
 }
@@ -100,9 +111,14 @@ pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report
     };
     paths
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(i, p)| {
             let shown = format!("{}:{p}", root.display());
-            image_report(shown, container::check_command(&img, opts, std::slice::from_ref(p)))
+            let mut r = container::check_command(&img, opts, std::slice::from_ref(p));
+            if opts.all && i == 0 {
+                let _ = container::check_all(&img, &mut r);
+            }
+            image_report(shown, r)
         })
         .collect()
 }

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         distro: cli.distro.name().to_string(),
         platform: cli.platform.clone(),
         image,
+        all: cli.all,
     };
 
     // Progress on stderr for scans, only on a terminal and never with --json.

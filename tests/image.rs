@@ -191,3 +191,42 @@ fn root_file_system() {
         "exec: \"/missing\": stat /missing: no such file or directory"
     );
 }
+
+#[test]
+fn all_checks_every_elf_file() {
+    let (doc, status, _) = run(&[
+        "--all",
+        "--platform",
+        "linux/amd64",
+        &images().join("docker-cc12.tar").to_string_lossy(),
+    ]);
+    assert_eq!(status, 0);
+    let all = doc["reports"][0]["image"]["all"].as_array().unwrap();
+    let paths: Vec<&str> = all.iter().map(|c| c["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/app",
+            "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+            "/lib/x86_64-linux-gnu/libc.so.6",
+            "/lib/x86_64-linux-gnu/libgcc_s.so.1",
+            "/lib/x86_64-linux-gnu/libm.so.6",
+            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30",
+        ]
+    );
+    assert!(all.iter().all(|c| c["loads"] == true));
+    // With libstdc++ whited out, the program no longer loads; the libraries still do.
+    let (doc, _, _) = run(&[
+        "--all",
+        "--platform",
+        "linux/amd64",
+        &images().join("whiteout.tar").to_string_lossy(),
+    ]);
+    let all = doc["reports"][0]["image"]["all"].as_array().unwrap();
+    let broken: Vec<&str> = all
+        .iter()
+        .filter(|c| c["loads"] == false)
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(broken, ["/app"]);
+}

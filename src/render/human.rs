@@ -316,6 +316,18 @@ fn image_report(i: &crate::container::ImageReport, w: &mut dyn Write) -> io::Res
     for warning in &i.warnings {
         writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(warning))?;
     }
+    if !i.all.is_empty() {
+        let ok = i.all.iter().filter(|c| c.loads).count();
+        writeln!(w, "  {} {} ELF files, {ok} load", "all:".bold(), i.all.len())?;
+        for c in i.all.iter().filter(|c| !c.loads) {
+            writeln!(
+                w,
+                "    - {}: {}",
+                sanitize(&c.path),
+                sanitize(c.crash.as_deref().unwrap_or_default())
+            )?;
+        }
+    }
     for b in &i.binaries {
         writeln!(w)?;
         report(b, w)?;
