@@ -382,21 +382,29 @@ fn has_name(region: &[u8], prefix: &str) -> bool {
 /// The packages whose cmd/cgo stubs (`pkg._Cfunc_name`, `pkg._C2func_name`,
 /// `pkg._Cmacro_name`, `pkg._Cvar_name`) appear in `names`.
 fn cgo_packages_in<'a>(names: impl Iterator<Item = &'a [u8]>) -> BTreeSet<String> {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"._C"));
     let mut out = BTreeSet::new();
     for name in names {
-        let Ok(name) = std::str::from_utf8(name) else { continue };
-        for marker in ["._Cfunc_", "._C2func_", "._Cmacro_", "._Cvar_"] {
-            if let Some(i) = name.find(marker) {
-                let pkg = &name[..i];
-                let pkg = pkg.strip_prefix("type:").unwrap_or(pkg);
-                let ok = !pkg.is_empty()
-                    && pkg.chars().all(|c| c.is_ascii_alphanumeric() || "./_-~".contains(c))
-                    && pkg != "runtime"
-                    && pkg != "runtime/cgo";
-                if ok {
-                    out.insert(pkg.to_string());
-                }
-            }
+        // Cheap filter first: most symbols have no "._C" at all.
+        let Some(i) = FINDER.find(name) else { continue };
+        let rest = &name[i..];
+        if !["._Cfunc_", "._C2func_", "._Cmacro_", "._Cvar_"]
+            .iter()
+            .any(|m| rest.starts_with(m.as_bytes()))
+        {
+            continue;
+        }
+        let Ok(pkg) = std::str::from_utf8(&name[..i]) else {
+            continue;
+        };
+        let pkg = pkg.strip_prefix("type:").unwrap_or(pkg);
+        let ok = !pkg.is_empty()
+            && pkg.chars().all(|c| c.is_ascii_alphanumeric() || "./_-~".contains(c))
+            && pkg != "runtime"
+            && pkg != "runtime/cgo";
+        if ok {
+            out.insert(pkg.to_string());
         }
     }
     out
@@ -411,19 +419,32 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
     if info.is_none() && input.pclntab.is_none() {
         return None;
     }
-    let pcln = input
-        .pclntab_region()
-        .map(|p| &p[..p.len().min(MAX_PCLNTAB_SCAN)])
-        .unwrap_or_default();
+    // The function table is scanned only when the symbol table is gone
+    // (`-s`): .symtab names the same functions, and reading a large Go
+    // binary's table costs time and memory.
+    let pcln = if input.symtab.is_empty() {
+        input
+            .pclntab_region()
+            .map(|p| &p[..p.len().min(MAX_PCLNTAB_SCAN)])
+            .unwrap_or_default()
+    } else {
+        &[][..]
+    };
 
     // Evidence of cgo.
     let mut evidence = Vec::new();
     let mut found = BTreeSet::new();
     for (source, names) in [("symtab", &input.symtab), ("dynsym", &input.dynsym)] {
+        // One pass over the names; only those that look like cgo's are compared.
+        let present: BTreeSet<&[u8]> = names
+            .iter()
+            .copied()
+            .filter(|n| n.starts_with(b"x_cgo") || n.starts_with(b"_cgo") || *n == b"crosscall2")
+            .collect();
         let hits: Vec<&str> = CGO_SYMBOLS
             .iter()
             .copied()
-            .filter(|s| names.contains(&s.as_bytes()))
+            .filter(|s| present.contains(s.as_bytes()))
             .collect();
         if !hits.is_empty() {
             found.extend(hits.iter().copied());
@@ -450,7 +471,7 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
     for marker in [&b"._Cfunc_"[..], b"._C2func_", b"._Cmacro_", b"._Cvar_"] {
         packages.extend(cgo_packages_in(names_containing(pcln, marker)));
     }
-    if !packages.is_empty() && !cgo_runtime_in_pcln {
+    if !pcln.is_empty() && !packages.is_empty() && !cgo_runtime_in_pcln {
         evidence.push(Evidence {
             source: "pclntab",
             detail: format!(
