@@ -47,6 +47,26 @@ pub struct ImageReport {
     pub all: Vec<FileCheck>,
 }
 
+impl ImageReport {
+    /// A report for `image` with nothing found yet.
+    fn new(image: &Image, base: Option<Base>) -> ImageReport {
+        ImageReport {
+            format: image.format,
+            platform: image.platform.clone(),
+            platforms: image.platforms.clone(),
+            config: image.config.clone(),
+            base,
+            entrypoint_steps: Vec::new(),
+            starts: false,
+            crash: None,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            binaries: Vec::new(),
+            all: Vec::new(),
+        }
+    }
+}
+
 /// One ELF file of the image, checked with `--all`.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileCheck {
@@ -65,20 +85,7 @@ pub struct FileCheck {
 pub fn check_all(image: &Image, r: &mut ImageReport) -> Result<(), crate::image::ImageError> {
     let mut out = Vec::new();
     image.for_each_elf(&mut |path, bytes| {
-        let mut sub = ImageReport {
-            format: r.format,
-            platform: r.platform.clone(),
-            platforms: Vec::new(),
-            config: Config::default(),
-            base: None,
-            entrypoint_steps: Vec::new(),
-            starts: false,
-            crash: None,
-            problems: Vec::new(),
-            warnings: Vec::new(),
-            binaries: Vec::new(),
-            all: Vec::new(),
-        };
+        let mut sub = ImageReport::new(image, None);
         let shown = abs(path);
         load(image, &shown, path, bytes, &mut sub);
         out.push(FileCheck {
@@ -185,20 +192,7 @@ pub fn check(image: &Image, opts: &Options) -> ImageReport {
 
 /// Replay the start of `argv` in `image`.
 pub fn check_command(image: &Image, opts: &Options, argv: &[String]) -> ImageReport {
-    let mut r = ImageReport {
-        format: image.format,
-        platform: image.platform.clone(),
-        platforms: image.platforms.clone(),
-        config: image.config.clone(),
-        base: identify_base(image),
-        entrypoint_steps: Vec::new(),
-        starts: false,
-        crash: None,
-        problems: Vec::new(),
-        warnings: Vec::new(),
-        binaries: Vec::new(),
-        all: Vec::new(),
-    };
+    let mut r = ImageReport::new(image, identify_base(image));
     if r.platforms.len() > 1 {
         let others: Vec<&str> = r
             .platforms
