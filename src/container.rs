@@ -209,7 +209,43 @@ pub fn check_command(image: &Image, opts: &Options, argv: &[String]) -> ImageRep
     run(image, opts, argv, &mut r);
     r.starts = r.problems.is_empty();
     r.crash = r.problems.first().map(|p| p.message.clone());
+    compare_with_data(&mut r);
     r
+}
+
+/// When the image is a distroless one, compare what its own files say with
+/// what dlcheck's built-in data says about the same image: a difference
+/// means the image was changed (files added, removed or replaced).
+fn compare_with_data(r: &mut ImageReport) {
+    let (Some(base), Some(bin)) = (&r.base, r.binaries.first()) else {
+        return;
+    };
+    let Some(generation) = &base.generation else { return };
+    let loader_only = r
+        .problems
+        .iter()
+        .all(|p| matches!(p.kind, "library_missing" | "version_missing" | "interpreter_missing"));
+    if !loader_only {
+        return;
+    }
+    let Some(v) = bin
+        .images
+        .iter()
+        .find(|v| v.variant == base.variant && v.generation == *generation && r.platform.starts_with(&v.platform))
+    else {
+        return;
+    };
+    if v.runs != r.starts {
+        let (data, files) = if v.runs {
+            ("runs", "do not")
+        } else {
+            ("does not run", "do")
+        };
+        r.warnings.push(format!(
+            "dlcheck's data says {} {data} it, but this image's own files {files}: the image differs from the published one (files added, removed or replaced)",
+            v.image
+        ));
+    }
 }
 
 fn run(image: &Image, opts: &Options, argv: &[String], r: &mut ImageReport) {

@@ -230,3 +230,27 @@ fn all_checks_every_elf_file() {
         .collect();
     assert_eq!(broken, ["/app"]);
 }
+
+#[test]
+fn image_files_are_compared_with_the_built_in_data() {
+    let warnings = |name: &str| {
+        let (doc, _, _) = run(&["--platform", "linux/amd64", &images().join(name).to_string_lossy()]);
+        doc["reports"][0]["image"]["warnings"].as_array().unwrap().clone()
+    };
+    // libstdc++ whited out of a cc image: the published cc-debian12 would run it.
+    let w = warnings("whiteout.tar");
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].as_str()
+            .unwrap()
+            .starts_with("dlcheck's data says gcr.io/distroless/cc-debian12 runs it")
+    );
+    // libz added in /opt with an ld.so.cache: the published base-nossl would not.
+    let w = warnings("ldcache.tar");
+    assert!(
+        w[0].as_str().unwrap().contains("base-nossl-debian12 does not run it"),
+        "{w:?}"
+    );
+    // An unchanged image agrees with the data.
+    assert!(warnings("docker-cc12.tar").is_empty());
+}
