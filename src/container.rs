@@ -206,7 +206,20 @@ pub fn check_command(image: &Image, opts: &Options, argv: &[String]) -> ImageRep
             others.join(", ")
         ));
     }
-    run(image, opts, argv, &mut r);
+    let asked = opts.platform.as_deref();
+    if let Some(want) = asked.filter(|w| !(r.platform == *w || r.platform.starts_with(&format!("{w}/")))) {
+        r.problems.push(problem(
+            "wrong_platform",
+            format!(
+                "docker: Error response from daemon: image was found but does not match the specified platform: wanted {want}, actual: {}",
+                r.platform
+            ),
+            format!("the image is {}, not {want}", r.platform),
+            format!("build the image for {want} (docker buildx build --platform {want})"),
+        ));
+    } else {
+        run(image, opts, argv, &mut r);
+    }
     r.starts = r.problems.is_empty();
     r.crash = r.problems.first().map(|p| p.message.clone());
     compare_with_data(&mut r);
@@ -411,7 +424,12 @@ fn exec(image: &Image, opts: &Options, shown: &str, path: &str, r: &mut ImageRep
             }
         }
         Format::Elf => {
-            let mut report = crate::analyze(&bytes, opts);
+            // The image itself is what is judged: no second --image verdict.
+            let inner = Options {
+                image: None,
+                ..opts.clone()
+            };
+            let mut report = crate::analyze(&bytes, &inner);
             report.path = abs(path);
             load(image, shown, path, &bytes, r);
             r.binaries.push(report);

@@ -123,6 +123,7 @@ pub struct Image {
     pub platforms: Vec<String>,
     nodes: BTreeMap<String, Node>,
     layers: Vec<Blob>,
+    diff_ids: Vec<String>,
     archive: Option<PathBuf>,
     root: Option<PathBuf>,
     limits: Limits,
@@ -197,6 +198,7 @@ impl Image {
             platforms: Vec::new(),
             nodes: BTreeMap::new(),
             layers: Vec::new(),
+            diff_ids: Vec::new(),
             archive,
             root: None,
             limits,
@@ -206,16 +208,34 @@ impl Image {
         let blob_of = |name: &str| -> Result<Blob, ImageError> {
             let name = clean(name).ok_or_else(|| ImageError(format!("the archive names {name:?}, outside itself")))?;
             if path.is_dir() {
-                let p = path.join(&name);
-                if !p.starts_with(path) || !p.is_file() {
-                    return err(format!("the layout has no {name}"));
+                // Every component must be a real directory or file of the
+                // layout: a symbolic link could lead to the host's files.
+                let mut p = path.to_path_buf();
+                for part in name.split('/') {
+                    p.push(part);
+                    match std::fs::symlink_metadata(&p) {
+                        Ok(m) if m.file_type().is_symlink() => {
+                            return err(format!("the layout's {name} is a symbolic link; refusing to follow it"));
+                        }
+                        Ok(_) => {}
+                        Err(_) => return err(format!("the layout has no {name}")),
+                    }
+                }
+                if !std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
+                    return err(format!("the layout's {name} is not a regular file"));
                 }
                 Ok(Blob::Path(p))
             } else {
-                members
-                    .get(&name)
-                    .cloned()
-                    .ok_or_else(|| ImageError(format!("the archive has no member {name}")))
+                members.get(&name).cloned().ok_or_else(|| {
+                    if name == "index.json" {
+                        ImageError(
+                            "neither manifest.json (docker save) nor index.json (OCI) is in the archive: not an image"
+                                .into(),
+                        )
+                    } else {
+                        ImageError(format!("the archive has no member {name}"))
+                    }
+                })
             }
         };
         let digest_path = |digest: &str| -> Result<String, ImageError> {
@@ -236,8 +256,14 @@ impl Image {
                 .get(0)
                 .ok_or_else(|| ImageError("manifest.json lists no image".into()))?;
             config_blob = blob_of(m["Config"].as_str().unwrap_or_default())?;
-            for l in m["Layers"].as_array().into_iter().flatten() {
-                layer_blobs.push((blob_of(l.as_str().unwrap_or_default())?, None));
+            let layers = m["Layers"]
+                .as_array()
+                .ok_or_else(|| ImageError("manifest.json has no Layers list".into()))?;
+            for l in layers {
+                let l = l
+                    .as_str()
+                    .ok_or_else(|| ImageError("manifest.json lists a layer that is not a path".into()))?;
+                layer_blobs.push((blob_of(l)?, None));
             }
             image.platforms.push(want.clone());
         } else {
@@ -291,6 +317,17 @@ impl Image {
         let config: Value = serde_json::from_slice(&image.read_blob(&config_blob, 16 << 20)?)
             .map_err(|e| ImageError(format!("image config: {e}")))?;
         image.config = parse_config(&config);
+        image.diff_ids = config["rootfs"]["diff_ids"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        if image.diff_ids.len() != layer_blobs.len() {
+            return err(format!(
+                "the manifest lists {} layers, the config's rootfs.diff_ids {}",
+                layer_blobs.len(),
+                image.diff_ids.len()
+            ));
+        }
         if format == "docker-archive" || image.platforms.is_empty() {
             let p = format!("{}/{}", image.config.os, image.config.architecture);
             image.platform = p.clone();
@@ -316,6 +353,7 @@ impl Image {
             platforms: vec![host_platform()],
             nodes: BTreeMap::new(),
             layers: Vec::new(),
+            diff_ids: Vec::new(),
             archive: None,
             root: Some(dir.to_path_buf()),
             limits,
@@ -382,7 +420,11 @@ impl Image {
     fn apply_layers(&mut self) -> Result<(), ImageError> {
         let mut entries = 0usize;
         for layer in 0..self.layers.len() {
-            let stream = self.layer_stream(layer)?;
+            let hasher = std::rc::Rc::new(std::cell::RefCell::new(sha2::Sha256::default()));
+            let stream = Hashing {
+                inner: self.layer_stream(layer)?,
+                hasher: hasher.clone(),
+            };
             let mut archive = tar::Archive::new(stream);
             let iter = archive
                 .entries()
@@ -450,7 +492,21 @@ impl Image {
                 };
                 changes.push((path, node));
             }
-            drop(archive);
+            // Drain what follows the end-of-archive blocks, then check the
+            // uncompressed layer against the config's diff_id.
+            std::io::copy(&mut archive.into_inner(), &mut std::io::sink())
+                .map_err(|e| ImageError(format!("layer {} is truncated or corrupt: {e}", layer + 1)))?;
+            let digest = {
+                use sha2::Digest;
+                let h = std::mem::take(&mut *hasher.borrow_mut());
+                h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()
+            };
+            if self.diff_ids[layer] != format!("sha256:{digest}") {
+                return err(format!(
+                    "layer {} does not match the config's rootfs.diff_ids (sha256:{digest}): layers missing, reordered or changed",
+                    layer + 1
+                ));
+            }
             self.apply_changes(layer, changes);
         }
         Ok(())
@@ -714,6 +770,20 @@ impl Image {
                     .collect()
             }
         }
+    }
+}
+
+/// A reader that feeds what it reads to a SHA-256.
+struct Hashing<R> {
+    inner: R,
+    hasher: std::rc::Rc<std::cell::RefCell<sha2::Sha256>>,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        sha2::Digest::update(&mut *self.hasher.borrow_mut(), &buf[..n]);
+        Ok(n)
     }
 }
 

@@ -102,12 +102,21 @@ pub fn inspect_image(path: &Path, opts: &Options) -> Report {
 /// Judge programs inside a root file system (`--root DIR PATH...`), as if
 /// it were an image whose entrypoint is each path.
 pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report> {
+    let shown = text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()));
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return vec![Report::failed(
+                shown,
+                Format::Image,
+                &Error::Io("not a directory: --root takes a root file system".into()),
+            )];
+        }
+        Err(e) => return vec![Report::failed(shown, Format::Image, &input::io_error(root, e))],
+    }
     let img = match image::Image::root(root, image::Limits::default()) {
         Ok(i) => i,
-        Err(e) => {
-            let shown = text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(root.as_os_str()));
-            return vec![Report::failed(shown, Format::Image, &Error::MalformedImage(e.0))];
-        }
+        Err(e) => return vec![Report::failed(shown, Format::Image, &Error::MalformedImage(e.0))],
     };
     paths
         .iter()

@@ -73,8 +73,10 @@ fn main() -> ExitCode {
         bar.finish_and_clear();
     }
     recommend::link_shipped(&mut reports, &opts.distro);
-    let summary =
-        (cli.recursive || cli.paths.len() > 1).then(|| recommend::summarize(&reports, skipped_count, &opts.distro));
+    // A set summary is about binaries; images carry their own verdicts.
+    let binaries = reports.iter().any(|r| r.image.is_none());
+    let summary = (binaries && (cli.recursive || cli.paths.len() > 1))
+        .then(|| recommend::summarize(&reports, skipped_count, &opts.distro));
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

@@ -150,7 +150,7 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Optio
             kind: "wrong_architecture",
             message: format!("exec {PROGRAM}: exec format error"),
             explanation: format!("built for {own}, but the image is {platform}"),
-            fix: format!("rebuild for {platform} (Go: GOARCH={want}; C: a {want} cross compiler)"),
+            fix: format!("rebuild for {platform} (Go: GOARCH={want}; C: a cross compiler for {want})"),
             ..Default::default()
         });
     } else if facts.os != "linux" {

@@ -254,3 +254,69 @@ fn image_files_are_compared_with_the_built_in_data() {
     // An unchanged image agrees with the data.
     assert!(warnings("docker-cc12.tar").is_empty());
 }
+
+/// Tampered archives: a manifest whose layers are reordered, and an OCI
+/// layout whose index.json is a symbolic link out of the layout.
+#[test]
+fn tampered_images_are_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    // docker save with the layer list reversed: the diff_ids no longer match.
+    let src = std::fs::File::open(images().join("docker-cc12.tar")).unwrap();
+    let mut outer = tar::Archive::new(src);
+    let out_path = dir.path().join("reversed.tar");
+    let mut builder = tar::Builder::new(std::fs::File::create(&out_path).unwrap());
+    for e in outer.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        e.read_to_end(&mut data).unwrap();
+        if name == "manifest.json" {
+            let mut m: Value = serde_json::from_slice(&data).unwrap();
+            let layers = m[0]["Layers"].as_array_mut().unwrap();
+            layers.reverse();
+            data = serde_json::to_vec(&m).unwrap();
+        }
+        let mut h = e.header().clone();
+        h.set_size(data.len() as u64);
+        h.set_cksum();
+        builder.append_data(&mut h, &name, &data[..]).unwrap();
+    }
+    builder.finish().unwrap();
+    drop(builder);
+    let (doc, status, stderr) = run(&[&out_path.to_string_lossy()]);
+    assert_eq!(status, 5, "{stderr}");
+    assert!(
+        doc["reports"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("diff_ids")
+    );
+    // An OCI layout whose index.json points out of the layout.
+    let layout = dir.path().join("layout");
+    std::fs::create_dir_all(layout.join("blobs")).unwrap();
+    std::fs::write(layout.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", layout.join("index.json")).unwrap();
+    let (doc, status, _) = run(&[&layout.to_string_lossy()]);
+    assert_eq!(status, 5);
+    assert!(
+        doc["reports"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link")
+    );
+    // A platform the image does not have; a root that does not exist.
+    let (doc, status, _) = run(&[
+        "--platform",
+        "linux/arm64",
+        &images().join("docker-cc12.tar").to_string_lossy(),
+    ]);
+    assert_eq!(status, 1);
+    assert!(
+        doc["reports"][0]["image"]["crash"]
+            .as_str()
+            .unwrap()
+            .contains("does not match the specified platform")
+    );
+    let (_, status, _) = run(&["--root", "/nonexistent-root", "/app"]);
+    assert_eq!(status, 3);
+}

@@ -306,7 +306,9 @@ fn image_report(i: &crate::container::ImageReport, w: &mut dyn Write) -> io::Res
         .chain(&i.config.cmd)
         .map(|a| sanitize(a))
         .collect();
-    writeln!(w, "  {:<12} {}", "command".dimmed(), argv.join(" "))?;
+    if !argv.is_empty() {
+        writeln!(w, "  {:<12} {}", "command".dimmed(), argv.join(" "))?;
+    }
     if !i.config.user.is_empty() {
         writeln!(w, "  {:<12} {}", "user".dimmed(), sanitize(&i.config.user))?;
     }
