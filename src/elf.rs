@@ -630,16 +630,25 @@ impl<'a> ElfFile<'a> {
     /// Names of the symbols in the sections of type `sh_type`
     /// (`SHT_SYMTAB` or `SHT_DYNSYM`), bounded by the section sizes.
     pub fn table_symbol_names(&self, sh_type: u32) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.symbols(sh_type).map(|(_, name)| name)
+    }
+
+    /// The symbols of the sections of type `sh_type` with their names,
+    /// bounded by the section sizes; symbols whose name cannot be read are
+    /// skipped.
+    fn symbols(&self, sh_type: u32) -> impl Iterator<Item = (goblin::elf::Sym, &'a [u8])> + '_ {
         self.shdrs
             .iter()
             .filter(move |sh| sh.sh_type == sh_type)
             .filter_map(|sh| {
                 let data = self.section_bytes(sh)?;
                 let strtab = self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?;
-                let entsize = goblin::elf::sym::Sym::size(self.ctx.container);
-                let count = data.len() / entsize;
+                let count = data.len() / goblin::elf::sym::Sym::size(self.ctx.container);
                 let syms = Symtab::parse(data, 0, count, self.ctx).ok()?;
-                Some((0..count).filter_map(move |i| cstr_at(strtab, syms.get(i)?.st_name)))
+                Some((0..count).filter_map(move |i| {
+                    let sym = syms.get(i)?;
+                    Some((sym, cstr_at(strtab, sym.st_name)?))
+                }))
             })
             .flatten()
     }
@@ -751,20 +760,9 @@ impl<'a> ElfFile<'a> {
 
     /// Names of the undefined (imported) symbols of `.dynsym`.
     pub fn imported_symbols(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        self.shdrs
-            .iter()
-            .filter(|sh| sh.sh_type == section_header::SHT_DYNSYM)
-            .filter_map(|sh| {
-                let data = self.section_bytes(sh)?;
-                let strtab = self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?;
-                let count = data.len() / goblin::elf::sym::Sym::size(self.ctx.container);
-                let syms = Symtab::parse(data, 0, count, self.ctx).ok()?;
-                Some((0..count).filter_map(move |i| {
-                    let sym = syms.get(i)?;
-                    (sym.st_shndx == 0 && sym.st_name != 0).then(|| cstr_at(strtab, sym.st_name))?
-                }))
-            })
-            .flatten()
+        self.symbols(section_header::SHT_DYNSYM)
+            .filter(|(sym, name)| sym.st_shndx == 0 && !name.is_empty())
+            .map(|(_, name)| name)
     }
 
     /// File-backed PT_LOAD ranges as `(p_vaddr, p_offset, p_filesz)`.
