@@ -21,6 +21,8 @@ use crate::{Options, Report};
 pub struct ImageReport {
     /// `docker-archive`, `oci-archive`, `oci-layout` or `rootfs`.
     pub format: &'static str,
+    /// The image's name as recorded in the archive, or `null`.
+    pub reference: Option<String>,
     /// The platform judged.
     pub platform: String,
     /// Every platform the image offers.
@@ -52,6 +54,7 @@ impl ImageReport {
     fn new(image: &Image, base: Option<Base>) -> ImageReport {
         ImageReport {
             format: image.format,
+            reference: image.reference.clone(),
             platform: image.platform.clone(),
             platforms: image.platforms.clone(),
             config: image.config.clone(),

@@ -117,6 +117,9 @@ pub struct Image {
     pub format: &'static str,
     /// The configuration.
     pub config: Config,
+    /// The image's name as the archive records it (`RepoTags` of a docker
+    /// save, `org.opencontainers.image.ref.name` of an OCI index), if any.
+    pub reference: Option<String>,
     /// The platform chosen, `linux/amd64`.
     pub platform: String,
     /// Every platform the index offers.
@@ -193,6 +196,7 @@ impl Image {
         };
         let mut image = Image {
             format,
+            reference: None,
             config: Config::default(),
             platform: want.clone(),
             platforms: Vec::new(),
@@ -255,6 +259,7 @@ impl Image {
             let m = manifest
                 .get(0)
                 .ok_or_else(|| ImageError("manifest.json lists no image".into()))?;
+            image.reference = m["RepoTags"].get(0).and_then(Value::as_str).map(str::to_string);
             config_blob = blob_of(m["Config"].as_str().unwrap_or_default())?;
             let layers = m["Layers"]
                 .as_array()
@@ -270,6 +275,10 @@ impl Image {
             let index: Value = serde_json::from_slice(&image.read_blob(&blob_of("index.json")?, 16 << 20)?)
                 .map_err(|e| ImageError(format!("index.json: {e}")))?;
             let mut manifests: Vec<Value> = index["manifests"].as_array().cloned().unwrap_or_default();
+            image.reference = manifests
+                .iter()
+                .find_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
+                .map(str::to_string);
             // Follow nested indexes (a multi-platform image).
             let mut resolved = Vec::new();
             let mut guard = 0;
@@ -348,6 +357,7 @@ impl Image {
         }
         Ok(Image {
             format: "rootfs",
+            reference: None,
             config: Config::default(),
             platform: host_platform(),
             platforms: vec![host_platform()],

@@ -97,6 +97,7 @@ fn image_report_details() {
     assert_eq!(status, 0);
     let i = &doc["reports"][0]["image"];
     assert_eq!(i["format"], "docker-archive");
+    assert_eq!(i["reference"], "dlcheck-test/symlink-entrypoint:latest");
     assert_eq!(i["config"]["entrypoint"], serde_json::json!(["app"]));
     let steps: Vec<&str> = i["entrypoint_steps"]
         .as_array()
