@@ -29,3 +29,37 @@ fn readme_samples_are_current() {
     }
     assert!(checked >= 2, "README samples found: {checked}");
 }
+
+/// Every value in `want` is in `got`: objects by key, arrays element by
+/// element (each excerpt element must appear in the real array).
+fn contained(want: &serde_json::Value, got: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (want, got) {
+        (Value::Object(w), Value::Object(g)) => w.iter().all(|(k, v)| g.get(k).is_some_and(|gv| contained(v, gv))),
+        (Value::Array(w), Value::Array(g)) => w.iter().all(|v| g.iter().any(|gv| contained(v, gv))),
+        _ => want == got,
+    }
+}
+
+#[test]
+fn readme_json_excerpt_is_real() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let marker = "<!-- json-excerpt: ";
+    let start = readme.find(marker).expect("README has a JSON excerpt");
+    let rest = &readme[start + marker.len()..];
+    let args: Vec<&str> = rest[..rest.find(" -->").unwrap()].split_whitespace().collect();
+    let body = &rest[rest.find("```json\n").unwrap() + 8..];
+    let excerpt: serde_json::Value = serde_json::from_str(&body[..body.find("```").unwrap()]).unwrap();
+    let out = cargo_bin_cmd!("dlcheck")
+        .current_dir(root)
+        .args(&args)
+        .output()
+        .unwrap();
+    let real: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        contained(&excerpt, &real),
+        "the README's JSON excerpt differs from {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
