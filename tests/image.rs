@@ -321,3 +321,30 @@ fn tampered_images_are_rejected() {
     let (_, status, _) = run(&["--root", "/nonexistent-root", "/app"]);
     assert_eq!(status, 3);
 }
+
+/// An entrypoint that is a directory, or a file without execute bits.
+#[test]
+fn entrypoint_must_be_an_executable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/c-static");
+    std::fs::copy(&fixture, dir.path().join("app")).unwrap();
+    std::fs::set_permissions(dir.path().join("app"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::copy(&fixture, dir.path().join("noexec")).unwrap();
+    std::fs::set_permissions(dir.path().join("noexec"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::create_dir(dir.path().join("adir")).unwrap();
+    // An absolute link inside the root resolves inside it, not on the host.
+    std::os::unix::fs::symlink("/app", dir.path().join("link")).unwrap();
+    let root = dir.path().to_string_lossy().into_owned();
+    let (doc, status, _) = run(&["--root", &root, "/app", "/noexec", "/adir", "/link"]);
+    assert_eq!(status, 1);
+    let crash = |i: usize| doc["reports"][i]["image"]["crash"].clone();
+    assert_eq!(crash(0), Value::Null);
+    assert_eq!(crash(1), "exec /noexec: permission denied");
+    assert_eq!(crash(2), "exec /adir: permission denied");
+    assert_eq!(crash(3), Value::Null);
+    assert_eq!(
+        doc["reports"][3]["image"]["entrypoint_steps"][0],
+        "/link resolves to /app"
+    );
+}
