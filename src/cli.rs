@@ -8,11 +8,14 @@ use clap::{Parser, ValueEnum};
 ///
 /// dlcheck reads each binary (it never runs it), reports its interpreter
 /// (PT_INTERP), DT_NEEDED libraries, symbol-version needs and Go/cgo facts,
-/// and recommends the smallest gcr.io/distroless image that runs it.
+/// and recommends the smallest gcr.io/distroless image that runs it. It also
+/// judges whole directories (-r), one image (--image), and built container
+/// images or root file systems against their own files.
 ///
-/// Exit status: 0 an image runs every input; 1 no image runs one of them;
-/// 2 usage error; 3 input cannot be read; 4 not a Linux ELF executable;
-/// 5 malformed ELF. With several paths, the highest wins.
+/// Exit status: 0 an image runs every input (or the image starts); 1 one
+/// does not; 2 usage error; 3 input cannot be read; 4 not a Linux ELF
+/// executable; 5 malformed ELF or image archive. With several paths, the
+/// highest wins.
 #[derive(Debug, Parser)]
 #[command(name = "dlcheck", version, about, long_about)]
 pub struct Cli {
