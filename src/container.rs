@@ -118,15 +118,7 @@ pub struct Base {
 /// Glibc's default library directories for an architecture, as the
 /// reference data lists them (the images have no `ld.so.conf` processing).
 fn default_dirs(arch: &str) -> Vec<String> {
-    let triplet = match arch {
-        "arm64" => "aarch64-linux-gnu",
-        "arm" => "arm-linux-gnueabihf",
-        "s390x" => "s390x-linux-gnu",
-        "ppc64le" => "powerpc64le-linux-gnu",
-        "riscv64" => "riscv64-linux-gnu",
-        "386" => "i386-linux-gnu",
-        _ => "x86_64-linux-gnu",
-    };
+    let triplet = crate::elf::multiarch_triplet(arch);
     vec![
         format!("/lib/{triplet}"),
         format!("/usr/lib/{triplet}"),
@@ -578,7 +570,7 @@ fn load(image: &Image, shown: &str, path: &str, bytes: &[u8], r: &mut ImageRepor
                         ),
                         explanation: format!("{obj_shown} needs {name}, which the image does not have where the loader looks"),
                         library: Some(name.clone()),
-                        fix: format!("COPY {name} into /usr/lib/{} (and what it needs in turn)", default_dirs(want_arch)[0].trim_start_matches("/lib/")),
+                        fix: format!("COPY {name} into /usr/lib/{} (and what it needs in turn)", crate::elf::multiarch_triplet(want_arch)),
                         ..Default::default()
                     });
                     return;

@@ -1015,6 +1015,21 @@ fn machine_name(h: &Header) -> String {
     name.to_string()
 }
 
+/// Debian's multiarch directory name for an OCI architecture: the
+/// `<triplet>` of `/lib/<triplet>` and `/usr/lib/<triplet>`, where glibc's
+/// loader looks by default (Debian's multiarch specification).
+pub fn multiarch_triplet(arch: &str) -> &'static str {
+    match arch {
+        "arm64" => "aarch64-linux-gnu",
+        "arm" => "arm-linux-gnueabihf",
+        "s390x" => "s390x-linux-gnu",
+        "ppc64le" => "powerpc64le-linux-gnu",
+        "riscv64" => "riscv64-linux-gnu",
+        "386" => "i386-linux-gnu",
+        _ => "x86_64-linux-gnu",
+    }
+}
+
 /// A symbol name for people: Rust and C++ (Itanium) names demangled,
 /// others as they are.
 pub fn demangle(name: &str) -> String {

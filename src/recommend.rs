@@ -200,19 +200,6 @@ pub fn judge(facts: &ElfFacts, catalog: &Catalog, image: &Image, platform: Optio
     }
 }
 
-/// The multiarch directory glibc's loader searches for `arch`.
-fn triplet(arch: &str) -> &'static str {
-    match arch {
-        "arm64" => "aarch64-linux-gnu",
-        "arm" => "arm-linux-gnueabihf",
-        "s390x" => "s390x-linux-gnu",
-        "ppc64le" => "powerpc64le-linux-gnu",
-        "riscv64" => "riscv64-linux-gnu",
-        "386" => "i386-linux-gnu",
-        _ => "x86_64-linux-gnu",
-    }
-}
-
 /// Fill in a problem's predicted message, culprit symbols and fix.
 fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image) {
     let arch = oci_arch(&facts.machine);
@@ -265,7 +252,7 @@ fn annotate(p: &mut Problem, facts: &ElfFacts, catalog: &Catalog, image: &Image)
             p.message = format!(
                 "{PROGRAM}: error while loading shared libraries: {lib}: cannot open shared object file: No such file or directory"
             );
-            let dir = format!("/usr/lib/{}", triplet(arch));
+            let dir = format!("/usr/lib/{}", crate::elf::multiarch_triplet(arch));
             p.fix = if facts.libc == crate::elf::Libc::Musl {
                 musl_fix(facts, generation)
             } else if let Some(h) = holder(&lib) {
