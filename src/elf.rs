@@ -193,6 +193,94 @@ pub struct ElfFile<'a> {
     dyns: Vec<Dyn>,
 }
 
+/// One symbol table (`.symtab` or `.dynsym`), read in place.
+///
+/// Each `Elf32_Sym`/`Elf64_Sym` record (gABI chapter 4, "Symbol Table")
+/// begins with `st_name`, a 32-bit offset into the string table named by
+/// the section's `sh_link`. Names are not split out one by one: a large Go
+/// program has tens of thousands of symbols, and finding each name's end
+/// costs more than the few checks made on them. A name is handed out as a
+/// *view*: the bytes from `st_name` to the end of the string table, so the
+/// name is what comes before the first NUL (see [`name_is`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SymbolTable<'a> {
+    entries: &'a [u8],
+    strtab: &'a [u8],
+    entsize: usize,
+    le: scroll::Endian,
+}
+
+impl<'a> SymbolTable<'a> {
+    /// Whether the table is missing or has no records.
+    pub fn is_empty(&self) -> bool {
+        self.entsize == 0 || self.entries.len() < self.entsize
+    }
+
+    /// The view of each symbol's name, in table order (see the type's
+    /// documentation); records whose `st_name` lies outside the string
+    /// table are skipped.
+    pub fn name_views(self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let (strtab, le) = (self.strtab, self.le);
+        let entsize = self.entsize.max(4);
+        self.entries
+            .chunks_exact(entsize)
+            .filter_map(move |rec| strtab.get(u32_at(rec, 0, le) as usize..))
+    }
+
+    /// The names, in table order, that contain `needle`.
+    ///
+    /// The string table is searched once, instead of each name: only the
+    /// strings that hold `needle` are kept, as `(start, last match, end)`,
+    /// and a symbol's name holds `needle` when it starts inside such a
+    /// string, at or before its last match. That also finds a name stored
+    /// as the tail of a longer one (GNU ld shares suffixes in `.strtab`).
+    /// Strings longer than [`MAX_NAME`] are skipped, and at most
+    /// [`MAX_MATCHING_STRINGS`] strings are kept, so a hostile table costs
+    /// bounded memory.
+    pub fn names_containing(self, needle: &[u8]) -> Vec<&'a [u8]> {
+        let strtab = self.strtab;
+        let mut strings: Vec<(usize, usize, usize)> = Vec::new();
+        for i in memchr::memmem::find_iter(strtab, needle) {
+            if let Some(last) = strings.last_mut().filter(|(_, _, end)| i < *end) {
+                last.1 = i;
+                continue;
+            }
+            if strings.len() == MAX_MATCHING_STRINGS {
+                break;
+            }
+            let lo = i.saturating_sub(MAX_NAME);
+            let start = memchr::memrchr(0, &strtab[lo..i]).map_or(lo, |p| lo + p + 1);
+            let hi = strtab.len().min(i + MAX_NAME);
+            if let Some(p) = memchr::memchr(0, &strtab[i..hi]) {
+                strings.push((start, i, i + p));
+            }
+        }
+        if strings.is_empty() {
+            return Vec::new();
+        }
+        let le = self.le;
+        self.entries
+            .chunks_exact(self.entsize.max(4))
+            .filter_map(|rec| {
+                let s = u32_at(rec, 0, le) as usize;
+                let k = strings.partition_point(|&(_, last, _)| last < s);
+                let &(start, _, end) = strings.get(k)?;
+                (start <= s).then(|| &strtab[s..end])
+            })
+            .collect()
+    }
+}
+
+/// The most strings [`SymbolTable::names_containing`] keeps: far more cgo
+/// stubs than any real program has.
+pub const MAX_MATCHING_STRINGS: usize = 1 << 16;
+
+/// Whether a name view (see [`SymbolTable`]) is exactly `name`: it starts
+/// with `name`, followed by a NUL or by nothing.
+pub fn name_is(view: &[u8], name: &[u8]) -> bool {
+    view.starts_with(name) && view.get(name.len()).is_none_or(|&b| b == 0)
+}
+
 const NT_GNU_ABI_TAG: u32 = 1;
 
 /// The longest name accepted for a DT_NEEDED entry or a version (bytes):
@@ -619,18 +707,27 @@ impl<'a> ElfFile<'a> {
         Ok(out)
     }
 
-    /// Names of all symbols in `.symtab` and `.dynsym` (when the section
-    /// headers and those sections survive stripping), in table order.
-    /// Symbols whose name cannot be read are skipped.
-    pub fn symbol_names(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        self.table_symbol_names(section_header::SHT_SYMTAB)
-            .chain(self.table_symbol_names(section_header::SHT_DYNSYM))
+    /// The symbol table of type `sh_type` (`SHT_SYMTAB` or `SHT_DYNSYM`),
+    /// read in place; empty when the section headers or the section are gone
+    /// (`strip`, `-s`). The gABI allows one section of each of these types,
+    /// so only the first is read.
+    pub fn symbol_table(&self, sh_type: u32) -> SymbolTable<'a> {
+        let table = self.shdrs.iter().find(|sh| sh.sh_type == sh_type).and_then(|sh| {
+            Some(SymbolTable {
+                entries: self.section_bytes(sh)?,
+                strtab: self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?,
+                entsize: goblin::elf::sym::Sym::size(self.ctx.container),
+                le: self.ctx.le,
+            })
+        });
+        table.unwrap_or_default()
     }
 
-    /// Names of the symbols in the sections of type `sh_type`
-    /// (`SHT_SYMTAB` or `SHT_DYNSYM`), bounded by the section sizes.
-    pub fn table_symbol_names(&self, sh_type: u32) -> impl Iterator<Item = &'a [u8]> + '_ {
-        self.symbols(sh_type).map(|(_, name)| name)
+    /// Whether `.symtab` or `.dynsym` names a symbol `name`.
+    pub fn has_symbol(&self, name: &[u8]) -> bool {
+        [section_header::SHT_SYMTAB, section_header::SHT_DYNSYM]
+            .into_iter()
+            .any(|t| self.symbol_table(t).name_views().any(|v| name_is(v, name)))
     }
 
     /// The symbols of the sections of type `sh_type` with their names,
@@ -938,7 +1035,7 @@ impl<'a> ElfFile<'a> {
                     Libc::Glibc
                 } else if self.section(".go.buildinfo").is_some() || self.section(".gopclntab").is_some() {
                     Libc::None
-                } else if self.symbol_names().any(|n| n == b"__init_libc") {
+                } else if self.has_symbol(b"__init_libc") {
                     Libc::Musl
                 } else {
                     Libc::Unknown
@@ -1079,6 +1176,52 @@ fn u32_at(b: &[u8], off: usize, le: scroll::Endian) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_views_end_at_nul() {
+        assert!(name_is(b"x_cgo_init\0crosscall2\0", b"x_cgo_init"));
+        assert!(name_is(b"x_cgo_init", b"x_cgo_init"));
+        assert!(!name_is(b"x_cgo_init_extra\0", b"x_cgo_init"));
+        assert!(!name_is(b"x_cgo\0_init\0", b"x_cgo_init"));
+    }
+
+    /// The in-place symbol table reads the same names as goblin's full
+    /// parser, on real programs: Go linked by its own linker and by GNU ld
+    /// (cgo), and C and C++, whose `.strtab` GNU ld shares suffixes in
+    /// (`_start` and `data_start` are stored as the tail of `__data_start`).
+    #[test]
+    fn symbol_table_matches_goblin() {
+        for name in ["go123-cgo-user", "go123-static", "c-dynamic", "cxx-dynamic", "go115-cgo-net"] {
+            let path = format!("{}/testdata/bin/{name}", env!("CARGO_MANIFEST_DIR"));
+            let bytes = std::fs::read(&path).unwrap();
+            let oracle = goblin::elf::Elf::parse(&bytes).unwrap();
+            let file = ElfFile::parse(&bytes).unwrap();
+            let cut = |v: &[u8]| v[..memchr::memchr(0, v).unwrap_or(v.len())].to_vec();
+            for (sh_type, syms, strtab) in [
+                (section_header::SHT_SYMTAB, &oracle.syms, &oracle.strtab),
+                (section_header::SHT_DYNSYM, &oracle.dynsyms, &oracle.dynstrtab),
+            ] {
+                let want: Vec<Vec<u8>> = syms
+                    .iter()
+                    .map(|s| strtab.get_at(s.st_name).unwrap_or("").as_bytes().to_vec())
+                    .collect();
+                let table = file.symbol_table(sh_type);
+                let got: Vec<Vec<u8>> = table.name_views().map(cut).collect();
+                assert_eq!(got, want, "{name} {sh_type}");
+                // names_containing finds every name that holds the needle,
+                // tails of longer strings included.
+                for needle in [&b"._C"[..], b"cgo", b"GLIBC", b"start", b"tm_clones"] {
+                    let found: Vec<&[u8]> = table.names_containing(needle);
+                    let names: Vec<&[u8]> = want
+                        .iter()
+                        .filter(|n| memchr::memmem::find(n, needle).is_some())
+                        .map(|n| n.as_slice())
+                        .collect();
+                    assert_eq!(found, names, "{name} {sh_type} {needle:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn demangles_cpp_and_rust() {

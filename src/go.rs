@@ -26,6 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::elf::{SymbolTable, name_is};
+
 /// The magic that starts Go's build information block.
 pub const BUILDINFO_MAGIC: &[u8] = b"\xff Go buildinf:";
 
@@ -219,6 +221,88 @@ pub struct Segment {
     pub size: u64,
 }
 
+/// The names of one symbol table.
+#[derive(Debug, Default)]
+pub enum Names<'a> {
+    /// No symbol table (stripped, or a format without one).
+    #[default]
+    None,
+    /// Names already split out by the format's parser (Mach-O).
+    List(Vec<&'a [u8]>),
+    /// An ELF symbol table, read in place.
+    Elf(SymbolTable<'a>),
+}
+
+impl<'a> Names<'a> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Names::None => true,
+            Names::List(v) => v.is_empty(),
+            Names::Elf(t) => t.is_empty(),
+        }
+    }
+
+    /// A view of each name: it starts with the name, which ends at the
+    /// first NUL or at the end of the view (see [`SymbolTable`]).
+    fn views(&self) -> Box<dyn Iterator<Item = &'a [u8]> + '_> {
+        match self {
+            Names::None => Box::new(std::iter::empty()),
+            Names::List(v) => Box::new(v.iter().copied()),
+            Names::Elf(t) => Box::new(t.name_views()),
+        }
+    }
+
+    /// The names that contain `needle`: for an ELF table, one search of its
+    /// string table.
+    fn containing(&self, needle: &'static [u8]) -> Box<dyn Iterator<Item = &'a [u8]> + '_> {
+        match self {
+            Names::None => Box::new(std::iter::empty()),
+            Names::List(v) => Box::new(
+                v.iter()
+                    .copied()
+                    .filter(move |n| memchr::memmem::find(n, needle).is_some()),
+            ),
+            Names::Elf(t) => Box::new(t.names_containing(needle).into_iter()),
+        }
+    }
+}
+
+/// What one pass over a symbol table's names finds.
+#[derive(Default)]
+struct NameScan {
+    /// Members of [`CGO_SYMBOLS`] present.
+    cgo: BTreeSet<&'static str>,
+    x509: bool,
+    load_location: bool,
+    tzdata: bool,
+    user: bool,
+}
+
+impl NameScan {
+    fn of(names: &Names<'_>) -> NameScan {
+        let mut out = NameScan::default();
+        // Most names fail on their first byte, so that is tested first.
+        for v in names.views() {
+            match v.first() {
+                Some(b'x' | b'_' | b'c') => {
+                    if v.starts_with(b"crypto/x509.") {
+                        out.x509 = true;
+                    } else if let Some(s) = CGO_SYMBOLS.iter().find(|s| name_is(v, s.as_bytes())) {
+                        out.cgo.insert(s);
+                    }
+                }
+                Some(b't') => {
+                    out.load_location |= name_is(v, b"time.LoadLocation");
+                    out.tzdata |= v.starts_with(b"time/tzdata.");
+                }
+                Some(b'o') => out.user |= v.starts_with(b"os/user."),
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 /// What the Go analysis needs from an object file of any format.
 #[derive(Default)]
 pub struct GoInput<'a> {
@@ -232,10 +316,10 @@ pub struct GoInput<'a> {
     /// The function table section (`.gopclntab`, `__gopclntab`); otherwise
     /// its header is searched.
     pub pclntab: Option<&'a [u8]>,
-    /// Names in `.symtab` (or the Mach-O/PE symbol table).
-    pub symtab: Vec<&'a [u8]>,
+    /// Names in `.symtab` (or the Mach-O symbol table).
+    pub symtab: Names<'a>,
     /// Names in `.dynsym`.
-    pub dynsym: Vec<&'a [u8]>,
+    pub dynsym: Names<'a>,
     /// PT_INTERP and DT_NEEDED, when the file is dynamically linked and
     /// needs libraries: `(interpreter, needed)`.
     pub dynamic: Option<(String, Vec<String>)>,
@@ -431,23 +515,14 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
         &[][..]
     };
 
-    // Evidence of cgo.
+    // Evidence of cgo, and the functions that read files at run time, in
+    // one pass over each table.
+    let symtab = NameScan::of(&input.symtab);
+    let dynsym = NameScan::of(&input.dynsym);
     let mut evidence = Vec::new();
-    let mut found = BTreeSet::new();
-    for (source, names) in [("symtab", &input.symtab), ("dynsym", &input.dynsym)] {
-        // One pass over the names; only those that look like cgo's are compared.
-        let present: BTreeSet<&[u8]> = names
-            .iter()
-            .copied()
-            .filter(|n| n.starts_with(b"x_cgo") || n.starts_with(b"_cgo") || *n == b"crosscall2")
-            .collect();
-        let hits: Vec<&str> = CGO_SYMBOLS
-            .iter()
-            .copied()
-            .filter(|s| present.contains(s.as_bytes()))
-            .collect();
+    for (source, scan) in [("symtab", &symtab), ("dynsym", &dynsym)] {
+        let hits: Vec<&str> = CGO_SYMBOLS.iter().copied().filter(|s| scan.cgo.contains(s)).collect();
         if !hits.is_empty() {
-            found.extend(hits.iter().copied());
             evidence.push(Evidence {
                 source,
                 detail: format!("runtime/cgo symbols {}", hits.join(", ")),
@@ -467,7 +542,7 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
             detail: "runtime/cgo source files in the Go function table".to_string(),
         });
     }
-    let mut packages = cgo_packages_in(input.symtab.iter().copied());
+    let mut packages = cgo_packages_in(input.symtab.containing(b"._C"));
     for marker in [&b"._Cfunc_"[..], b"._C2func_", b"._Cmacro_", b"._Cvar_"] {
         packages.extend(cgo_packages_in(names_containing(pcln, marker)));
     }
@@ -482,37 +557,28 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
     }
     let cgo_symbols: Vec<String> = CGO_SYMBOLS
         .iter()
-        .filter(|s| found.contains(*s))
+        .filter(|s| symtab.cgo.contains(*s) || dynsym.cgo.contains(*s))
         .map(|s| s.to_string())
         .collect();
 
     // Files read at run time.
-    let funcs = |name: &str| {
-        has_name(pcln, name)
-            || input.symtab.iter().any(|n| {
-                if name.ends_with('.') {
-                    n.starts_with(name.as_bytes())
-                } else {
-                    *n == name.as_bytes()
-                }
-            })
-    };
     let mut runtime_files = Vec::new();
-    if funcs("crypto/x509.") {
+    if symtab.x509 || has_name(pcln, "crypto/x509.") {
         runtime_files.push(RuntimeFile {
             path: "/etc/ssl/certs/ca-certificates.crt",
             package: "crypto/x509",
             reason: "TLS verification loads the system CA bundle",
         });
     }
-    if funcs("time.LoadLocation") && !funcs("time/tzdata.") {
+    let tzdata = symtab.tzdata || has_name(pcln, "time/tzdata.");
+    if (symtab.load_location || has_name(pcln, "time.LoadLocation")) && !tzdata {
         runtime_files.push(RuntimeFile {
             path: "/usr/share/zoneinfo",
             package: "time",
             reason: "time.LoadLocation reads zoneinfo (import _ \"time/tzdata\" to embed it)",
         });
     }
-    if funcs("os/user.") {
+    if symtab.user || has_name(pcln, "os/user.") {
         runtime_files.push(RuntimeFile {
             path: "/etc/passwd",
             package: "os/user",
@@ -575,12 +641,13 @@ pub fn macho_input(bytes: &[u8]) -> Option<GoInput<'_>> {
     if let Some(syms) = macho.symbols.as_ref() {
         // LC_SYMTAB's nsyms can claim more symbols than the file holds: stop
         // at the first one that cannot be read.
-        input.symtab = syms
-            .iter()
-            .take(bytes.len() / 16)
-            .map_while(Result::ok)
-            .map(|(n, _)| n.strip_prefix('_').unwrap_or(n).as_bytes())
-            .collect();
+        input.symtab = Names::List(
+            syms.iter()
+                .take(bytes.len() / 16)
+                .map_while(Result::ok)
+                .map(|(n, _)| n.strip_prefix('_').unwrap_or(n).as_bytes())
+                .collect(),
+        );
     }
     Some(input)
 }

@@ -213,10 +213,12 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
         warnings.extend(recommend::go_warnings(g, &facts, recommendation.as_ref(), &opts.distro));
     }
     if matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) && facts.libc == Libc::Glibc {
-        let nss: BTreeSet<&str> = file
-            .symbol_names()
-            .filter_map(|n| std::str::from_utf8(n).ok())
-            .filter(|n| NSS_FUNCTIONS.contains(n))
+        use goblin::elf::section_header::{SHT_DYNSYM, SHT_SYMTAB};
+        let nss: BTreeSet<&str> = [SHT_SYMTAB, SHT_DYNSYM]
+            .into_iter()
+            .flat_map(|t| file.symbol_table(t).name_views())
+            .filter(|v| v.first().is_some_and(|b| matches!(b, b'g' | b'i')))
+            .filter_map(|v| NSS_FUNCTIONS.iter().copied().find(|f| elf::name_is(v, f.as_bytes())))
             .collect();
         let stripped_nss = nss.is_empty() && memchr::memmem::find(bytes, b"libnss_").is_some();
         if !nss.is_empty() || stripped_nss {
@@ -312,8 +314,8 @@ fn go_facts(file: &ElfFile<'_>, facts: &ElfFacts) -> Option<GoFacts> {
             .collect(),
         buildinfo,
         pclntab,
-        symtab: file.table_symbol_names(SHT_SYMTAB).collect(),
-        dynsym: file.table_symbol_names(SHT_DYNSYM).collect(),
+        symtab: go::Names::Elf(file.symbol_table(SHT_SYMTAB)),
+        dynsym: go::Names::Elf(file.symbol_table(SHT_DYNSYM)),
         dynamic: match (&facts.interpreter, facts.needed.is_empty()) {
             (Some(i), false) => Some((i.clone(), facts.needed.clone())),
             _ => None,
