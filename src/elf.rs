@@ -258,11 +258,23 @@ impl<'a> SymbolTable<'a> {
         if strings.is_empty() {
             return Vec::new();
         }
+        // One bit per 4 KiB of the string table that a kept string touches:
+        // most names start on a page without one, and skip the search.
+        let mut pages = vec![0u64; strtab.len() / (4096 * 64) + 1];
+        for &(start, last, _) in &strings {
+            for p in start / 4096..=last / 4096 {
+                pages[p / 64] |= 1 << (p % 64);
+            }
+        }
         let le = self.le;
         self.entries
             .chunks_exact(self.entsize.max(4))
             .filter_map(|rec| {
                 let s = u32_at(rec, 0, le) as usize;
+                let p = s / 4096;
+                if pages.get(p / 64).is_none_or(|w| w & (1 << (p % 64)) == 0) {
+                    return None;
+                }
                 let k = strings.partition_point(|&(_, last, _)| last < s);
                 let &(start, _, end) = strings.get(k)?;
                 (start <= s).then(|| &strtab[s..end])
