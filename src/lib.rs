@@ -220,7 +220,12 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
             .filter(|v| v.first().is_some_and(|b| matches!(b, b'g' | b'i')))
             .filter_map(|v| NSS_FUNCTIONS.iter().copied().find(|f| elf::name_is(v, f.as_bytes())))
             .collect();
-        let stripped_nss = nss.is_empty() && memchr::memmem::find(bytes, b"libnss_").is_some();
+        // Without .symtab (stripped) the function names are gone: the NSS
+        // module loader's "libnss_" prefix is the evidence left. With it,
+        // the names decide, as the program may name a module in its data.
+        let stripped_nss = nss.is_empty()
+            && file.symbol_table(SHT_SYMTAB).is_empty()
+            && memchr::memmem::find(bytes, b"libnss_").is_some();
         if !nss.is_empty() || stripped_nss {
             let what = if nss.is_empty() {
                 "the NSS module loader (libnss_)".to_string()

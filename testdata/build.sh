@@ -266,6 +266,8 @@ musl-gcc -O2 -static -o "$BIN/musl-static" c/hello.c
 aarch64-linux-gnu-gcc -O2 -o "$BIN/c-aarch64" c/hello.c
 gcc -O2 -pthread -o "$BIN/c-pthread-exit" c/pthread_exit.c
 gcc -O2 -static -o "$BIN/c-static-nss" c/nss.c 2> "$TMP/nss-link.log" || { cat "$TMP/nss-link.log"; exit 1; }
+strip -s -o "$BIN/c-static-nss-stripped" "$BIN/c-static-nss"
+gcc -O2 -static -o "$BIN/c-static-nss-name" c/nss-name.c
 gcc -O2 -o "$BIN/c-dlopen" c/dlopen.c
 
 # --------------------------------------------------------------------------

@@ -224,6 +224,25 @@ fn static_glibc_with_nss_is_warned() {
 }
 
 #[test]
+fn stripped_static_glibc_with_nss_is_warned_from_the_loader_name() {
+    // strip -s removes the function names; glibc's "libnss_" prefix remains.
+    let w = run("c-static-nss-stripped", "debian12").warnings;
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("statically linked glibc that calls the NSS module loader (libnss_)"),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn static_glibc_that_only_names_an_nss_module_is_not_warned() {
+    // Its .symtab lists no NSS function: the string in its data is not a call.
+    let r = run("c-static-nss-name", "debian12");
+    assert_eq!(r.warnings, Vec::<String>::new());
+    assert_eq!(r.recommendation.unwrap().image, "gcr.io/distroless/static-debian12");
+}
+
+#[test]
 fn frozen_generation_points_to_a_maintained_image() {
     let w = run("c-static", "debian11").warnings;
     assert_eq!(
