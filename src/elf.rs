@@ -240,19 +240,32 @@ impl<'a> SymbolTable<'a> {
     pub fn names_containing(self, needle: &[u8]) -> Vec<&'a [u8]> {
         let strtab = self.strtab;
         let mut strings: Vec<(usize, usize, usize)> = Vec::new();
+        // Matches before `next` lie in a string already looked at, so each
+        // byte of the table is searched for a NUL at most once.
+        let mut next = 0;
         for i in memchr::memmem::find_iter(strtab, needle) {
-            if let Some(last) = strings.last_mut().filter(|(_, _, end)| i < *end) {
-                last.1 = i;
+            if i < next {
+                if let Some(last) = strings.last_mut().filter(|(_, _, end)| i < *end) {
+                    last.1 = i;
+                }
                 continue;
             }
+            let Some(p) = memchr::memchr(0, &strtab[i..]) else {
+                break; // no NUL follows: the rest of the table is no name
+            };
+            let end = i + p;
+            next = end;
             if strings.len() == MAX_MATCHING_STRINGS {
                 break;
             }
             let lo = i.saturating_sub(MAX_NAME);
-            let start = memchr::memrchr(0, &strtab[lo..i]).map_or(lo, |p| lo + p + 1);
-            let hi = strtab.len().min(i + MAX_NAME);
-            if let Some(p) = memchr::memchr(0, &strtab[i..hi]) {
-                strings.push((start, i, i + p));
+            let start = match memchr::memrchr(0, &strtab[lo..i]) {
+                Some(q) => lo + q + 1,
+                None if lo == 0 => 0,
+                None => continue, // longer than MAX_NAME
+            };
+            if end - start <= MAX_NAME {
+                strings.push((start, i, end));
             }
         }
         if strings.is_empty() {
@@ -1197,13 +1210,51 @@ mod tests {
         assert!(!name_is(b"x_cgo\0_init\0", b"x_cgo_init"));
     }
 
+    /// A hostile string table: one huge string full of matches, then
+    /// matching strings past [`MAX_MATCHING_STRINGS`].
+    #[test]
+    fn names_containing_is_bounded() {
+        let mut strtab = b"\0".to_vec();
+        strtab.extend(b"._C".repeat(1 << 20)); // one 3 MiB string
+        strtab.push(0);
+        let many = strtab.len();
+        strtab.extend(b"a._C\0".repeat(MAX_MATCHING_STRINGS + 10));
+        // Symbols: the huge string, the first and the last short strings.
+        let last = many + 5 * (MAX_MATCHING_STRINGS + 9);
+        let mut entries = Vec::new();
+        for off in [1, many, many + 5, last] {
+            let mut rec = [0u8; 24];
+            rec[..4].copy_from_slice(&(off as u32).to_le_bytes());
+            entries.extend_from_slice(&rec);
+        }
+        let table = SymbolTable {
+            entries: &entries,
+            strtab: &strtab,
+            entsize: 24,
+            le: scroll::Endian::Little,
+        };
+        // The huge string is longer than MAX_NAME; the last short string is
+        // past the cap. The two first short ones are found.
+        assert_eq!(table.names_containing(b"._C"), [&b"a._C"[..], b"a._C"]);
+        // No NUL after the matches: nothing, and no name runs off the end.
+        let open = b"\0a._C._C._C".to_vec();
+        let table = SymbolTable { strtab: &open, ..table };
+        assert_eq!(table.names_containing(b"._C"), Vec::<&[u8]>::new());
+    }
+
     /// The in-place symbol table reads the same names as goblin's full
     /// parser, on real programs: Go linked by its own linker and by GNU ld
     /// (cgo), and C and C++, whose `.strtab` GNU ld shares suffixes in
     /// (`_start` and `data_start` are stored as the tail of `__data_start`).
     #[test]
     fn symbol_table_matches_goblin() {
-        for name in ["go123-cgo-user", "go123-static", "c-dynamic", "cxx-dynamic", "go115-cgo-net"] {
+        for name in [
+            "go123-cgo-user",
+            "go123-static",
+            "c-dynamic",
+            "cxx-dynamic",
+            "go115-cgo-net",
+        ] {
             let path = format!("{}/testdata/bin/{name}", env!("CARGO_MANIFEST_DIR"));
             let bytes = std::fs::read(&path).unwrap();
             let oracle = goblin::elf::Elf::parse(&bytes).unwrap();

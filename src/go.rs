@@ -287,10 +287,10 @@ impl NameScan {
                 Some(b'x' | b'_' | b'c') => {
                     if v.starts_with(b"crypto/x509.") {
                         out.x509 = true;
-                    } else if v.starts_with(b"x_cgo") || v.starts_with(b"_cgo") || v.starts_with(b"crosscall2") {
-                        if let Some(s) = CGO_SYMBOLS.iter().find(|s| name_is(v, s.as_bytes())) {
-                            out.cgo.insert(s);
-                        }
+                    } else if (v.starts_with(b"x_cgo") || v.starts_with(b"_cgo") || v.starts_with(b"crosscall2"))
+                        && let Some(s) = CGO_SYMBOLS.iter().find(|s| name_is(v, s.as_bytes()))
+                    {
+                        out.cgo.insert(s);
                     }
                 }
                 Some(b't') => {
