@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
 """Speed and memory of dlcheck against the tools it replaces, measured in
 the same run on the same machine. Run: python3 scripts/bench.py
-(needs: cargo, binutils (readelf), pax-utils (scanelf), hyperfine, GNU time
-at /usr/bin/time; apt-get install -y binutils pax-utils hyperfine time).
+(needs: cargo, rustc, gcc, binutils (readelf), pax-utils (scanelf), hyperfine, GNU
+time at /usr/bin/time; apt-get install -y gcc binutils pax-utils hyperfine time).
+
+Two builds of dlcheck are measured: the static one that scripts/build-static.sh
+makes (the way to ship it) and the plain `cargo build --release` one, which
+is dynamically linked. Every time is hyperfine's median of whole-process
+runs (-N: no shell), so each side pays process start once.
 
 Prints, each as a pair and a ratio:
- 1. one binary, whole process: `dlcheck --json FILE` vs `readelf -hldVW FILE`,
-    the median over this machine's /usr/bin ELF files and the fixtures of the
-    per-file ratio (each side the best of 5 runs);
+ 0. the floor: a static C program that does nothing and a static Rust
+    "hello world", against readelf on /usr/bin/true. No program takes less
+    than the first, no Rust program less than the second;
+ 1. one binary: `dlcheck --json FILE` vs `readelf -hldVW FILE`, the median
+    over this machine's /usr/bin ELF files and the fixtures of the per-file
+    ratio;
  2. the same pair on the largest Go binary at hand (40 MB or more; pass one
-    with --large PATH), timed by hyperfine;
+    with --large PATH);
  3. peak memory (max RSS) of dlcheck on that binary;
- 4. `dlcheck -r /usr --json > /dev/null` vs `scanelf -R -q -n /usr`, wall time
-    (hyperfine, 3 runs each).
+ 4. `dlcheck -r /usr --json > /dev/null` vs `scanelf -R -q -n /usr`, wall time.
 """
 import argparse
 import glob
@@ -26,7 +33,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DLCHECK = os.path.join(ROOT, "target", "release", "dlcheck")
+DYNAMIC = os.path.join(ROOT, "target", "release", "dlcheck")
 
 
 def is_elf(path):
@@ -35,15 +42,6 @@ def is_elf(path):
             return f.read(4) == b"\x7fELF"
     except OSError:
         return False
-
-
-def best_of(cmd, n=5):
-    best = float("inf")
-    for _ in range(n):
-        start = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def hyperfine(cmds, runs):
@@ -63,45 +61,85 @@ def large_go(given):
     return None
 
 
+def per_file(builds, files, runs):
+    """Median seconds of each command on each file: {label: [t per file]}."""
+    cmds = [f"{exe} --json {{f}}" for exe in builds.values()] + ["readelf -hldVW {f}"]
+    out = {label: [] for label in list(builds) + ["readelf"]}
+    # hyperfine takes the file list as one comma-separated parameter.
+    for k in range(0, len(files), 100):
+        chunk = files[k:k + 100]
+        with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
+            subprocess.run(
+                ["hyperfine", "-N", "-i", "--warmup", "1", "-r", str(runs), "--export-json", tmp.name,
+                 "-L", "f", ",".join(chunk)] + cmds,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            median = {r["command"]: r["median"] for r in json.load(open(tmp.name))["results"]}
+        for f in chunk:
+            for label, cmd in zip(out, cmds):
+                out[label].append(median[cmd.replace("{f}", f)])
+    return out
+
+
+def summary(ratios):
+    q = statistics.quantiles(ratios, n=10)
+    return f"{statistics.median(ratios):.2f} (p10 {q[0]:.2f}, p90 {q[-1]:.2f})"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--large", help="a Go binary of 40 MB or more")
     ap.add_argument("--files", type=int, default=0, help="at most this many /usr/bin files (0: all)")
+    ap.add_argument("--runs", type=int, default=10, help="runs per command and file")
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-q"], cwd=ROOT, check=True)
-    for tool in ["readelf", "scanelf", "hyperfine"]:
+    for tool in ["readelf", "scanelf", "hyperfine", "gcc"]:
         if not shutil.which(tool):
-            sys.exit(f"bench: {tool} is missing (apt-get install -y binutils pax-utils hyperfine)")
+            sys.exit(f"bench: {tool} is missing (apt-get install -y gcc binutils pax-utils hyperfine time)")
+    subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT, check=True)
+    static = os.path.join(ROOT, subprocess.run([os.path.join(ROOT, "scripts", "build-static.sh")],
+                                               check=True, capture_output=True, text=True).stdout.strip())
+    builds = {"static": static, "dynamic": DYNAMIC}
     cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
                          capture_output=True, text=True).stdout.strip()
     print(f"machine: {os.cpu_count()} cores, {cpu}")
+    print(f"builds: static = {os.path.relpath(static, ROOT)} (scripts/build-static.sh), "
+          f"dynamic = target/release/dlcheck (cargo build --release)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        noop, hello = os.path.join(tmp, "noop"), os.path.join(tmp, "hello")
+        open(noop + ".c", "w").write("int main(void) { return 0; }\n")
+        open(hello + ".rs", "w").write('fn main() { println!("hello"); }\n')
+        subprocess.run(["gcc", "-O2", "-static", "-o", noop, noop + ".c"], check=True)
+        subprocess.run(["rustc", "-O", "-C", "target-feature=+crt-static", "-o", hello, hello + ".rs"], check=True)
+        n, h, r = hyperfine([noop, hello, "readelf -hldVW /usr/bin/true"], 200)
+    print(f"0. floor: a static C program that does nothing {n * 1000:.2f} ms, a static Rust hello world "
+          f"{h * 1000:.2f} ms; readelf -hldVW /usr/bin/true {r * 1000:.2f} ms")
 
     files = [f for f in sorted(glob.glob("/usr/bin/*")) if os.path.isfile(f) and not os.path.islink(f) and is_elf(f)]
     if args.files:
         files = files[: args.files]
     files += [f for f in sorted(glob.glob(os.path.join(ROOT, "testdata", "bin", "*"))) if is_elf(f)]
-    ratios = []
-    for f in files:
-        a = best_of([DLCHECK, "--json", f])
-        b = best_of(["readelf", "-hldVW", f])
-        ratios.append(a / b)
-    print(f"1. one binary, dlcheck --json / readelf -hldVW: median ratio {statistics.median(ratios):.2f} "
-          f"over {len(files)} files (p10 {statistics.quantiles(ratios, n=10)[0]:.2f}, "
-          f"p90 {statistics.quantiles(ratios, n=10)[-1]:.2f})")
+    files = [f for f in files if "," not in f and " " not in f]
+    t = per_file(builds, files, args.runs)
+    for label in builds:
+        ratios = [a / b for a, b in zip(t[label], t["readelf"])]
+        print(f"1. one binary, dlcheck --json / readelf -hldVW, {label} build: median ratio {summary(ratios)} "
+              f"over {len(files)} files; medians {statistics.median(t[label]) * 1000:.2f} ms against "
+              f"{statistics.median(t['readelf']) * 1000:.2f} ms")
 
     big = large_go(args.large)
     if big:
         size = os.path.getsize(big) / (1 << 20)
-        d, r = hyperfine([f"{DLCHECK} --json {big}", f"readelf -hldVW {big}"], 20)
-        print(f"2. {big} ({size:.0f} MB): dlcheck {d * 1000:.1f} ms, readelf {r * 1000:.1f} ms, ratio {d / r:.2f}")
-        res = subprocess.run(["/usr/bin/time", "-f", "%M", DLCHECK, "--json", big],
+        s, d, r = hyperfine([f"{static} --json {big}", f"{DYNAMIC} --json {big}", f"readelf -hldVW {big}"], 50)
+        print(f"2. {big} ({size:.0f} MB): readelf {r * 1000:.2f} ms; dlcheck static {s * 1000:.2f} ms, ratio "
+              f"{s / r:.2f}; dynamic {d * 1000:.2f} ms, ratio {d / r:.2f}")
+        res = subprocess.run(["/usr/bin/time", "-f", "%M", static, "--json", big],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         kib = int(res.stderr.strip().splitlines()[-1])
         print(f"3. peak memory on it: {kib / 1024:.1f} MiB (max RSS)")
     else:
         print("2./3. no Go binary of 40 MB or more found: pass one with --large PATH")
 
-    d, s = hyperfine([f"sh -c '{DLCHECK} -r /usr --json > /dev/null'", "sh -c 'scanelf -R -q -n /usr > /dev/null'"], 3)
+    d, s = hyperfine([f"sh -c '{static} -r /usr --json > /dev/null'", "sh -c 'scanelf -R -q -n /usr > /dev/null'"], 3)
     print(f"4. dlcheck -r /usr --json: {d:.2f} s, scanelf -R -q -n /usr: {s:.2f} s, ratio {d / s:.2f}")
 
 
