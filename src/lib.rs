@@ -26,6 +26,7 @@ pub mod recommend;
 pub mod render;
 pub mod report;
 pub mod scan;
+pub mod set;
 pub mod text;
 
 use std::collections::BTreeSet;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Cli, ColorWhen};
-use dlcheck::{Options, Report, inspect_path, recommend, render, scan};
+use dlcheck::{Options, Report, inspect_path, render, scan, set};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -72,11 +72,11 @@ fn main() -> ExitCode {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    recommend::link_shipped(&mut reports, &opts.distro);
+    set::link_shipped(&mut reports, &opts.distro);
     // A set summary is about binaries; images carry their own verdicts.
     let binaries = reports.iter().any(|r| r.image.is_none());
     let summary = (binaries && (cli.recursive || cli.paths.len() > 1))
-        .then(|| recommend::summarize(&reports, skipped_count, &opts.distro));
+        .then(|| set::summarize(&reports, skipped_count, &opts.distro));
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

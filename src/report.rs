@@ -23,7 +23,7 @@ pub struct Document<'a> {
     /// files in path order).
     pub reports: &'a [Report],
     /// With several paths or a scan: the one image for the whole set.
-    pub summary: Option<&'a crate::recommend::Summary>,
+    pub summary: Option<&'a crate::set::Summary>,
 }
 
 /// Everything dlcheck found about one path.

@@ -239,7 +239,7 @@ fn image_check(c: &crate::recommend::ImageCheck, w: &mut dyn Write) -> io::Resul
 /// The set-level answer after the reports of several paths or a scan: the
 /// one image for all, and which binary forces each step up. `skipped` lists
 /// the files a scan passed over, when asked (`--verbose`).
-pub fn summary(s: &crate::recommend::Summary, skipped: Option<&[String]>, w: &mut dyn Write) -> io::Result<()> {
+pub fn summary(s: &crate::set::Summary, skipped: Option<&[String]>, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w)?;
     writeln!(
         w,
