@@ -67,9 +67,10 @@ pub struct Cli {
     pub platform: Option<String>,
 
     /// Debian generation to recommend from; a newer one is chosen only when
-    /// none of this generation runs the binary.
-    #[arg(long, value_enum, default_value_t = Distro::Debian11, value_name = "GEN")]
-    pub distro: Distro,
+    /// none of this generation runs the binary. Default: the generation of
+    /// --image when one is given, else debian11.
+    #[arg(long, value_enum, value_name = "GEN")]
+    pub distro: Option<Distro>,
 }
 
 /// `--color`.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, ColorWhen};
+use cli::{Cli, ColorWhen, Distro};
 use dlcheck::{Options, Report, inspect_path, render, scan, set};
 
 fn main() -> ExitCode {
@@ -29,8 +29,14 @@ fn main() -> ExitCode {
             Cli::command().error(clap::error::ErrorKind::InvalidValue, msg).exit()
         })
     });
+    // Without --distro, recommend from the generation of the image given.
+    let distro = match (cli.distro, image.as_ref().and_then(|i| i.generation.clone())) {
+        (Some(d), _) => d.name().to_string(),
+        (None, Some(generation)) => generation,
+        (None, None) => Distro::Debian11.name().to_string(),
+    };
     let opts = Options {
-        distro: cli.distro.name().to_string(),
+        distro,
         platform: cli.platform.clone(),
         image,
         all: cli.all,

@@ -286,6 +286,31 @@ fn distro_flag_moves_the_target_generation() {
 }
 
 #[test]
+fn image_flag_sets_the_target_generation_unless_distro_is_given() {
+    // Without --distro the recommendation comes from the --image's generation,
+    // not from frozen debian11 (which would add a warning).
+    let (doc, status, _) = run_json(&["--image", "static-debian12", &p("c-static")]);
+    assert_eq!(status, 0);
+    assert_eq!(
+        doc.reports[0].recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/static-debian12"
+    );
+    assert_eq!(doc.reports[0].warnings, Vec::<String>::new());
+    // An explicit --distro wins.
+    let (doc, _, _) = run_json(&["--image", "static-debian12", "--distro", "debian13", &p("c-static")]);
+    assert_eq!(
+        doc.reports[0].recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/static-debian13"
+    );
+    // scratch has no generation: debian11, the default.
+    let (doc, _, _) = run_json(&["--image", "scratch", &p("c-static")]);
+    assert_eq!(
+        doc.reports[0].recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/static-debian11"
+    );
+}
+
+#[test]
 fn musl_dynamic_runs_nowhere_exit_1() {
     let (doc, status, _) = run_json(&[&p("musl-dynamic")]);
     assert_eq!(status, 1);
