@@ -13,6 +13,9 @@
 //! `-hang` suffix and the run stops. Prints: mutants tried, panics, timeouts (over 1 s), the slowest
 //! mutant, total time, outcomes by error kind, and peak RSS.
 
+#[path = "../tests/common/elf_fields.rs"]
+mod elf_fields;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +23,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dlcheck::{Options, analyze};
+use elf_fields::{
+    DYN_TAGS, Field, Layout, dyn_entries, ehdr_field, elf_layout, field, foreign_fields, get, phdr_field, phdr_value,
+    phdrs, put, read, verneed_fields,
+};
 
 const FIXTURES: &[&str] = &[
     "c-dynamic",
@@ -58,247 +65,21 @@ impl XorShift {
     }
 }
 
-/// A field of the file: byte offset and width (1, 2, 4 or 8 bytes).
-#[derive(Clone, Copy)]
-struct Field {
-    off: usize,
-    width: usize,
-}
-
-#[derive(Clone, Copy)]
-struct Layout {
-    is64: bool,
-    le: bool,
-}
-
-fn get(b: &[u8], off: usize, width: usize, le: bool) -> Option<u64> {
-    let s = b.get(off..off.checked_add(width)?)?;
-    let mut v = 0u64;
-    for i in 0..width {
-        let byte = if le { s[width - 1 - i] } else { s[i] };
-        v = (v << 8) | u64::from(byte);
-    }
-    Some(v)
-}
-
-fn put(b: &mut [u8], off: usize, width: usize, le: bool, v: u64) {
-    let Some(s) = off.checked_add(width).and_then(|end| b.get_mut(off..end)) else {
-        return;
-    };
-    for (i, byte) in s.iter_mut().enumerate() {
-        let shift = if le { 8 * i } else { 8 * (width - 1 - i) };
-        *byte = (v >> shift) as u8;
-    }
-}
-
-fn elf_layout(b: &[u8]) -> Option<Layout> {
-    if !b.starts_with(b"\x7fELF") || b.len() < 0x34 {
-        return None;
-    }
-    let is64 = b[4] == 2;
-    if is64 && b.len() < 0x40 {
-        return None;
-    }
-    Some(Layout { is64, le: b[5] != 2 })
-}
-
-fn field(off: usize, width: usize) -> Field {
-    Field { off, width }
-}
-
-/// ELF header fields: e_type, e_entry, e_phoff, e_shoff, e_phentsize,
-/// e_phnum, e_shentsize, e_shnum, e_shstrndx.
-fn ehdr_fields(l: Layout) -> Vec<Field> {
-    if l.is64 {
-        vec![
-            field(0x10, 2),
-            field(0x18, 8),
-            field(0x20, 8),
-            field(0x28, 8),
-            field(0x36, 2),
-            field(0x38, 2),
-            field(0x3a, 2),
-            field(0x3c, 2),
-            field(0x3e, 2),
-        ]
-    } else {
-        vec![
-            field(0x10, 2),
-            field(0x18, 4),
-            field(0x1c, 4),
-            field(0x20, 4),
-            field(0x2a, 2),
-            field(0x2c, 2),
-            field(0x2e, 2),
-            field(0x30, 2),
-            field(0x32, 2),
-        ]
-    }
-}
-
-/// Offsets of the program headers that lie inside the file.
-fn phdrs(b: &[u8], l: Layout) -> Vec<usize> {
-    let (phoff, phnum, size) = if l.is64 {
-        (get(b, 0x20, 8, l.le), get(b, 0x38, 2, l.le), 56)
-    } else {
-        (get(b, 0x1c, 4, l.le), get(b, 0x2c, 2, l.le), 32)
-    };
-    let (Some(phoff), Some(phnum)) = (phoff, phnum) else {
-        return Vec::new();
-    };
-    (0..phnum.min(256) as usize)
-        .filter_map(|i| {
-            let off = usize::try_from(phoff).ok()?.checked_add(i * size)?;
-            (off.checked_add(size)? <= b.len()).then_some(off)
-        })
-        .collect()
-}
-
-/// `(p_type, p_offset, p_vaddr, p_filesz)` of the program header at `ph`.
-fn phdr(b: &[u8], l: Layout, ph: usize) -> Option<(u64, u64, u64, u64)> {
-    if l.is64 {
-        Some((
-            get(b, ph, 4, l.le)?,
-            get(b, ph + 8, 8, l.le)?,
-            get(b, ph + 16, 8, l.le)?,
-            get(b, ph + 32, 8, l.le)?,
-        ))
-    } else {
-        Some((
-            get(b, ph, 4, l.le)?,
-            get(b, ph + 4, 4, l.le)?,
-            get(b, ph + 8, 4, l.le)?,
-            get(b, ph + 16, 4, l.le)?,
-        ))
-    }
-}
-
-/// p_type, p_offset, p_vaddr, p_filesz, p_memsz of the program header at `ph`.
-fn phdr_fields(l: Layout, ph: usize) -> Vec<Field> {
-    if l.is64 {
-        vec![
-            field(ph, 4),
-            field(ph + 8, 8),
-            field(ph + 16, 8),
-            field(ph + 32, 8),
-            field(ph + 40, 8),
-        ]
-    } else {
-        vec![
-            field(ph, 4),
-            field(ph + 4, 4),
-            field(ph + 8, 4),
-            field(ph + 16, 4),
-            field(ph + 20, 4),
-        ]
-    }
-}
-
-/// File offset of virtual address `vaddr`, through the PT_LOAD segments.
-fn vaddr_to_off(b: &[u8], l: Layout, vaddr: u64) -> Option<usize> {
-    phdrs(b, l).into_iter().find_map(|ph| {
-        let (ty, off, va, filesz) = phdr(b, l, ph)?;
-        if ty != 1 || vaddr < va || vaddr - va >= filesz {
-            return None;
-        }
-        usize::try_from(off.checked_add(vaddr - va)?).ok()
-    })
-}
-
-/// `(entry offset, d_tag, d_val)` of each dynamic entry, up to DT_NULL.
-fn dyn_entries(b: &[u8], l: Layout) -> Vec<(usize, u64, u64)> {
-    let w = if l.is64 { 8 } else { 4 };
-    let Some((off, filesz)) = phdrs(b, l)
-        .into_iter()
-        .filter_map(|ph| phdr(b, l, ph))
-        .find(|p| p.0 == 2)
-        .map(|p| (p.1, p.3))
-    else {
-        return Vec::new();
-    };
-    let (Ok(off), Ok(filesz)) = (usize::try_from(off), usize::try_from(filesz)) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for i in 0..(filesz / (2 * w)).min(1024) {
-        let e = off.saturating_add(i * 2 * w);
-        let (Some(tag), Some(val)) = (get(b, e, w, l.le), get(b, e.saturating_add(w), w, l.le)) else {
-            break;
-        };
-        out.push((e, tag, val));
-        if tag == 0 {
-            break;
-        }
-    }
-    out
-}
-
-const DT_NEEDED: u64 = 1;
-const DT_STRTAB: u64 = 5;
-const DT_STRSZ: u64 = 10;
-const DT_VERNEED: u64 = 0x6fff_fffe;
-const DT_VERNEEDNUM: u64 = 0x6fff_ffff;
-const DYN_TAGS: &[u64] = &[
-    DT_NEEDED,
-    DT_STRTAB,
-    DT_STRSZ,
-    DT_VERNEED,
-    DT_VERNEEDNUM,
-    14,          // DT_SONAME
-    15,          // DT_RPATH
-    29,          // DT_RUNPATH
-    6,           // DT_SYMTAB
-    0x6fff_fffb, // DT_FLAGS_1
-    0,           // DT_NULL
+/// The ELF header fields mutated, in header order (the fixed seed's mutants depend on it).
+const EHDR_FIELDS: [&str; 9] = [
+    "e_type",
+    "e_entry",
+    "e_phoff",
+    "e_shoff",
+    "e_phentsize",
+    "e_phnum",
+    "e_shentsize",
+    "e_shnum",
+    "e_shstrndx",
 ];
 
-/// Fields of the Elf_Verneed / Elf_Vernaux records reached from DT_VERNEED:
-/// vn_cnt, vn_file, vn_aux, vn_next; vna_flags, vna_other, vna_name, vna_next.
-fn verneed_fields(b: &[u8], l: Layout) -> Vec<Field> {
-    let Some(addr) = dyn_entries(b, l).iter().find(|e| e.1 == DT_VERNEED).map(|e| e.2) else {
-        return Vec::new();
-    };
-    let Some(mut off) = vaddr_to_off(b, l, addr) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for _ in 0..16 {
-        let (Some(cnt), Some(aux), Some(next)) = (
-            get(b, off.saturating_add(2), 2, l.le),
-            get(b, off.saturating_add(8), 4, l.le),
-            get(b, off.saturating_add(12), 4, l.le),
-        ) else {
-            break;
-        };
-        out.extend([
-            field(off.saturating_add(2), 2),
-            field(off.saturating_add(4), 4),
-            field(off.saturating_add(8), 4),
-            field(off.saturating_add(12), 4),
-        ]);
-        let mut a = off.saturating_add(aux as usize);
-        for _ in 0..cnt.min(32) {
-            let Some(anext) = get(b, a.saturating_add(12), 4, l.le) else {
-                break;
-            };
-            out.extend([
-                field(a.saturating_add(4), 2),
-                field(a.saturating_add(6), 2),
-                field(a.saturating_add(8), 4),
-                field(a.saturating_add(12), 4),
-            ]);
-            if anext == 0 {
-                break;
-            }
-            a = a.saturating_add(anext as usize);
-        }
-        if next == 0 {
-            break;
-        }
-        off = off.saturating_add(next as usize);
-    }
-    out
-}
+/// The program-header fields mutated, in header order.
+const PHDR_FIELDS: [&str; 5] = ["p_type", "p_offset", "p_vaddr", "p_filesz", "p_memsz"];
 
 /// sh_name, sh_type, sh_offset, sh_size, sh_link, sh_entsize of each
 /// section header inside the file.
@@ -342,79 +123,6 @@ fn shdr_fields(b: &[u8], l: Layout) -> Vec<Field> {
     out
 }
 
-/// Header fields of a Mach-O (64-bit, little-endian) or PE file: counts,
-/// sizes, offsets and addresses.
-fn foreign_fields(b: &[u8]) -> Vec<Field> {
-    let mut out = Vec::new();
-    if b.starts_with(b"MZ") {
-        out.push(field(0x3c, 4)); // e_lfanew
-        let Some(pe) = get(b, 0x3c, 4, true).map(|v| v as usize) else {
-            return out;
-        };
-        let coff = pe + 4;
-        out.extend([
-            field(coff + 2, 2),
-            field(coff + 8, 4),
-            field(coff + 12, 4),
-            field(coff + 16, 2),
-        ]);
-        let opt = coff + 20;
-        let pe32plus = get(b, opt, 2, true) == Some(0x20b);
-        out.push(if pe32plus {
-            field(opt + 24, 8)
-        } else {
-            field(opt + 28, 4)
-        }); // ImageBase
-        let nsect = get(b, coff + 2, 2, true).unwrap_or(0) as usize;
-        let sects = opt + get(b, coff + 16, 2, true).unwrap_or(0) as usize;
-        for i in 0..nsect.min(32) {
-            let s = sects + i * 40;
-            out.extend([field(s + 8, 4), field(s + 12, 4), field(s + 16, 4), field(s + 20, 4)]);
-        }
-    } else if b.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) {
-        out.extend([field(16, 4), field(20, 4)]); // ncmds, sizeofcmds
-        let ncmds = get(b, 16, 4, true).unwrap_or(0) as usize;
-        let mut lc = 32usize;
-        for _ in 0..ncmds.min(64) {
-            let (Some(cmd), Some(size)) = (get(b, lc, 4, true), get(b, lc + 4, 4, true)) else {
-                break;
-            };
-            out.push(field(lc + 4, 4));
-            match cmd {
-                0x19 => {
-                    // LC_SEGMENT_64: vmaddr, vmsize, fileoff, filesize, nsects
-                    out.extend([
-                        field(lc + 24, 8),
-                        field(lc + 32, 8),
-                        field(lc + 40, 8),
-                        field(lc + 48, 8),
-                    ]);
-                    out.push(field(lc + 64, 4));
-                    let nsects = get(b, lc + 64, 4, true).unwrap_or(0) as usize;
-                    for s in 0..nsects.min(32) {
-                        let sect = lc + 72 + s * 80;
-                        out.extend([field(sect + 32, 8), field(sect + 40, 8), field(sect + 48, 4)]);
-                    }
-                }
-                // LC_SYMTAB: symoff, nsyms, stroff, strsize
-                0x2 => out.extend([
-                    field(lc + 8, 4),
-                    field(lc + 12, 4),
-                    field(lc + 16, 4),
-                    field(lc + 20, 4),
-                ]),
-                _ => {}
-            }
-            if size < 8 {
-                break;
-            }
-            lc += size as usize;
-        }
-    }
-    out.retain(|f| f.off + f.width <= b.len());
-    out
-}
-
 /// Values that make parsers misbehave: 0, 1, maxima and near-maxima, the
 /// sign bit, the file's length and around it, values that wrap backwards
 /// ("point back"), and other fields' values (overlapping tables).
@@ -455,12 +163,13 @@ fn related_values(b: &[u8], l: Option<Layout>) -> Vec<u64> {
     let Some(l) = l else {
         return Vec::new();
     };
-    let mut out: Vec<u64> = ehdr_fields(l)
+    let mut out: Vec<u64> = EHDR_FIELDS
         .iter()
-        .filter_map(|f| get(b, f.off, f.width, l.le))
+        .filter_map(|n| read(b, ehdr_field(l, n), l.le))
         .collect();
     for ph in phdrs(b, l) {
-        if let Some((_, off, vaddr, filesz)) = phdr(b, l, ph) {
+        let value = |name| phdr_value(b, l, ph, name);
+        if let (Some(off), Some(vaddr), Some(filesz)) = (value("p_offset"), value("p_vaddr"), value("p_filesz")) {
             out.extend([off, vaddr, filesz, vaddr.wrapping_add(filesz)]);
         }
     }
@@ -479,7 +188,7 @@ fn overwrite(b: &mut [u8], rng: &mut XorShift, fields: &[Field], le: bool, relat
     }
     let f = fields[rng.below(fields.len() as u64) as usize];
     let v = interesting(rng, f.width, b.len(), related);
-    put(b, f.off, f.width, le, v);
+    put(b, f, le, v);
     true
 }
 
@@ -515,14 +224,14 @@ fn mutate_once(b: &mut Vec<u8>, rng: &mut XorShift, kind: usize) -> bool {
             b.truncate(cut);
             true
         }
-        "ehdr" => layout.is_some_and(|l| overwrite(b, rng, &ehdr_fields(l), le, &related)),
+        "ehdr" => layout.is_some_and(|l| overwrite(b, rng, &EHDR_FIELDS.map(|n| ehdr_field(l, n)), le, &related)),
         "phdr" => layout.is_some_and(|l| {
             let ph = phdrs(b, l);
             if ph.is_empty() {
                 return false;
             }
             let p = ph[rng.below(ph.len() as u64) as usize];
-            overwrite(b, rng, &phdr_fields(l, p), le, &related)
+            overwrite(b, rng, &PHDR_FIELDS.map(|n| phdr_field(l, p, n)), le, &related)
         }),
         "dyn" => layout.is_some_and(|l| {
             let w = if l.is64 { 8 } else { 4 };
@@ -535,15 +244,15 @@ fn mutate_once(b: &mut Vec<u8>, rng: &mut XorShift, kind: usize) -> bool {
             if rng.below(4) == 0 {
                 // Retag: a second DT_STRTAB, a DT_NEEDED made of a random value ...
                 let tag = DYN_TAGS[rng.below(DYN_TAGS.len() as u64) as usize];
-                put(b, e, w, l.le, tag);
+                put(b, field(e, w), l.le, tag);
             } else {
                 let v = interesting(rng, w, b.len(), &related);
-                put(b, e + w, w, l.le, v);
+                put(b, field(e + w, w), l.le, v);
             }
             true
         }),
         "verneed" => layout.is_some_and(|l| {
-            let fields = verneed_fields(b, l);
+            let fields: Vec<Field> = verneed_fields(b, l).into_iter().map(|(f, _)| f).collect();
             overwrite(b, rng, &fields, le, &related)
         }),
         "shdr" => layout.is_some_and(|l| {
@@ -551,7 +260,13 @@ fn mutate_once(b: &mut Vec<u8>, rng: &mut XorShift, kind: usize) -> bool {
             overwrite(b, rng, &fields, le, &related)
         }),
         "foreign" => {
-            let mut fields = foreign_fields(b);
+            let mut fields = if b.starts_with(b"MZ") && b.len() < 0x40 {
+                // Too short to hold e_lfanew: offer it anyway (its overwrite writes nothing), as this
+                // example did before it shared foreign_fields; the fixed seed's mutants depend on it.
+                vec![field(0x3c, 4)]
+            } else {
+                foreign_fields(b)
+            };
             if fields.is_empty() {
                 // Any aligned word in the first 4 KiB.
                 let width = [2usize, 4, 8][rng.below(3) as usize];

@@ -11,6 +11,9 @@
 //! The runs are deterministic (fixed seed, no failure persistence) and the
 //! case counts are fixed so that the file stays quick in a debug build.
 
+#[path = "common/elf_fields.rs"]
+mod elf_fields;
+
 use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::mpsc;
@@ -20,6 +23,11 @@ use dlcheck::elf::Linkage;
 use dlcheck::{Options, Report, analyze};
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, RngSeed};
+
+use elf_fields::{
+    DT_NEEDED, DT_STRSZ, DT_STRTAB, DT_VERNEED, DT_VERNEEDNUM, Field, Layout, dyn_entries, ehdr_field, elf_layout,
+    field, foreign_fields, phdr_field, phdr_value, phdrs, put, read, verneed_fields,
+};
 
 const FIXTURES: [&str; 9] = [
     "c-dynamic",
@@ -118,68 +126,9 @@ fn check(bytes: Vec<u8>, what: &str) -> Result<Report, TestCaseError> {
 }
 
 // ---------------------------------------------------------------------------
-// Field access (ELF of either class and byte order; Mach-O and PE little-endian)
+// Mutations (field locations: tests/common/elf_fields.rs)
 
-#[derive(Clone, Copy, Debug)]
-struct Field {
-    off: usize,
-    width: usize,
-}
-
-fn field(off: usize, width: usize) -> Field {
-    Field { off, width }
-}
-
-#[derive(Clone, Copy)]
-struct Layout {
-    is64: bool,
-    le: bool,
-}
-
-fn elf_layout(b: &[u8]) -> Option<Layout> {
-    let is64 = *b.get(4)? == 2;
-    (b.starts_with(b"\x7fELF") && b.len() >= if is64 { 0x40 } else { 0x34 }).then_some(Layout { is64, le: b[5] != 2 })
-}
-
-fn get(b: &[u8], off: usize, width: usize, le: bool) -> Option<u64> {
-    let s = b.get(off..off.checked_add(width)?)?;
-    let mut v = 0u64;
-    for i in 0..width {
-        v = (v << 8) | u64::from(if le { s[width - 1 - i] } else { s[i] });
-    }
-    Some(v)
-}
-
-fn put(b: &mut [u8], f: Field, le: bool, v: u64) {
-    let Some(s) = f.off.checked_add(f.width).and_then(|end| b.get_mut(f.off..end)) else {
-        return;
-    };
-    for (i, byte) in s.iter_mut().enumerate() {
-        *byte = (v >> if le { 8 * i } else { 8 * (f.width - 1 - i) }) as u8;
-    }
-}
-
-/// ELF header fields, by name.
-fn ehdr_field(l: Layout, name: &str) -> Field {
-    let (off64, off32, width) = match name {
-        "e_type" => (0x10, 0x10, 2),
-        "e_entry" => (0x18, 0x18, 0),
-        "e_phoff" => (0x20, 0x1c, 0),
-        "e_shoff" => (0x28, 0x20, 0),
-        "e_phentsize" => (0x36, 0x2a, 2),
-        "e_phnum" => (0x38, 0x2c, 2),
-        "e_shentsize" => (0x3a, 0x2e, 2),
-        "e_shnum" => (0x3c, 0x30, 2),
-        "e_shstrndx" => (0x3e, 0x32, 2),
-        _ => unreachable!("{name}"),
-    };
-    let word = if l.is64 { 8 } else { 4 };
-    field(
-        if l.is64 { off64 } else { off32 },
-        if width == 0 { word } else { width },
-    )
-}
-
+/// The ELF header fields the tests change, in the order the fixed seeds draw them.
 const EHDR_FIELDS: [&str; 9] = [
     "e_phnum",
     "e_phoff",
@@ -192,192 +141,17 @@ const EHDR_FIELDS: [&str; 9] = [
     "e_entry",
 ];
 
-/// Offsets of the program headers inside the file.
-fn phdrs(b: &[u8], l: Layout) -> Vec<usize> {
-    let phoff = get(b, ehdr_field(l, "e_phoff").off, if l.is64 { 8 } else { 4 }, l.le).unwrap_or(0);
-    let phnum = get(b, ehdr_field(l, "e_phnum").off, 2, l.le).unwrap_or(0);
-    let size = if l.is64 { 56 } else { 32 };
-    (0..phnum.min(256) as usize)
-        .filter_map(|i| usize::try_from(phoff).ok()?.checked_add(i * size))
-        .filter(|off| off.checked_add(size).is_some_and(|end| end <= b.len()))
-        .collect()
-}
-
-/// A program-header field: `p_type`, `p_offset`, `p_vaddr`, `p_filesz`, `p_memsz`.
-fn phdr_field(l: Layout, ph: usize, name: &str) -> Field {
-    let (off64, off32) = match name {
-        "p_type" => return field(ph, 4),
-        "p_offset" => (8, 4),
-        "p_vaddr" => (16, 8),
-        "p_filesz" => (32, 16),
-        "p_memsz" => (40, 20),
-        _ => unreachable!("{name}"),
-    };
-    if l.is64 {
-        field(ph + off64, 8)
-    } else {
-        field(ph + off32, 4)
-    }
-}
-
+/// The program-header fields the tests change, in the order the fixed seeds draw them.
 const PHDR_FIELDS: [&str; 5] = ["p_offset", "p_filesz", "p_vaddr", "p_memsz", "p_type"];
 
-fn phdr_value(b: &[u8], l: Layout, ph: usize, name: &str) -> Option<u64> {
-    let f = phdr_field(l, ph, name);
-    get(b, f.off, f.width, l.le)
-}
-
-fn vaddr_to_off(b: &[u8], l: Layout, vaddr: u64) -> Option<usize> {
-    phdrs(b, l).into_iter().find_map(|ph| {
-        let (va, filesz) = (phdr_value(b, l, ph, "p_vaddr")?, phdr_value(b, l, ph, "p_filesz")?);
-        if phdr_value(b, l, ph, "p_type")? != 1 || vaddr < va || vaddr - va >= filesz {
-            return None;
-        }
-        usize::try_from(phdr_value(b, l, ph, "p_offset")?.checked_add(vaddr - va)?).ok()
-    })
-}
-
-const DT_NEEDED: u64 = 1;
-const DT_STRTAB: u64 = 5;
-const DT_STRSZ: u64 = 10;
-const DT_VERNEED: u64 = 0x6fff_fffe;
-const DT_VERNEEDNUM: u64 = 0x6fff_ffff;
+/// The dynamic tags the tests change: those that lead to the needed libraries and the version needs.
 const DT_TAGS: [u64; 5] = [DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_VERNEED, DT_VERNEEDNUM];
 
-/// `(entry offset, d_tag, d_val)` of each dynamic entry up to DT_NULL.
-fn dyn_entries(b: &[u8], l: Layout) -> Vec<(usize, u64, u64)> {
-    let w = if l.is64 { 8 } else { 4 };
-    let Some(ph) = phdrs(b, l)
-        .into_iter()
-        .find(|&ph| phdr_value(b, l, ph, "p_type") == Some(2))
-    else {
-        return Vec::new();
-    };
-    let off = phdr_value(b, l, ph, "p_offset").unwrap_or(0) as usize;
-    let size = phdr_value(b, l, ph, "p_filesz").unwrap_or(0) as usize;
-    let mut out = Vec::new();
-    for i in 0..(size / (2 * w)).min(1024) {
-        let e = off.saturating_add(i * 2 * w);
-        let (Some(tag), Some(val)) = (get(b, e, w, l.le), get(b, e.saturating_add(w), w, l.le)) else {
-            break;
-        };
-        out.push((e, tag, val));
-        if tag == 0 {
-            break;
-        }
-    }
-    out
-}
-
-/// Fields of the Elf_Verneed records (vn_cnt, vn_file, vn_aux, vn_next) and
-/// their Elf_Vernaux records (vna_other, vna_name, vna_next), in chain order.
-fn verneed_fields(b: &[u8], l: Layout) -> Vec<(Field, &'static str)> {
-    let Some(addr) = dyn_entries(b, l).iter().find(|e| e.1 == DT_VERNEED).map(|e| e.2) else {
-        return Vec::new();
-    };
-    let Some(mut off) = vaddr_to_off(b, l, addr) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for _ in 0..16 {
-        let (Some(cnt), Some(aux), Some(next)) = (
-            get(b, off.saturating_add(2), 2, l.le),
-            get(b, off.saturating_add(8), 4, l.le),
-            get(b, off.saturating_add(12), 4, l.le),
-        ) else {
-            break;
-        };
-        out.extend([
-            (field(off.saturating_add(2), 2), "vn_cnt"),
-            (field(off.saturating_add(4), 4), "vn_file"),
-            (field(off.saturating_add(8), 4), "vn_aux"),
-            (field(off.saturating_add(12), 4), "vn_next"),
-        ]);
-        let mut a = off.saturating_add(aux as usize);
-        for _ in 0..cnt.min(32) {
-            let Some(anext) = get(b, a.saturating_add(12), 4, l.le) else {
-                break;
-            };
-            out.extend([
-                (field(a.saturating_add(6), 2), "vna_other"),
-                (field(a.saturating_add(8), 4), "vna_name"),
-                (field(a.saturating_add(12), 4), "vna_next"),
-            ]);
-            if anext == 0 {
-                break;
-            }
-            a = a.saturating_add(anext as usize);
-        }
-        if next == 0 {
-            break;
-        }
-        off = off.saturating_add(next as usize);
-    }
-    out
-}
-
-/// Counts, sizes, offsets and addresses in a PE or 64-bit Mach-O header.
-fn foreign_fields(b: &[u8]) -> Vec<Field> {
-    let mut out = Vec::new();
-    if b.starts_with(b"MZ") {
-        out.push(field(0x3c, 4)); // e_lfanew
-        let coff = get(b, 0x3c, 4, true).unwrap_or(0) as usize + 4;
-        // NumberOfSections, PointerToSymbolTable, NumberOfSymbols, SizeOfOptionalHeader
-        out.extend([
-            field(coff + 2, 2),
-            field(coff + 8, 4),
-            field(coff + 12, 4),
-            field(coff + 16, 2),
-        ]);
-        let opt = coff + 20;
-        out.push(if get(b, opt, 2, true) == Some(0x20b) {
-            field(opt + 24, 8)
-        } else {
-            field(opt + 28, 4)
-        }); // ImageBase
-        let sects = opt + get(b, coff + 16, 2, true).unwrap_or(0) as usize;
-        for i in 0..get(b, coff + 2, 2, true).unwrap_or(0).min(32) as usize {
-            let s = sects + 40 * i; // VirtualSize, VirtualAddress, SizeOfRawData, PointerToRawData
-            out.extend([field(s + 8, 4), field(s + 12, 4), field(s + 16, 4), field(s + 20, 4)]);
-        }
-    } else if b.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) {
-        out.extend([field(16, 4), field(20, 4)]); // ncmds, sizeofcmds
-        let mut lc = 32;
-        for _ in 0..get(b, 16, 4, true).unwrap_or(0).min(64) {
-            let (Some(cmd), Some(size)) = (get(b, lc, 4, true), get(b, lc + 4, 4, true)) else {
-                break;
-            };
-            out.push(field(lc + 4, 4));
-            if cmd == 0x19 {
-                // LC_SEGMENT_64: vmaddr, vmsize, fileoff, filesize, nsects; each section's addr, size, offset
-                out.extend([
-                    field(lc + 24, 8),
-                    field(lc + 32, 8),
-                    field(lc + 40, 8),
-                    field(lc + 48, 8),
-                ]);
-                out.push(field(lc + 64, 4));
-                for s in 0..get(b, lc + 64, 4, true).unwrap_or(0).min(32) as usize {
-                    let sect = lc + 72 + 80 * s;
-                    out.extend([field(sect + 32, 8), field(sect + 40, 8), field(sect + 48, 4)]);
-                }
-            } else if cmd == 0x2 {
-                // LC_SYMTAB: symoff, nsyms, stroff, strsize
-                out.extend([
-                    field(lc + 8, 4),
-                    field(lc + 12, 4),
-                    field(lc + 16, 4),
-                    field(lc + 20, 4),
-                ]);
-            }
-            if size < 8 {
-                break;
-            }
-            lc += size as usize;
-        }
-    }
-    out.retain(|f| f.off + f.width <= b.len());
-    out
+/// The version-need chain's fields the tests change (all but vna_flags), with their names.
+fn verneed_chain(b: &[u8], l: Layout) -> Vec<(Field, &'static str)> {
+    let mut fields = verneed_fields(b, l);
+    fields.retain(|&(_, name)| name != "vna_flags");
+    fields
 }
 
 /// Header, program-header and dynamic values of the file, so that an
@@ -388,10 +162,7 @@ fn related(b: &[u8]) -> Vec<u64> {
     };
     let mut out: Vec<u64> = EHDR_FIELDS
         .iter()
-        .filter_map(|n| {
-            let f = ehdr_field(l, n);
-            get(b, f.off, f.width, l.le)
-        })
+        .filter_map(|n| read(b, ehdr_field(l, n), l.le))
         .collect();
     for ph in phdrs(b, l) {
         for name in PHDR_FIELDS {
@@ -476,7 +247,7 @@ fn apply(b: &mut Vec<u8>, m: &Mutation) {
             pick(m.at, entries.len()).map(|i| field(entries[i].0 + w, w))
         }
         (5, Some(l)) => {
-            let fields = verneed_fields(b, l);
+            let fields = verneed_chain(b, l);
             pick(m.at, fields.len()).map(|i| fields[i].0)
         }
         (6, _) => {
@@ -603,7 +374,7 @@ proptest! {
         let rel = related(&b);
         let mut what = Vec::new();
         for (at, sel, raw) in &edits {
-            let fields = verneed_fields(&b, l);
+            let fields = verneed_chain(&b, l);
             let Some(i) = pick(*at, fields.len()) else { continue };
             let (f, name) = fields[i];
             let v = value(*sel, *raw, f.width, b.len(), &rel);
