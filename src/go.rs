@@ -148,11 +148,19 @@ impl BuildInfo {
         self.lines("path").next().map(str::to_string)
     }
 
-    /// The `build` lines as key → value (values unquoted).
+    /// The `build` lines as key → value. A key or value that Go quoted
+    /// (one with a space, a quote, `=` in a key, or a non-printable byte;
+    /// `runtime/debug.BuildSetting.String`) is unquoted by Go's rules
+    /// (`strconv.Unquote`); one that does not unquote is kept as written.
     pub fn settings(&self) -> BTreeMap<String, String> {
         self.lines("build")
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), unquote(v)))
+            .filter_map(|kv| {
+                let (k, v) = match quoted_prefix(kv) {
+                    Some(n) => (&kv[..n], kv[n..].strip_prefix('=')?),
+                    None => kv.split_once('=')?,
+                };
+                Some((unquote(k), unquote(v)))
+            })
             .collect()
     }
 
@@ -190,12 +198,98 @@ fn module(fields: &str) -> Option<Module> {
     })
 }
 
-fn unquote(v: &str) -> String {
-    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
-        v[1..v.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\")
-    } else {
-        v.to_string()
+/// The length of the Go double-quoted string at the start of `s` (text as
+/// [`crate::text`] keeps it), if `s` starts with one.
+fn quoted_prefix(s: &str) -> Option<usize> {
+    let raw = crate::text::to_bytes(s)?;
+    let mut i = 1;
+    if raw.first() != Some(&b'"') {
+        return None;
     }
+    while let Some(&b) = raw.get(i) {
+        match b {
+            b'"' => return Some(crate::text::from_bytes(&raw[..=i]).len()),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `v` unquoted by Go's `strconv.Unquote` rules when it is a double-quoted
+/// string, otherwise as it is. `v` and the result are lossless text (see
+/// [`crate::text`]): the quoted bytes are decoded, unescaped, and encoded
+/// again.
+fn unquote(v: &str) -> String {
+    crate::text::to_bytes(v)
+        .and_then(|raw| go_unquote(&raw))
+        .map(|b| crate::text::from_bytes(&b))
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// Go's `strconv.Unquote` for a double-quoted string: `\a \b \f \n \r
+/// \t \v \\ \"`, `\xNN` and octal `\NNN` (one byte each), `\uNNNN` and
+/// `\UNNNNNNNN` (a code point, written as UTF-8). `None` when `raw` is not
+/// one quoted string or an escape is invalid.
+fn go_unquote(raw: &[u8]) -> Option<Vec<u8>> {
+    let inner = raw.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    let hex = |d: &[u8]| {
+        d.iter()
+            .try_fold(0u32, |n, &c| Some(n * 16 + (c as char).to_digit(16)?))
+    };
+    while i < inner.len() {
+        let b = inner[i];
+        if b == b'"' || b == b'\n' {
+            return None;
+        }
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let e = *inner.get(i + 1)?;
+        i += 2;
+        let simple = match e {
+            b'a' => Some(7),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            b'v' => Some(11),
+            b'\\' => Some(b'\\'),
+            b'"' => Some(b'"'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c);
+            continue;
+        }
+        match e {
+            b'x' => {
+                out.push(u8::try_from(hex(inner.get(i..i + 2)?)?).ok()?);
+                i += 2;
+            }
+            b'0'..=b'7' => {
+                let d = inner.get(i - 1..i + 2)?;
+                let n = d.iter().try_fold(0u32, |n, &c| {
+                    (b'0'..=b'7').contains(&c).then(|| n * 8 + u32::from(c - b'0'))
+                })?;
+                out.push(u8::try_from(n).ok()?);
+                i += 2;
+            }
+            b'u' | b'U' => {
+                let n = if e == b'u' { 4 } else { 8 };
+                let c = char::from_u32(hex(inner.get(i..i + n)?)?)?;
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                i += n;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Read an unsigned LEB128 varint (Go's `binary.Uvarint`).
@@ -754,6 +848,31 @@ mod tests {
         ];
         let got: Vec<String> = cgo_packages_in(names.into_iter()).into_iter().collect();
         assert_eq!(got, ["github.com/mattn/go-sqlite3", "main", "net", "os/user"]);
+    }
+
+    #[test]
+    fn settings_are_unquoted_by_go_rules() {
+        // The bytes as Go writes them (runtime/debug.BuildSetting.String,
+        // strconv.Quote), kept as lossless text the way decode() keeps them.
+        let raw = br#"build	-ldflags="-s -w -X \"main.v=a b\""
+build	-gcflags="all=-N \t\x41\101\u00e9\U0001F600"
+build	"we=ird"=x
+build	bad="\q"
+build	plain=a\b
+"#;
+        let info = BuildInfo {
+            version: "go1.23.5".into(),
+            modinfo: crate::text::from_bytes(raw),
+        };
+        let s = info.settings();
+        assert_eq!(s["-ldflags"], r#"-s -w -X "main.v=a b""#);
+        assert_eq!(s["-gcflags"], "all=-N \tAA\u{e9}\u{1F600}");
+        assert_eq!(s["we=ird"], "x");
+        // Not valid Go quoting, or not quoted: kept, backslashes as `\\`.
+        assert_eq!(s["bad"], r#""\\q""#);
+        assert_eq!(s["plain"], r"a\\b");
+        assert_eq!(go_unquote(br#""\400""#), None);
+        assert_eq!(go_unquote(br#""\x+1""#), None);
     }
 
     #[test]

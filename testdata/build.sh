@@ -237,6 +237,13 @@ gobuildv 123 go123-hello       go123-pe.exe          CGO_ENABLED=0 GOOS=windows 
 gobuildv 123 go123-sqlite      go123-sqlite-nocgo    CGO_ENABLED=0 -- -ldflags=-w
 gobuildv 123 go123-x509-tz     go123-x509-tz         CGO_ENABLED=0 -- -ldflags=-w
 gobuildv 123 go123-tzdata      go123-tzdata          CGO_ENABLED=0 -- -ldflags=-w
+# Go records -ldflags only without -trimpath (they may hold paths), quoted
+# because they hold spaces and quotes: build	-ldflags="-s -w -X \"main.version=1.0 beta\"".
+# This one build therefore records this checkout's source paths.
+echo "go123 build: go123-ldflags-quoted"
+(cd "$SRC/go123-hello" && env GOROOT="$GO123ROOT" GOCACHE="$TMP/gocache-123" CGO_ENABLED=0 \
+    "$GO123ROOT/bin/go" build -buildvcs=false '-ldflags=-s -w -X "main.version=1.0 beta"' \
+    -o "$BIN/go123-ldflags-quoted" .)
 
 # --------------------------------------------------------------------------
 # C / C++ (compiled from inside src/ so embedded file names are relative)
@@ -303,7 +310,8 @@ cd "$BIN"
 GO_FIXTURES="go-static go-cgo-net go-cgo-user go-cgo-net-stripped go-pie go-arm64 go-macho go-pe.exe
     go115-static go115-cgo-net go123-static go123-cgo-net go123-cgo-user go123-importc
     go123-netgo-osusergo go123-importc-netgo go123-cgo-stripped go123-static-extld
-    go123-arm64 go123-macho go123-pe.exe go123-sqlite-nocgo go123-x509-tz go123-tzdata"
+    go123-arm64 go123-macho go123-pe.exe go123-sqlite-nocgo go123-x509-tz go123-tzdata
+    go123-ldflags-quoted"
 for f in *; do
     if [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = "7f454c46" ]; then
         # stdout first, then readelf's complaints (stderr) appended, so errors
