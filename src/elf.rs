@@ -518,6 +518,23 @@ impl<'a> ElfFile<'a> {
         !self.shdrs.is_empty()
     }
 
+    /// Whether the section names can be read: the section header string
+    /// table (`e_shstrndx`) exists and lies inside the file. A file cut
+    /// short can keep its section headers (Go's linker writes them first)
+    /// and lose the names.
+    pub fn section_names_readable(&self) -> bool {
+        self.shdrs
+            .get(usize::from(self.header.e_shstrndx))
+            .and_then(|sh| self.section_bytes(sh))
+            .is_some()
+    }
+
+    /// Whether a section header is named `name`, even if its contents lie
+    /// past the end of the file.
+    pub fn has_section(&self, name: &str) -> bool {
+        self.section_header(name).is_some()
+    }
+
     fn dyn_val(&self, tag: u64) -> Option<u64> {
         self.dyns.iter().find(|d| d.d_tag == tag).map(|d| d.d_val)
     }
@@ -1058,7 +1075,9 @@ impl<'a> ElfFile<'a> {
             Linkage::Static | Linkage::StaticPie => {
                 if self.has_gnu_abi_tag() {
                     Libc::Glibc
-                } else if self.section(".go.buildinfo").is_some() || self.section(".gopclntab").is_some() {
+                } else if self.has_section(".go.buildinfo") || self.has_section(".gopclntab") {
+                    // Go without cgo; with cgo, the Go analysis looks for
+                    // musl's start code (crate::analyze).
                     Libc::None
                 } else if self.has_symbol(b"__init_libc") {
                     Libc::Musl

@@ -328,14 +328,6 @@ pub enum Names<'a> {
 }
 
 impl<'a> Names<'a> {
-    fn is_empty(&self) -> bool {
-        match self {
-            Names::None => true,
-            Names::List(v) => v.is_empty(),
-            Names::Elf(t) => t.is_empty(),
-        }
-    }
-
     /// A view of each name: it starts with the name, which ends at the
     /// first NUL or at the end of the view (see [`SymbolTable`]).
     fn views(&self) -> Box<dyn Iterator<Item = &'a [u8]> + '_> {
@@ -370,6 +362,10 @@ struct NameScan {
     load_location: bool,
     tzdata: bool,
     user: bool,
+    /// musl's start code, `__init_libc` (see [`Seen`]).
+    init_libc: bool,
+    /// A function of Go's runtime package: the table is a Go program's.
+    runtime: bool,
 }
 
 impl NameScan {
@@ -381,6 +377,8 @@ impl NameScan {
                 Some(b'x' | b'_' | b'c') => {
                     if v.starts_with(b"crypto/x509.") {
                         out.x509 = true;
+                    } else if name_is(v, b"__init_libc") {
+                        out.init_libc = true;
                     } else if (v.starts_with(b"x_cgo") || v.starts_with(b"_cgo") || v.starts_with(b"crosscall2"))
                         && let Some(s) = CGO_SYMBOLS.iter().find(|s| name_is(v, s.as_bytes()))
                     {
@@ -392,6 +390,7 @@ impl NameScan {
                     out.tzdata |= v.starts_with(b"time/tzdata.");
                 }
                 Some(b'o') => out.user |= v.starts_with(b"os/user."),
+                Some(b'r') => out.runtime |= v.starts_with(b"runtime."),
                 _ => {}
             }
         }
@@ -559,13 +558,21 @@ fn has_name(region: &[u8], prefix: &str) -> bool {
     memchr::memmem::find(region, &pat).is_some()
 }
 
-/// The packages whose cmd/cgo stubs (`pkg._Cfunc_name`, `pkg._C2func_name`,
-/// `pkg._Cmacro_name`, `pkg._Cvar_name`) appear in `names`.
-fn cgo_packages_in<'a>(names: impl Iterator<Item = &'a [u8]>) -> BTreeSet<String> {
+/// The most packages reported as pulling cgo in: real programs have a
+/// handful, and a hostile file must not turn stub-like names into
+/// unbounded memory and output.
+pub const MAX_CGO_PACKAGES: usize = 1000;
+
+/// Adds to `out` the packages whose cmd/cgo stubs (`pkg._Cfunc_name`,
+/// `pkg._C2func_name`, `pkg._Cmacro_name`, `pkg._Cvar_name`) appear in
+/// `names`, up to [`MAX_CGO_PACKAGES`] in all.
+fn cgo_packages_in<'a>(out: &mut BTreeSet<String>, names: impl Iterator<Item = &'a [u8]>) {
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"._C"));
-    let mut out = BTreeSet::new();
     for name in names {
+        if out.len() >= MAX_CGO_PACKAGES {
+            return;
+        }
         // Cheap filter first: most symbols have no "._C" at all.
         let Some(i) = FINDER.find(name) else { continue };
         let rest = &name[i..];
@@ -583,15 +590,28 @@ fn cgo_packages_in<'a>(names: impl Iterator<Item = &'a [u8]>) -> BTreeSet<String
             && pkg.chars().all(|c| c.is_ascii_alphanumeric() || "./_-~".contains(c))
             && pkg != "runtime"
             && pkg != "runtime/cgo";
-        if ok {
+        if ok && !out.contains(pkg) {
             out.insert(pkg.to_string());
         }
     }
-    out
 }
 
 /// Go facts for a file, or `None` when it is not a Go program.
 pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
+    analyze_seen(input).map(|(facts, _)| facts)
+}
+
+/// What the pass over the symbol tables saw that is a fact about the
+/// program rather than about Go, so that no second pass is needed.
+#[derive(Debug, Default)]
+pub(crate) struct Seen {
+    /// `.symtab` or `.dynsym` names musl's start code, `__init_libc`: a
+    /// static cgo program linked against musl.
+    pub init_libc: bool,
+}
+
+/// [`analyze`], with what else the symbol pass saw.
+pub(crate) fn analyze_seen(input: &GoInput<'_>) -> Option<(GoFacts, Seen)> {
     let info = input
         .buildinfo_block()
         .and_then(|b| decode(b, &|a, l| input.read_mem(a, l)));
@@ -599,22 +619,23 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
     if info.is_none() && input.pclntab.is_none() {
         return None;
     }
-    // The function table is scanned only when the symbol table is gone
-    // (`-s`): .symtab names the same functions, and reading a large Go
-    // binary's table costs time and memory.
-    let pcln = if input.symtab.is_empty() {
-        input
-            .pclntab_region()
-            .map(|p| &p[..p.len().min(MAX_PCLNTAB_SCAN)])
-            .unwrap_or_default()
-    } else {
-        &[][..]
-    };
-
     // Evidence of cgo, and the functions that read files at run time, in
     // one pass over each table.
     let symtab = NameScan::of(&input.symtab);
     let dynsym = NameScan::of(&input.dynsym);
+    // The function table is scanned only when the symbol table is gone
+    // (`-s`) or is not the program's (no `runtime.` function: a damaged
+    // sh_link, say): .symtab names the same functions, and reading a large
+    // Go binary's table costs time and memory.
+    let symtab_usable = symtab.runtime;
+    let pcln = if symtab_usable {
+        &[][..]
+    } else {
+        input
+            .pclntab_region()
+            .map(|p| &p[..p.len().min(MAX_PCLNTAB_SCAN)])
+            .unwrap_or_default()
+    };
     let mut evidence = Vec::new();
     for (source, scan) in [("symtab", &symtab), ("dynsym", &dynsym)] {
         let hits: Vec<&str> = CGO_SYMBOLS.iter().copied().filter(|s| scan.cgo.contains(s)).collect();
@@ -638,13 +659,18 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
             detail: "runtime/cgo source files in the Go function table".to_string(),
         });
     }
-    let mut packages = cgo_packages_in(input.symtab.containing(b"._C"));
-    for marker in [&b"._Cfunc_"[..], b"._C2func_", b"._Cmacro_", b"._Cvar_"] {
-        packages.extend(cgo_packages_in(names_containing(pcln, marker)));
+    let mut packages = BTreeSet::new();
+    if symtab_usable {
+        cgo_packages_in(&mut packages, input.symtab.containing(b"._C"));
     }
-    if !pcln.is_empty() && !packages.is_empty() && !cgo_runtime_in_pcln {
+    for marker in [&b"._Cfunc_"[..], b"._C2func_", b"._Cmacro_", b"._Cvar_"] {
+        cgo_packages_in(&mut packages, names_containing(pcln, marker));
+    }
+    // Stubs without runtime/cgo's own functions (a table that lost them):
+    // the stubs call into cgo all the same.
+    if !packages.is_empty() && ((!pcln.is_empty() && !cgo_runtime_in_pcln) || evidence.is_empty()) {
         evidence.push(Evidence {
-            source: "pclntab",
+            source: if pcln.is_empty() { "symtab" } else { "pclntab" },
             detail: format!(
                 "cgo stubs of {}",
                 packages.iter().cloned().collect::<Vec<_>>().join(", ")
@@ -659,6 +685,7 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
 
     // Files read at run time.
     let mut runtime_files = Vec::new();
+    let symtab = if symtab_usable { symtab } else { NameScan::default() };
     if symtab.x509 || has_name(pcln, "crypto/x509.") {
         runtime_files.push(RuntimeFile {
             path: "/etc/ssl/certs/ca-certificates.crt",
@@ -683,7 +710,10 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
     }
 
     let settings = info.as_ref().map(BuildInfo::settings).unwrap_or_default();
-    Some(GoFacts {
+    let seen = Seen {
+        init_libc: symtab.init_libc || dynsym.init_libc,
+    };
+    let facts = GoFacts {
         version: info.as_ref().map(|i| i.version.clone()),
         path: info.as_ref().and_then(BuildInfo::path),
         main_module: info.as_ref().and_then(BuildInfo::main_module),
@@ -695,7 +725,8 @@ pub fn analyze(input: &GoInput<'_>) -> Option<GoFacts> {
         cgo_evidence: evidence,
         cgo_packages: packages.into_iter().collect(),
         runtime_files,
-    })
+    };
+    Some((facts, seen))
 }
 
 /// Go input for a Mach-O file (thin, or the first slice of a fat file).
@@ -846,7 +877,9 @@ mod tests {
             b"runtime._cgo_panic_internal",
             b"github.com/mattn/go-sqlite3._Cfunc_sqlite3_open_v2",
         ];
-        let got: Vec<String> = cgo_packages_in(names.into_iter()).into_iter().collect();
+        let mut got = BTreeSet::new();
+        cgo_packages_in(&mut got, names.into_iter());
+        let got: Vec<String> = got.into_iter().collect();
         assert_eq!(got, ["github.com/mattn/go-sqlite3", "main", "net", "os/user"]);
     }
 

@@ -192,8 +192,21 @@ pub fn analyze(bytes: &[u8], opts: &Options) -> Report {
 
 fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     let file = ElfFile::parse(bytes)?;
-    let facts = file.facts()?;
-    let go = go_facts(&file, &facts);
+    let mut facts = file.facts()?;
+    let go = go_facts(&file, &facts).map(|(go, seen)| {
+        // A static Go program has no C library, unless cgo linked one in
+        // (glibc is told by its ABI note before this).
+        if matches!(facts.linkage, Linkage::Static | Linkage::StaticPie)
+            && matches!(facts.libc, Libc::None | Libc::Unknown)
+        {
+            facts.libc = match (go.cgo, seen.init_libc) {
+                (false, _) => Libc::None,
+                (true, true) => Libc::Musl,
+                (true, false) => Libc::Unknown,
+            };
+        }
+        go
+    });
     let catalog = Catalog::embedded();
     let images = recommend::judge_all(&facts, catalog, opts.platform.as_deref());
     let recommendation = recommend::recommend(&facts, &images, &opts.distro);
@@ -255,7 +268,6 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     });
     // The symbol bindings served the predicted messages; a scan keeps many
     // reports, so drop what the report does not show.
-    let mut facts = facts;
     facts.version_symbols = Default::default();
     facts.verneed_order = Vec::new();
     Ok(Report {
@@ -304,12 +316,14 @@ const NSS_FUNCTIONS: &[&str] = &[
 ];
 
 /// Go facts, if this is a Go binary.
-fn go_facts(file: &ElfFile<'_>, facts: &ElfFacts) -> Option<GoFacts> {
+fn go_facts(file: &ElfFile<'_>, facts: &ElfFacts) -> Option<(GoFacts, go::Seen)> {
     use goblin::elf::section_header::{SHT_DYNSYM, SHT_SYMTAB};
     let buildinfo = file.section(".go.buildinfo");
     let pclntab = file.section(".gopclntab");
-    // With section headers, a Go program always has one of these two.
-    if buildinfo.is_none() && pclntab.is_none() && file.has_sections() {
+    // With readable section names, a Go program always has one of these two
+    // (their contents may be cut off: the magic is searched then).
+    let named = file.has_section(".go.buildinfo") || file.has_section(".gopclntab");
+    if !named && file.has_sections() && file.section_names_readable() {
         return None;
     }
     let input = go::GoInput {
@@ -327,5 +341,5 @@ fn go_facts(file: &ElfFile<'_>, facts: &ElfFacts) -> Option<GoFacts> {
             _ => None,
         },
     };
-    go::analyze(&input)
+    go::analyze_seen(&input)
 }

@@ -178,3 +178,61 @@ fn hostile_strings_are_kept_losslessly_and_shown_escaped() {
     assert!(!text.contains('\u{1b}'), "raw ESC reached the terminal");
     assert!(text.contains("lib\\xff\\u{1b}so.6"), "{text}");
 }
+
+/// Offset of section header `index` (ELF64).
+fn shdr(b: &[u8], index: usize) -> usize {
+    u64_at(b, 0x28) as usize + index * 64
+}
+
+#[test]
+fn a_go_binary_cut_at_its_tail_is_still_go() {
+    // Go's linker writes the section headers first and .symtab, .strtab and
+    // .shstrtab last: one byte less and the section names are gone, but the
+    // program (all of its PT_LOAD segments) is whole.
+    let whole = check(&fixture("go123-x509-tz"));
+    let bytes = fixture("go123-x509-tz");
+    let cut = check(&bytes[..bytes.len() - 1]);
+    let (g, w) = (cut.go.expect("still Go"), whole.go.unwrap());
+    assert_eq!(g.version.as_deref(), Some("go1.23.5"));
+    assert_eq!(g.runtime_files, w.runtime_files);
+    assert_eq!(
+        g.runtime_files.iter().map(|f| f.path).collect::<Vec<_>>(),
+        ["/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo"]
+    );
+    assert_eq!(cut.elf.unwrap().libc, dlcheck::elf::Libc::None);
+}
+
+#[test]
+fn a_symtab_linked_to_the_wrong_strings_falls_back_to_the_function_table() {
+    // .symtab (section 42) of go123-static-extld with sh_link pointing at
+    // .shstrtab (44) instead of .strtab (43): its names are garbage, with no
+    // runtime function among them, so the function table decides.
+    let mut b = fixture("go123-static-extld");
+    let link = shdr(&b, 42) + 40;
+    assert_eq!(u32::from_le_bytes(b[link..link + 4].try_into().unwrap()), 43);
+    b[link..link + 4].copy_from_slice(&44u32.to_le_bytes());
+    let g = check(&b).go.unwrap();
+    assert!(g.cgo);
+    assert_eq!(g.cgo_packages, ["net", "os/user"]);
+    assert_eq!(g.cgo_evidence[0].source, "pclntab");
+    assert_eq!(
+        g.runtime_files.iter().map(|f| f.package).collect::<Vec<_>>(),
+        ["os/user"]
+    );
+}
+
+#[test]
+fn stub_like_names_are_capped() {
+    // go123-static without section headers, followed by 5,000 made-up cgo
+    // stub names: the function table search finds them all, the report
+    // keeps MAX_CGO_PACKAGES.
+    let mut b = fixture("go123-static");
+    put_u64(&mut b, 0x28, 0); // e_shoff
+    b[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
+    for i in 0..5000 {
+        b.extend_from_slice(format!("p{i}._Cfunc_x\0").as_bytes());
+    }
+    let g = check(&b).go.unwrap();
+    assert_eq!(g.cgo_packages.len(), dlcheck::go::MAX_CGO_PACKAGES);
+    assert!(g.cgo && g.cgo_evidence.iter().any(|e| e.detail.starts_with("cgo stubs of ")));
+}
