@@ -470,6 +470,53 @@ impl<'a> GoInput<'a> {
     }
 }
 
+/// The function names and the source file names of a Go function table:
+/// `(funcnametab, filetab)`, located through the table's header (Go's
+/// `runtime/symtab.go` `pcHeader`, as `debug/gosym` reads the Go 1.16,
+/// 1.18 and 1.20 layouts: magic, two zero bytes, the instruction quantum,
+/// the pointer size, then pointer-sized `nfunc`, `nfiles`, `textStart`
+/// (1.18 on), and the offsets of funcnametab, cutab, filetab, pctab and
+/// the function data). Reading these two is enough for names and files,
+/// and spares the bulk of a large table (the pc-value tables). For the
+/// Go 1.2–1.15 layout, which has no separate name table, or offsets that
+/// do not fit, the whole table is both.
+fn pcln_tables(p: &[u8]) -> (&[u8], &[u8]) {
+    let whole = (p, p);
+    let Some(h) = p.get(..8) else { return whole };
+    let (magic, le) = match (
+        u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
+        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
+    ) {
+        (m @ (0xffff_fffa | 0xffff_fff0 | 0xffff_fff1), _) => (m, true),
+        (_, m @ (0xffff_fffa | 0xffff_fff0 | 0xffff_fff1)) => (m, false),
+        _ => return whole,
+    };
+    let ptr = usize::from(h[7]);
+    if ptr != 4 && ptr != 8 {
+        return whole;
+    }
+    let first = if magic == 0xffff_fffa { 2 } else { 3 };
+    let word = |i: usize| -> Option<usize> {
+        let b = p.get(8 + i * ptr..8 + (i + 1) * ptr)?;
+        let v = match (ptr, le) {
+            (4, true) => u64::from(u32::from_le_bytes(b.try_into().ok()?)),
+            (4, false) => u64::from(u32::from_be_bytes(b.try_into().ok()?)),
+            (_, true) => u64::from_le_bytes(b.try_into().ok()?),
+            (_, false) => u64::from_be_bytes(b.try_into().ok()?),
+        };
+        usize::try_from(v).ok()
+    };
+    let (Some(names), Some(cu), Some(files), Some(pc)) =
+        (word(first), word(first + 1), word(first + 2), word(first + 3))
+    else {
+        return whole;
+    };
+    match (p.get(names..cu), p.get(files..pc)) {
+        (Some(n), Some(f)) if !n.is_empty() && !f.is_empty() => (n, f),
+        _ => whole,
+    }
+}
+
 /// Decode the build information block starting at `block` (which begins
 /// with [`BUILDINFO_MAGIC`]). `read_mem(addr, len)` returns `len` bytes of
 /// the program's memory at virtual address `addr`, for the pre-1.18
@@ -611,7 +658,7 @@ pub(crate) struct Seen {
 }
 
 /// [`analyze`], with what else the symbol pass saw.
-pub(crate) fn analyze_seen(input: &GoInput<'_>) -> Option<(GoFacts, Seen)> {
+pub(crate) fn analyze_seen<'a>(input: &GoInput<'a>) -> Option<(GoFacts, Seen)> {
     let info = input
         .buildinfo_block()
         .and_then(|b| decode(b, &|a, l| input.read_mem(a, l)));
@@ -628,13 +675,12 @@ pub(crate) fn analyze_seen(input: &GoInput<'_>) -> Option<(GoFacts, Seen)> {
     // sh_link, say): .symtab names the same functions, and reading a large
     // Go binary's table costs time and memory.
     let symtab_usable = symtab.runtime;
-    let pcln = if symtab_usable {
-        &[][..]
+    let (pcln, pcln_files) = if symtab_usable {
+        (&[][..], &[][..])
     } else {
-        input
-            .pclntab_region()
-            .map(|p| &p[..p.len().min(MAX_PCLNTAB_SCAN)])
-            .unwrap_or_default()
+        let (names, files) = input.pclntab_region().map(pcln_tables).unwrap_or_default();
+        let cap = |t: &'a [u8]| &t[..t.len().min(MAX_PCLNTAB_SCAN)];
+        (cap(names), cap(files))
     };
     let mut evidence = Vec::new();
     for (source, scan) in [("symtab", &symtab), ("dynsym", &dynsym)] {
@@ -652,7 +698,7 @@ pub(crate) fn analyze_seen(input: &GoInput<'_>) -> Option<(GoFacts, Seen)> {
             detail: format!("PT_INTERP {interp} and DT_NEEDED {}", needed.join(", ")),
         });
     }
-    let cgo_runtime_in_pcln = memchr::memmem::find(pcln, b"runtime/cgo/").is_some();
+    let cgo_runtime_in_pcln = memchr::memmem::find(pcln_files, b"runtime/cgo/").is_some();
     if cgo_runtime_in_pcln {
         evidence.push(Evidence {
             source: "pclntab",
@@ -881,6 +927,42 @@ mod tests {
         cgo_packages_in(&mut got, names.into_iter());
         let got: Vec<String> = got.into_iter().collect();
         assert_eq!(got, ["github.com/mattn/go-sqlite3", "main", "net", "os/user"]);
+    }
+
+    /// The `.gopclntab` section of a fixture, found with goblin.
+    fn gopclntab(name: &str) -> Vec<u8> {
+        let bytes = std::fs::read(format!("{}/testdata/bin/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+        let sh = elf
+            .section_headers
+            .iter()
+            .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".gopclntab"))
+            .unwrap();
+        bytes[sh.sh_offset as usize..(sh.sh_offset + sh.sh_size) as usize].to_vec()
+    }
+
+    #[test]
+    fn function_table_names_and_files() {
+        // Go 1.23 (magic 0xfffffff1) and 1.19 (0xfffffff0): two text tables
+        // of NUL-separated names, a small part of the whole.
+        for (name, stub) in [
+            ("go123-cgo-stripped", &b"net._C2func_getaddrinfo\0"[..]),
+            ("go-cgo-net-stripped", b"net._C2func_getaddrinfo\0"),
+        ] {
+            let table = gopclntab(name);
+            let (names, files) = pcln_tables(&table);
+            // UTF-8 text (Go writes `·` in some names), no control bytes.
+            let text = |t: &[u8]| std::str::from_utf8(t).is_ok() && t.iter().all(|&b| b == 0 || b >= 0x20);
+            assert!(text(names) && text(files), "{name}");
+            assert!(names.len() + files.len() < table.len() / 4, "{name}");
+            assert!(memchr::memmem::find(names, stub).is_some(), "{name}");
+            assert!(memchr::memmem::find(files, b"\0runtime/cgo/").is_some(), "{name}");
+            assert!(names.ends_with(b"\0") && files.ends_with(b"\0"), "{name}");
+        }
+        // Go 1.15 (0xfffffffb) has no separate name table: the whole table.
+        let table = gopclntab("go115-cgo-net");
+        let (names, files) = pcln_tables(&table);
+        assert_eq!((names.len(), files.len()), (table.len(), table.len()));
     }
 
     #[test]
