@@ -709,9 +709,9 @@ pub(crate) fn analyze_seen<'a>(input: &GoInput<'a>) -> Option<(GoFacts, Seen)> {
     if symtab_usable {
         cgo_packages_in(&mut packages, input.symtab.containing(b"._C"));
     }
-    for marker in [&b"._Cfunc_"[..], b"._C2func_", b"._Cmacro_", b"._Cvar_"] {
-        cgo_packages_in(&mut packages, names_containing(pcln, marker));
-    }
+    // One search for what the four stub markers (`._Cfunc_`, `._C2func_`,
+    // `._Cmacro_`, `._Cvar_`) share; cgo_packages_in checks the rest.
+    cgo_packages_in(&mut packages, names_containing(pcln, b"._C"));
     // Stubs without runtime/cgo's own functions (a table that lost them):
     // the stubs call into cgo all the same.
     if !packages.is_empty() && ((!pcln.is_empty() && !cgo_runtime_in_pcln) || evidence.is_empty()) {
