@@ -2,7 +2,7 @@
 # Builds dlcheck as one static executable (glibc's static libc, static-pie),
 # the way to ship it: it starts faster than the dynamically linked build
 # (no loader, no libraries to map and relocate) and runs in
-# gcr.io/distroless/static. Prints the path of the binary.
+# gcr.io/distroless/static. Prints the binary's absolute path.
 #
 #   scripts/build-static.sh       # the dist profile (Cargo.toml): fat LTO
 #
@@ -14,4 +14,4 @@ cd "$(dirname "$0")/.."
 host="$(rustc -vV | sed -n 's/^host: //p')"
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
     cargo build --profile dist --locked --quiet --target "$host"
-echo "target/$host/dist/dlcheck"
+echo "$(pwd)/target/$host/dist/dlcheck"
