@@ -213,7 +213,12 @@ pub struct SymbolTable<'a> {
 impl<'a> SymbolTable<'a> {
     /// Whether the table is missing or has no records.
     pub fn is_empty(&self) -> bool {
-        self.entsize == 0 || self.entries.len() < self.entsize
+        self.len() == 0
+    }
+
+    /// The number of records.
+    pub fn len(&self) -> usize {
+        self.entries.len().checked_div(self.entsize).unwrap_or(0)
     }
 
     /// The view of each symbol's name, in table order (see the type's
@@ -753,16 +758,46 @@ impl<'a> ElfFile<'a> {
     /// read in place; empty when the section headers or the section are gone
     /// (`strip`, `-s`). The gABI allows one section of each of these types,
     /// so only the first is read.
+    ///
+    /// A damaged file can hold several: the one with the usual name
+    /// (`.symtab`, `.dynsym`) is preferred. Its `sh_link` must name a
+    /// string table (SHT_STRTAB), or the table counts as missing.
     pub fn symbol_table(&self, sh_type: u32) -> SymbolTable<'a> {
-        let table = self.shdrs.iter().find(|sh| sh.sh_type == sh_type).and_then(|sh| {
+        let usual = if sh_type == section_header::SHT_DYNSYM {
+            ".dynsym"
+        } else {
+            ".symtab"
+        };
+        let sh = self
+            .section_header(usual)
+            .filter(|sh| sh.sh_type == sh_type)
+            .or_else(|| self.shdrs.iter().find(|sh| sh.sh_type == sh_type));
+        let table = sh.and_then(|sh| {
+            let strtab = self
+                .shdrs
+                .get(sh.sh_link as usize)
+                .filter(|s| s.sh_type == section_header::SHT_STRTAB)?;
             Some(SymbolTable {
                 entries: self.section_bytes(sh)?,
-                strtab: self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?,
+                strtab: self.section_bytes(strtab)?,
                 entsize: goblin::elf::sym::Sym::size(self.ctx.container),
                 le: self.ctx.le,
             })
         });
         table.unwrap_or_default()
+    }
+
+    /// The file bytes of the first PT_LOAD segment that is writable and not
+    /// executable: where Go's `debug/buildinfo` looks for the build
+    /// information when no `.go.buildinfo` section is named.
+    pub fn data_segment(&self) -> Option<&'a [u8]> {
+        let p = self.phdrs.iter().find(|p| {
+            p.p_type == program_header::PT_LOAD
+                && p.p_flags & (program_header::PF_X | program_header::PF_W) == program_header::PF_W
+        })?;
+        let start = usize::try_from(p.p_offset).ok()?;
+        let len = usize::try_from(p.p_filesz).ok()?;
+        self.bytes.get(start..start.checked_add(len)?)
     }
 
     /// Whether `.symtab` or `.dynsym` names a symbol `name`.

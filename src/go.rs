@@ -366,6 +366,8 @@ struct NameScan {
     init_libc: bool,
     /// A function of Go's runtime package: the table is a Go program's.
     runtime: bool,
+    /// Names seen.
+    count: usize,
 }
 
 impl NameScan {
@@ -373,6 +375,7 @@ impl NameScan {
         let mut out = NameScan::default();
         // Most names fail on their first byte, so that is tested first.
         for v in names.views() {
+            out.count += 1;
             match v.first() {
                 Some(b'x' | b'_' | b'c') => {
                     if v.starts_with(b"crypto/x509.") {
@@ -408,6 +411,10 @@ pub struct GoInput<'a> {
     /// The build information section, when the format names it
     /// (`.go.buildinfo`, `__go_buildinfo`); otherwise the magic is searched.
     pub buildinfo: Option<&'a [u8]>,
+    /// Where the magic is searched then, as Go's `debug/buildinfo` does:
+    /// the first writable, non-executable segment (ELF) or the first
+    /// writable initialised-data section (PE). `None`: the whole file.
+    pub data: Option<&'a [u8]>,
     /// The function table section (`.gopclntab`, `__gopclntab`); otherwise
     /// its header is searched.
     pub pclntab: Option<&'a [u8]>,
@@ -438,7 +445,12 @@ impl<'a> GoInput<'a> {
         if let Some(b) = self.buildinfo.filter(|b| b.starts_with(BUILDINFO_MAGIC)) {
             return Some(b);
         }
-        memchr::memmem::find(self.bytes, BUILDINFO_MAGIC).map(|i| &self.bytes[i..])
+        // The block is 16-byte aligned (Go's buildInfoAlign): the magic
+        // elsewhere is only data, such as this program's own copy of it.
+        let region = self.data.unwrap_or(self.bytes);
+        memchr::memmem::find_iter(region, BUILDINFO_MAGIC)
+            .find(|i| i % 16 == 0)
+            .map(|i| &region[i..])
     }
 
     /// The function table: the named section, or the bytes from a valid
@@ -511,10 +523,40 @@ fn pcln_tables(p: &[u8]) -> (&[u8], &[u8]) {
     else {
         return whole;
     };
+    // The tables follow one another in this order, and hold NUL-terminated
+    // names: offsets that say otherwise are damage, and the whole table is
+    // read instead.
+    if !(names < cu && cu <= files && files < pc) {
+        return whole;
+    }
     match (p.get(names..cu), p.get(files..pc)) {
-        (Some(n), Some(f)) if !n.is_empty() && !f.is_empty() => (n, f),
+        (Some(n), Some(f)) if n.ends_with(&[0]) && f.ends_with(&[0]) && n[0] != 0 && f[0] != 0 => (n, f),
         _ => whole,
     }
+}
+
+/// The number of functions a Go function table's header gives (`nfunc`,
+/// the first pointer-sized word after the 8-byte header), when the layout
+/// is known.
+fn pcln_nfunc(p: &[u8]) -> Option<usize> {
+    let h = p.get(..8)?;
+    let le = match (
+        u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
+        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
+    ) {
+        (0xffff_fffb | 0xffff_fffa | 0xffff_fff0 | 0xffff_fff1, _) => true,
+        (_, 0xffff_fffb | 0xffff_fffa | 0xffff_fff0 | 0xffff_fff1) => false,
+        _ => return None,
+    };
+    let b = p.get(8..8 + usize::from(h[7]))?;
+    let v = match (b.len(), le) {
+        (4, true) => u64::from(u32::from_le_bytes(b.try_into().ok()?)),
+        (4, false) => u64::from(u32::from_be_bytes(b.try_into().ok()?)),
+        (8, true) => u64::from_le_bytes(b.try_into().ok()?),
+        (8, false) => u64::from_be_bytes(b.try_into().ok()?),
+        _ => return None,
+    };
+    usize::try_from(v).ok()
 }
 
 /// Decode the build information block starting at `block` (which begins
@@ -674,7 +716,10 @@ pub(crate) fn analyze_seen<'a>(input: &GoInput<'a>) -> Option<(GoFacts, Seen)> {
     // (`-s`) or is not the program's (no `runtime.` function: a damaged
     // sh_link, say): .symtab names the same functions, and reading a large
     // Go binary's table costs time and memory.
-    let symtab_usable = symtab.runtime;
+    // Every Go function has a symbol: fewer symbols than the function table
+    // counts means the table was cut short.
+    let nfunc = input.pclntab_region().and_then(pcln_nfunc).unwrap_or(0);
+    let symtab_usable = symtab.runtime && symtab.count >= nfunc;
     let (pcln, pcln_files) = if symtab_usable {
         (&[][..], &[][..])
     } else {
@@ -698,7 +743,11 @@ pub(crate) fn analyze_seen<'a>(input: &GoInput<'a>) -> Option<(GoFacts, Seen)> {
             detail: format!("PT_INTERP {interp} and DT_NEEDED {}", needed.join(", ")),
         });
     }
-    let cgo_runtime_in_pcln = memchr::memmem::find(pcln_files, b"runtime/cgo/").is_some();
+    // runtime/cgo's own source files: `runtime/cgo/x.go` (-trimpath) or
+    // `<GOROOT>/src/runtime/cgo/x.go`, not any directory of that name.
+    let cgo_runtime_in_pcln = pcln_files.starts_with(b"runtime/cgo/")
+        || memchr::memmem::find(pcln_files, b"\0runtime/cgo/").is_some()
+        || memchr::memmem::find(pcln_files, b"/src/runtime/cgo/").is_some();
     if cgo_runtime_in_pcln {
         evidence.push(Evidence {
             source: "pclntab",
@@ -712,11 +761,15 @@ pub(crate) fn analyze_seen<'a>(input: &GoInput<'a>) -> Option<(GoFacts, Seen)> {
     // One search for what the four stub markers (`._Cfunc_`, `._C2func_`,
     // `._Cmacro_`, `._Cvar_`) share; cgo_packages_in checks the rest.
     cgo_packages_in(&mut packages, names_containing(pcln, b"._C"));
-    // Stubs without runtime/cgo's own functions (a table that lost them):
-    // the stubs call into cgo all the same.
-    if !packages.is_empty() && ((!pcln.is_empty() && !cgo_runtime_in_pcln) || evidence.is_empty()) {
+    // Every program that uses cgo links runtime/cgo: without that evidence,
+    // stub-like names are Go functions that only look like stubs
+    // (`func _Cfunc_x()` is legal Go).
+    if evidence.is_empty() {
+        packages.clear();
+    }
+    if !packages.is_empty() && !pcln.is_empty() && !cgo_runtime_in_pcln {
         evidence.push(Evidence {
-            source: if pcln.is_empty() { "symtab" } else { "pclntab" },
+            source: "pclntab",
             detail: format!(
                 "cgo stubs of {}",
                 packages.iter().cloned().collect::<Vec<_>>().join(", ")
@@ -802,6 +855,13 @@ pub fn macho_input(bytes: &[u8]) -> Option<GoInput<'_>> {
             offset: seg.fileoff,
             size: seg.filesize,
         });
+        // Go's reader: the first non-empty segment mapped read-write.
+        if input.data.is_none() && seg.vmaddr != 0 && seg.filesize != 0 && seg.initprot == 3 && seg.maxprot == 3 {
+            input.data = usize::try_from(seg.fileoff)
+                .ok()
+                .zip(usize::try_from(seg.filesize).ok())
+                .and_then(|(o, n)| bytes.get(o..o.checked_add(n)?));
+        }
         for (sect, data) in seg.sections().ok().into_iter().flatten() {
             let name = sect.name().unwrap_or_default();
             match name {
@@ -884,12 +944,25 @@ pub fn pe_input(bytes: &[u8]) -> Option<GoInput<'_>> {
         bytes,
         ..GoInput::default()
     };
+    // Go's reader: the first section that is only initialised, readable,
+    // writable data (IMAGE_SCN_CNT_INITIALIZED_DATA | MEM_READ | MEM_WRITE,
+    // alignment bits aside).
+    const DATA: u32 = 0x0000_0040 | 0x4000_0000 | 0x8000_0000;
+    const ALIGN_32: u32 = 0x0060_0000;
     for s in &pe.sections {
         input.segments.push(Segment {
             vaddr: pe.image_base.wrapping_add(u64::from(s.virtual_address)),
             offset: u64::from(s.pointer_to_raw_data),
             size: u64::from(s.size_of_raw_data.min(s.virtual_size.max(s.size_of_raw_data))),
         });
+        if input.data.is_none()
+            && s.virtual_address != 0
+            && s.size_of_raw_data != 0
+            && s.characteristics & !ALIGN_32 == DATA
+        {
+            let o = s.pointer_to_raw_data as usize;
+            input.data = bytes.get(o..o.saturating_add(s.size_of_raw_data as usize));
+        }
     }
     Some(input)
 }

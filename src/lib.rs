@@ -234,12 +234,15 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
             .filter(|v| v.first().is_some_and(|b| matches!(b, b'g' | b'i')))
             .filter_map(|v| NSS_FUNCTIONS.iter().copied().find(|f| elf::name_is(v, f.as_bytes())))
             .collect();
-        // Without .symtab (stripped) the function names are gone: the NSS
-        // module loader's "libnss_" prefix is the evidence left. With it,
+        // Without a .symtab that is glibc's (stripped, or damaged: it lacks
+        // __libc_start_main) the function names are gone, and the NSS
+        // module loader's "libnss_" prefix is the evidence left. With one,
         // the names decide, as the program may name a module in its data.
-        let stripped_nss = nss.is_empty()
-            && file.symbol_table(SHT_SYMTAB).is_empty()
-            && memchr::memmem::find(bytes, b"libnss_").is_some();
+        let symtab_has_libc = file
+            .symbol_table(SHT_SYMTAB)
+            .name_views()
+            .any(|v| elf::name_is(v, b"__libc_start_main"));
+        let stripped_nss = nss.is_empty() && !symtab_has_libc && memchr::memmem::find(bytes, b"libnss_").is_some();
         if !nss.is_empty() || stripped_nss {
             let what = if nss.is_empty() {
                 "the NSS module loader (libnss_)".to_string()
@@ -333,6 +336,7 @@ fn go_facts(file: &ElfFile<'_>, facts: &ElfFacts) -> Option<(GoFacts, go::Seen)>
             .map(|(vaddr, offset, size)| go::Segment { vaddr, offset, size })
             .collect(),
         buildinfo,
+        data: file.data_segment(),
         pclntab,
         symtab: go::Names::Elf(file.symbol_table(SHT_SYMTAB)),
         dynsym: go::Names::Elf(file.symbol_table(SHT_DYNSYM)),

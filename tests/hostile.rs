@@ -219,15 +219,23 @@ fn a_symtab_linked_to_the_wrong_strings_falls_back_to_the_function_table() {
         g.runtime_files.iter().map(|f| f.package).collect::<Vec<_>>(),
         ["os/user"]
     );
+    // Nor does the static-glibc NSS check trust those names: the loader's
+    // "libnss_" string still tells.
+    let w = check(&b).warnings;
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("statically linked glibc that calls the NSS module loader")),
+        "{w:?}"
+    );
 }
 
 #[test]
 fn stub_like_names_are_capped() {
-    // go115-static without section headers, followed by 5,000 made-up cgo
+    // go115-cgo-net without section headers, followed by 5,000 made-up cgo
     // stub names. Its Go 1.15 function table has no separate name table,
     // so the search runs from the table's header to the end of the file and
     // finds them all; the report keeps MAX_CGO_PACKAGES.
-    let mut b = fixture("go115-static");
+    let mut b = fixture("go115-cgo-net");
     put_u64(&mut b, 0x28, 0); // e_shoff
     b[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
     for i in 0..5000 {
@@ -235,5 +243,100 @@ fn stub_like_names_are_capped() {
     }
     let g = check(&b).go.unwrap();
     assert_eq!(g.cgo_packages.len(), dlcheck::go::MAX_CGO_PACKAGES);
-    assert!(g.cgo && g.cgo_evidence.iter().any(|e| e.detail.starts_with("cgo stubs of ")));
+    assert!(g.cgo_packages.contains(&"net".to_string()));
+    // Without runtime/cgo, stub-like names are only names: go115-static.
+    let mut b = fixture("go115-static");
+    put_u64(&mut b, 0x28, 0);
+    b[0x3c..0x40].fill(0);
+    for i in 0..50 {
+        b.extend_from_slice(format!("p{i}._Cfunc_x\0").as_bytes());
+    }
+    let g = check(&b).go.unwrap();
+    assert!(!g.cgo && g.cgo_packages.is_empty() && g.cgo_evidence.is_empty());
+}
+
+/// Removes the section headers (e_shoff, e_shnum, e_shstrndx = 0).
+fn drop_section_headers(b: &mut [u8]) {
+    put_u64(b, 0x28, 0);
+    b[0x3c..0x40].fill(0);
+}
+
+/// A Go build information header (Go 1.18+ inline layout) naming `version`.
+fn buildinfo_block(version: &str) -> Vec<u8> {
+    let mut b = b"\xff Go buildinf:".to_vec();
+    b.extend_from_slice(&[8, 2]);
+    b.resize(32, 0);
+    b.push(version.len() as u8);
+    b.extend_from_slice(version.as_bytes());
+    b.push(0);
+    b
+}
+
+#[test]
+fn build_info_is_looked_for_where_go_puts_it() {
+    // c-static without section headers, with a build information block in
+    // .rodata (0x79000), then in .data one byte off alignment: Go's reader
+    // looks only in the writable segment (file offset 0xa06d8), at offsets
+    // from its start that are multiples of 16, so neither makes a C program
+    // a Go one. Aligned in .data, it does.
+    for (at, is_go) in [(0x7a000, false), (0xa06d8 + 0x3a31, false), (0xa06d8 + 0x3a30, true)] {
+        let mut b = fixture("c-static");
+        drop_section_headers(&mut b);
+        let block = buildinfo_block("go1.99.1");
+        b[at..at + block.len()].copy_from_slice(&block);
+        let r = check(&b);
+        assert_eq!(r.go.is_some(), is_go, "{at:#x}");
+        if is_go {
+            assert_eq!(r.go.unwrap().version.as_deref(), Some("go1.99.1"));
+        }
+    }
+}
+
+#[test]
+fn runtime_cgo_files_are_whole_file_names() {
+    // go123-static (no cgo) without section headers: its function table is
+    // read. One file name rewritten as runtime/cgo's is evidence; the same
+    // inside another directory (myruntime/cgo/) is not.
+    let whole = fixture("go123-static");
+    let at = memchr::memmem::find(&whole, b"\0internal/cpu/cpu.go\0").unwrap() + 1;
+    for (name, cgo) in [(&b"runtime/cgo/abc1.go"[..], true), (b"xruntime/cgo/cpu.go", false)] {
+        let mut b = whole.clone();
+        drop_section_headers(&mut b);
+        b[at..at + name.len()].copy_from_slice(name);
+        let g = check(&b).go.unwrap();
+        assert_eq!(g.cgo, cgo, "{}", String::from_utf8_lossy(name));
+    }
+}
+
+#[test]
+fn a_symtab_cut_short_gives_way_to_the_function_table() {
+    // .symtab (section 42) of go123-static-extld cut to a tenth: it still
+    // names runtime functions, but fewer symbols than the function table
+    // has functions, so the function table decides.
+    let mut b = fixture("go123-static-extld");
+    let size = shdr(&b, 42) + 32;
+    let full = u64_at(&b, size);
+    put_u64(&mut b, size, full / 10 / 24 * 24);
+    let g = check(&b).go.unwrap();
+    assert!(g.cgo);
+    assert_eq!(g.cgo_packages, ["net", "os/user"]);
+}
+
+#[test]
+fn damaged_function_table_offsets_fall_back_to_the_whole_table() {
+    // go123-cgo-stripped's .gopclntab header (0x11fde0): swap the name and
+    // file table offsets (words 3..5 and 5..7). The program still runs (the
+    // runtime does not read them); the facts must not change.
+    let intact = check(&fixture("go123-cgo-stripped")).go.unwrap();
+    let mut b = fixture("go123-cgo-stripped");
+    let h = 0x11fde0 + 8;
+    let words: Vec<u64> = (0..8).map(|i| u64_at(&b, h + 8 * i)).collect();
+    for (i, w) in [(3, words[5]), (4, words[6]), (5, words[3]), (6, words[4])] {
+        put_u64(&mut b, h + 8 * i, w);
+    }
+    let g = check(&b).go.unwrap();
+    assert!(g.cgo);
+    assert_eq!(g.cgo_packages, intact.cgo_packages);
+    assert_eq!(g.runtime_files, intact.runtime_files);
+    assert_eq!(g.cgo_evidence, intact.cgo_evidence);
 }
