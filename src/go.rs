@@ -717,8 +717,10 @@ pub(crate) fn analyze_seen<'a>(input: &GoInput<'a>) -> Option<(GoFacts, Seen)> {
     // sh_link, say): .symtab names the same functions, and reading a large
     // Go binary's table costs time and memory.
     // Every Go function has a symbol: fewer symbols than the function table
-    // counts means the table was cut short.
-    let nfunc = input.pclntab_region().and_then(pcln_nfunc).unwrap_or(0);
+    // counts means the table was cut short. Only a named table is read
+    // for this: searching a large file for an unnamed one costs more than
+    // the check is worth.
+    let nfunc = input.pclntab.and_then(pcln_nfunc).unwrap_or(0);
     let symtab_usable = symtab.runtime && symtab.count >= nfunc;
     let (pcln, pcln_files) = if symtab_usable {
         (&[][..], &[][..])
