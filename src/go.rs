@@ -482,44 +482,69 @@ impl<'a> GoInput<'a> {
     }
 }
 
-/// The function names and the source file names of a Go function table:
-/// `(funcnametab, filetab)`, located through the table's header (Go's
-/// `runtime/symtab.go` `pcHeader`, as `debug/gosym` reads the Go 1.16,
-/// 1.18 and 1.20 layouts: magic, two zero bytes, the instruction quantum,
-/// the pointer size, then pointer-sized `nfunc`, `nfiles`, `textStart`
-/// (1.18 on), and the offsets of funcnametab, cutab, filetab, pctab and
-/// the function data). Reading these two is enough for names and files,
-/// and spares the bulk of a large table (the pc-value tables). For the
-/// Go 1.2–1.15 layout, which has no separate name table, or offsets that
-/// do not fit, the whole table is both.
-fn pcln_tables(p: &[u8]) -> (&[u8], &[u8]) {
-    let whole = (p, p);
-    let Some(h) = p.get(..8) else { return whole };
-    let (magic, le) = match (
-        u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
-        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
-    ) {
-        (m @ (0xffff_fffa | 0xffff_fff0 | 0xffff_fff1), _) => (m, true),
-        (_, m @ (0xffff_fffa | 0xffff_fff0 | 0xffff_fff1)) => (m, false),
-        _ => return whole,
-    };
-    let ptr = usize::from(h[7]);
-    if ptr != 4 && ptr != 8 {
-        return whole;
+/// A Go function table's header (Go's `runtime/symtab.go` `pcHeader`):
+/// a 4-byte magic (0xfffffffb for Go 1.2–1.15, 0xfffffffa for 1.16–1.17,
+/// 0xfffffff0 for 1.18–1.19, 0xfffffff1 from 1.20), two zero bytes, the
+/// instruction quantum, the pointer size, then pointer-sized words.
+struct PcHeader<'a> {
+    table: &'a [u8],
+    magic: u32,
+    little_endian: bool,
+    ptr: usize,
+}
+
+impl<'a> PcHeader<'a> {
+    /// The header of `table`, in either byte order; `None` for an unknown
+    /// magic or a pointer size other than 4 or 8.
+    fn parse(table: &'a [u8]) -> Option<Self> {
+        const MAGICS: [u32; 4] = [0xffff_fffb, 0xffff_fffa, 0xffff_fff0, 0xffff_fff1];
+        let h = table.get(..8)?;
+        let raw = [h[0], h[1], h[2], h[3]];
+        let (magic, little_endian) = if MAGICS.contains(&u32::from_le_bytes(raw)) {
+            (u32::from_le_bytes(raw), true)
+        } else if MAGICS.contains(&u32::from_be_bytes(raw)) {
+            (u32::from_be_bytes(raw), false)
+        } else {
+            return None;
+        };
+        let ptr = usize::from(h[7]);
+        (ptr == 4 || ptr == 8).then_some(PcHeader {
+            table,
+            magic,
+            little_endian,
+            ptr,
+        })
     }
-    let first = if magic == 0xffff_fffa { 2 } else { 3 };
-    let word = |i: usize| -> Option<usize> {
-        let b = p.get(8 + i * ptr..8 + (i + 1) * ptr)?;
-        let v = match (ptr, le) {
+
+    /// Pointer-sized word `i` after the 8 fixed bytes.
+    fn word(&self, i: usize) -> Option<usize> {
+        let b = self.table.get(8 + i * self.ptr..8 + (i + 1) * self.ptr)?;
+        let v = match (self.ptr, self.little_endian) {
             (4, true) => u64::from(u32::from_le_bytes(b.try_into().ok()?)),
             (4, false) => u64::from(u32::from_be_bytes(b.try_into().ok()?)),
             (_, true) => u64::from_le_bytes(b.try_into().ok()?),
             (_, false) => u64::from_be_bytes(b.try_into().ok()?),
         };
         usize::try_from(v).ok()
+    }
+}
+
+/// The function names and the source file names of a Go function table:
+/// `(funcnametab, filetab)`, located through its header ([`PcHeader`]; as
+/// `debug/gosym` reads the Go 1.16, 1.18 and 1.20 layouts, the words are
+/// `nfunc`, `nfiles`, `textStart` (1.18 on), and the offsets of
+/// funcnametab, cutab, filetab, pctab and the function data). Reading these
+/// two is enough for names and files, and spares the bulk of a large table
+/// (the pc-value tables). For the Go 1.2–1.15 layout, which has no separate
+/// name table, or offsets that do not fit, the whole table is both.
+fn pcln_tables(p: &[u8]) -> (&[u8], &[u8]) {
+    let whole = (p, p);
+    let Some(h) = PcHeader::parse(p).filter(|h| h.magic != 0xffff_fffb) else {
+        return whole;
     };
+    let first = if h.magic == 0xffff_fffa { 2 } else { 3 };
     let (Some(names), Some(cu), Some(files), Some(pc)) =
-        (word(first), word(first + 1), word(first + 2), word(first + 3))
+        (h.word(first), h.word(first + 1), h.word(first + 2), h.word(first + 3))
     else {
         return whole;
     };
@@ -536,27 +561,9 @@ fn pcln_tables(p: &[u8]) -> (&[u8], &[u8]) {
 }
 
 /// The number of functions a Go function table's header gives (`nfunc`,
-/// the first pointer-sized word after the 8-byte header), when the layout
-/// is known.
+/// its first word), when the layout is known.
 fn pcln_nfunc(p: &[u8]) -> Option<usize> {
-    let h = p.get(..8)?;
-    let le = match (
-        u32::from_le_bytes([h[0], h[1], h[2], h[3]]),
-        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
-    ) {
-        (0xffff_fffb | 0xffff_fffa | 0xffff_fff0 | 0xffff_fff1, _) => true,
-        (_, 0xffff_fffb | 0xffff_fffa | 0xffff_fff0 | 0xffff_fff1) => false,
-        _ => return None,
-    };
-    let b = p.get(8..8 + usize::from(h[7]))?;
-    let v = match (b.len(), le) {
-        (4, true) => u64::from(u32::from_le_bytes(b.try_into().ok()?)),
-        (4, false) => u64::from(u32::from_be_bytes(b.try_into().ok()?)),
-        (8, true) => u64::from_le_bytes(b.try_into().ok()?),
-        (8, false) => u64::from_be_bytes(b.try_into().ok()?),
-        _ => return None,
-    };
-    usize::try_from(v).ok()
+    PcHeader::parse(p)?.word(0)
 }
 
 /// Decode the build information block starting at `block` (which begins
