@@ -461,16 +461,10 @@ impl<'a> GoInput<'a> {
         if let Some(p) = self.pclntab.filter(|p| p.len() >= 8) {
             return Some(p);
         }
-        const MAGICS: [[u8; 4]; 4] = [
-            [0xfb, 0xff, 0xff, 0xff],
-            [0xfa, 0xff, 0xff, 0xff],
-            [0xf0, 0xff, 0xff, 0xff],
-            [0xf1, 0xff, 0xff, 0xff],
-        ];
         let b = self.bytes;
         let mut best: Option<usize> = None;
-        for m in MAGICS {
-            for i in memchr::memmem::find_iter(b, &m) {
+        for m in PCLN_MAGICS {
+            for i in memchr::memmem::find_iter(b, &m.to_le_bytes()) {
                 let h = &b[i..b.len().min(i + 8)];
                 if h.len() == 8 && h[4] == 0 && h[5] == 0 && matches!(h[6], 1 | 2 | 4) && matches!(h[7], 4 | 8) {
                     best = Some(best.map_or(i, |x| x.min(i)));
@@ -481,6 +475,10 @@ impl<'a> GoInput<'a> {
         best.map(|i| &b[i..])
     }
 }
+
+/// The magics of a Go function table's header, oldest layout first:
+/// Go 1.2–1.15, 1.16–1.17, 1.18–1.19, 1.20 on.
+const PCLN_MAGICS: [u32; 4] = [0xffff_fffb, 0xffff_fffa, 0xffff_fff0, 0xffff_fff1];
 
 /// A Go function table's header (Go's `runtime/symtab.go` `pcHeader`):
 /// a 4-byte magic (0xfffffffb for Go 1.2–1.15, 0xfffffffa for 1.16–1.17,
@@ -497,12 +495,11 @@ impl<'a> PcHeader<'a> {
     /// The header of `table`, in either byte order; `None` for an unknown
     /// magic or a pointer size other than 4 or 8.
     fn parse(table: &'a [u8]) -> Option<Self> {
-        const MAGICS: [u32; 4] = [0xffff_fffb, 0xffff_fffa, 0xffff_fff0, 0xffff_fff1];
         let h = table.get(..8)?;
         let raw = [h[0], h[1], h[2], h[3]];
-        let (magic, little_endian) = if MAGICS.contains(&u32::from_le_bytes(raw)) {
+        let (magic, little_endian) = if PCLN_MAGICS.contains(&u32::from_le_bytes(raw)) {
             (u32::from_le_bytes(raw), true)
-        } else if MAGICS.contains(&u32::from_be_bytes(raw)) {
+        } else if PCLN_MAGICS.contains(&u32::from_be_bytes(raw)) {
             (u32::from_be_bytes(raw), false)
         } else {
             return None;

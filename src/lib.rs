@@ -228,20 +228,25 @@ fn analyze_elf(bytes: &[u8], opts: &Options) -> Result<Report, Error> {
     }
     if matches!(facts.linkage, Linkage::Static | Linkage::StaticPie) && facts.libc == Libc::Glibc {
         use goblin::elf::section_header::{SHT_DYNSYM, SHT_SYMTAB};
-        let nss: BTreeSet<&str> = [SHT_SYMTAB, SHT_DYNSYM]
-            .into_iter()
-            .flat_map(|t| file.symbol_table(t).name_views())
-            .filter(|v| v.first().is_some_and(|b| matches!(b, b'g' | b'i')))
-            .filter_map(|v| NSS_FUNCTIONS.iter().copied().find(|f| elf::name_is(v, f.as_bytes())))
-            .collect();
+        // One pass over each table: the NSS functions called, and whether
+        // .symtab is glibc's (it names __libc_start_main).
+        let mut nss: BTreeSet<&str> = BTreeSet::new();
+        let mut symtab_has_libc = false;
+        for table in [SHT_SYMTAB, SHT_DYNSYM] {
+            for v in file.symbol_table(table).name_views() {
+                match v.first() {
+                    Some(b'g' | b'i') => {
+                        nss.extend(NSS_FUNCTIONS.iter().copied().find(|f| elf::name_is(v, f.as_bytes())))
+                    }
+                    Some(b'_') if table == SHT_SYMTAB => symtab_has_libc |= elf::name_is(v, b"__libc_start_main"),
+                    _ => {}
+                }
+            }
+        }
         // Without a .symtab that is glibc's (stripped, or damaged: it lacks
         // __libc_start_main) the function names are gone, and the NSS
         // module loader's "libnss_" prefix is the evidence left. With one,
         // the names decide, as the program may name a module in its data.
-        let symtab_has_libc = file
-            .symbol_table(SHT_SYMTAB)
-            .name_views()
-            .any(|v| elf::name_is(v, b"__libc_start_main"));
         let stripped_nss = nss.is_empty() && !symtab_has_libc && memchr::memmem::find(bytes, b"libnss_").is_some();
         if !nss.is_empty() || stripped_nss {
             let what = if nss.is_empty() {
