@@ -272,15 +272,35 @@ fn buildinfo_block(version: &str) -> Vec<u8> {
     b
 }
 
+/// `(p_offset, p_filesz)` of the largest PT_LOAD whose p_flags are `flags`
+/// (ELF64).
+fn load_segment(b: &[u8], flags: u32) -> (usize, usize) {
+    let phoff = u64_at(b, 0x20) as usize;
+    let phnum = u16::from_le_bytes([b[0x38], b[0x39]]) as usize;
+    (0..phnum)
+        .map(|i| phoff + i * 56)
+        .filter(|&o| {
+            u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) == 1
+                && u32::from_le_bytes(b[o + 4..o + 8].try_into().unwrap()) == flags
+        })
+        .map(|o| (u64_at(b, o + 8) as usize, u64_at(b, o + 32) as usize))
+        .max_by_key(|&(_, size)| size)
+        .unwrap()
+}
+
 #[test]
 fn build_info_is_looked_for_where_go_puts_it() {
     // c-static without section headers, with a build information block in
-    // .rodata (0x79000), then in .data one byte off alignment: Go's reader
-    // looks only in the writable segment (file offset 0xa06d8), at offsets
-    // from its start that are multiples of 16, so neither makes a C program
-    // a Go one. Aligned in .data, it does.
-    for (at, is_go) in [(0x7a000, false), (0xa06d8 + 0x3a31, false), (0xa06d8 + 0x3a30, true)] {
-        let mut b = fixture("c-static");
+    // its read-only data segment, then in its writable one off alignment:
+    // Go's reader looks only in the writable segment, at offsets from its
+    // start that are multiples of 16, so neither makes a C program a Go
+    // one. Aligned in the writable segment, it does.
+    let fresh = fixture("c-static");
+    let (ro, ro_size) = load_segment(&fresh, 4); // PF_R
+    let (rw, rw_size) = load_segment(&fresh, 6); // PF_R | PF_W
+    assert!(ro_size > 0x2000 && rw_size > 0x2000);
+    for (at, is_go) in [(ro + 0x1000, false), (rw + 0x1001, false), (rw + 0x1000, true)] {
+        let mut b = fresh.clone();
         drop_section_headers(&mut b);
         let block = buildinfo_block("go1.99.1");
         b[at..at + block.len()].copy_from_slice(&block);
@@ -324,12 +344,21 @@ fn a_symtab_cut_short_gives_way_to_the_function_table() {
 
 #[test]
 fn damaged_function_table_offsets_fall_back_to_the_whole_table() {
-    // go123-cgo-stripped's .gopclntab header (0x11fde0): swap the name and
-    // file table offsets (words 3..5 and 5..7). The program still runs (the
-    // runtime does not read them); the facts must not change.
+    // go123-cgo-stripped's .gopclntab header: swap the name and file table
+    // offsets (words 3..5 and 5..7). The program still runs (the runtime
+    // does not read them); the facts must not change.
     let intact = check(&fixture("go123-cgo-stripped")).go.unwrap();
     let mut b = fixture("go123-cgo-stripped");
-    let h = 0x11fde0 + 8;
+    let elf = goblin::elf::Elf::parse(&b).unwrap();
+    let table = elf
+        .section_headers
+        .iter()
+        .find(|sh| elf.shdr_strtab.get_at(sh.sh_name) == Some(".gopclntab"))
+        .unwrap()
+        .sh_offset as usize;
+    drop(elf);
+    assert_eq!(b[table..table + 4], 0xffff_fff1u32.to_le_bytes());
+    let h = table + 8;
     let words: Vec<u64> = (0..8).map(|i| u64_at(&b, h + 8 * i)).collect();
     for (i, w) in [(3, words[5]), (4, words[6]), (5, words[3]), (6, words[4])] {
         put_u64(&mut b, h + 8 * i, w);
