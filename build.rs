@@ -54,9 +54,31 @@ fn main() {
     )
     .unwrap();
 
-    out.push_str("/// Every generation, oldest first.\npub static GENERATION_DATA: &[Generation] = &[\n");
     let mut gens: Vec<(&String, &Value)> = data["generations"].as_object().unwrap().iter().collect();
     gens.sort_by_key(|(k, _)| k.to_string());
+    let names: Vec<String> = gens.iter().map(|(k, _)| format!("{k:?}")).collect();
+    writeln!(
+        out,
+        "/// Debian generations, oldest first.\npub const GENERATIONS: [&str; {}] = [{}];",
+        names.len(),
+        names.join(", ")
+    )
+    .unwrap();
+    let mut variants: Vec<String> = Vec::new();
+    for im in data["images"].as_array().unwrap() {
+        let v = format!("{:?}", im["variant"].as_str().unwrap());
+        if !variants.contains(&v) {
+            variants.push(v);
+        }
+    }
+    writeln!(
+        out,
+        "/// Image variants, smallest first, as the data lists them.\npub const VARIANTS: [&str; {}] = [{}];",
+        variants.len(),
+        variants.join(", ")
+    )
+    .unwrap();
+    out.push_str("/// Every generation, oldest first.\npub static GENERATION_DATA: &[Generation] = &[\n");
     for (name, g) in gens {
         let mut arches: Vec<(&String, &Value)> = g["arch"].as_object().unwrap().iter().collect();
         arches.sort_by_key(|(k, _)| k.to_string());

@@ -420,7 +420,9 @@ fn main() {
             Ok(report) => {
                 let code = report.exit_code();
                 assert!(code <= 5, "{name}: exit code {code}");
-                report.error.map_or_else(|| "ok".to_string(), |e| e.kind.to_string())
+                report
+                    .error()
+                    .map_or_else(|| "ok".to_string(), |e| e.kind().to_string())
             }
             Err(_) => {
                 panics += 1;

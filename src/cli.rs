@@ -1,8 +1,12 @@
-//! The command line, parsed by clap. Nothing here reaches the library.
+//! The command line, parsed by clap, and turned into the library's
+//! [`Request`]. Nothing of clap reaches the library.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum};
+use dlcheck::catalog::{Catalog, GENERATIONS};
+use dlcheck::{Options, Request};
 
 /// Will this binary start in a distroless container?
 ///
@@ -69,8 +73,57 @@ pub struct Cli {
     /// Debian generation to recommend from; a newer one is chosen only when
     /// none of this generation runs the binary. Default: the generation of
     /// --image when one is given, else debian11.
-    #[arg(long, value_enum, value_name = "GEN")]
-    pub distro: Option<Distro>,
+    #[arg(long, value_name = "GEN", value_parser = clap::builder::PossibleValuesParser::new(GENERATIONS))]
+    pub distro: Option<String>,
+}
+
+/// The generation recommended from when neither `--distro` nor `--image`
+/// names one.
+const DEFAULT_DISTRO: &str = "debian11";
+
+impl Cli {
+    /// Whether to colour the output: `--color`, then `NO_COLOR`, `TERM=dumb`
+    /// and whether stdout is a terminal.
+    pub fn colour(&self) -> bool {
+        match self.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                    && std::io::stdout().is_terminal()
+            }
+        }
+    }
+
+    /// The library's request; exits with a usage error for an unknown
+    /// `--image`.
+    pub fn request(&self) -> Request {
+        let image = self.image.as_deref().map(|r| {
+            Catalog::embedded()
+                .resolve(r)
+                .unwrap_or_else(|msg| Cli::command().error(clap::error::ErrorKind::InvalidValue, msg).exit())
+        });
+        // Without --distro, recommend from the generation of the image given.
+        let distro = self
+            .distro
+            .clone()
+            .or_else(|| image.as_ref().and_then(|i| i.generation.clone()))
+            .unwrap_or_else(|| DEFAULT_DISTRO.to_string());
+        Request {
+            paths: self.paths.clone(),
+            options: Options {
+                distro,
+                platform: self.platform.clone(),
+                image,
+                all: self.all,
+            },
+            recursive: self.recursive,
+            follow: self.follow,
+            list_skipped: self.verbose,
+            root: self.root.clone(),
+        }
+    }
 }
 
 /// `--color`.
@@ -82,28 +135,6 @@ pub enum ColorWhen {
     Always,
     /// Never colour.
     Never,
-}
-
-/// `--distro`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Distro {
-    /// Debian 11 (bullseye); images frozen since 2024-09-03.
-    Debian11,
-    /// Debian 12 (bookworm).
-    Debian12,
-    /// Debian 13 (trixie).
-    Debian13,
-}
-
-impl Distro {
-    /// The generation name used in the image data.
-    pub fn name(self) -> &'static str {
-        match self {
-            Distro::Debian11 => "debian11",
-            Distro::Debian12 => "debian12",
-            Distro::Debian13 => "debian13",
-        }
-    }
 }
 
 #[cfg(test)]

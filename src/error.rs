@@ -27,11 +27,17 @@ pub enum Error {
     /// A zero-length file (exit 4).
     #[error("empty file: 0 bytes, nothing to run (was the build or copy interrupted?)")]
     Empty,
-    /// A `#!` script (exit 4). Holds the interpreter path from the shebang line.
+    /// A `#!` script (exit 4).
     #[error(
-        "script for {0}: no distroless image has /bin/sh or other interpreters, so it fails with \"exec /app: no such file or directory\"; ship a compiled binary, use gcr.io/distroless/python3 or nodejs for those languages, or a :debug image with #!/busybox/sh"
+        "script for {}: no distroless image has /bin/sh or other interpreters, so it fails with \"exec /app: no such file or directory\"; ship a compiled binary, use gcr.io/distroless/python3 or nodejs for those languages, or a :debug image with #!/busybox/sh",
+        script_command(.interpreter, *.crlf)
     )]
-    Script(String),
+    Script {
+        /// The interpreter command of the `#!` line (empty when there is none).
+        interpreter: String,
+        /// The `#!` line ends in CR LF.
+        crlf: bool,
+    },
     /// A Mach-O file (exit 4).
     #[error(
         "Mach-O binary, built for macOS, so it fails with \"exec /app: exec format error\": rebuild for Linux (Go: GOOS=linux; Rust: --target x86_64-unknown-linux-gnu)"
@@ -70,13 +76,19 @@ impl Error {
             | Error::NotRegularFile(_)
             | Error::Io(_) => 3,
             Error::Empty
-            | Error::Script(_)
+            | Error::Script { .. }
             | Error::MachO
             | Error::Pe
             | Error::NotExecutable(_)
             | Error::UnknownFormat(_) => 4,
             Error::Malformed(_) | Error::MalformedImage(_) => 5,
         }
+    }
+
+    /// Whether the input is a file that is not a Linux program or library
+    /// (exit 4): what a directory scan passes over quietly.
+    pub fn is_not_a_program(&self) -> bool {
+        self.exit_code() == 4
     }
 
     /// A stable machine-readable name for the JSON `error.kind` field.
@@ -88,7 +100,7 @@ impl Error {
             Error::NotRegularFile(_) => "not_regular_file",
             Error::Io(_) => "io",
             Error::Empty => "empty",
-            Error::Script(_) => "script",
+            Error::Script { .. } => "script",
             Error::MachO => "mach_o",
             Error::Pe => "pe",
             Error::NotExecutable(_) => "not_executable",
@@ -97,6 +109,20 @@ impl Error {
             Error::MalformedImage(_) => "malformed_image",
         }
     }
+}
+
+/// How a script's `#!` line is named in its error: the command, and why a
+/// CR LF line ending fails everywhere.
+fn script_command(interpreter: &str, crlf: bool) -> String {
+    let mut cmd = if interpreter.is_empty() {
+        "an empty #! line".to_string()
+    } else {
+        interpreter.to_string()
+    };
+    if crlf {
+        cmd.push_str(" (the #! line ends in CR LF, so even a full distribution fails with \"no such file or directory\": convert it with dos2unix)");
+    }
+    cmd
 }
 
 /// Shorthand for a malformed-ELF error.

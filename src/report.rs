@@ -1,20 +1,31 @@
-//! The report model: one [`Report`] per input path. Its `Serialize`
-//! derive is the JSON schema (documented in README.md, "JSON output");
-//! renderers only render it.
+//! The report model, and every JSON wire type in one place.
+//!
+//! One [`Report`] per input: a binary judged against the images
+//! ([`BinaryReport`]), a container image or root file system started
+//! ([`ImageReport`]), or an input that could not be judged
+//! ([`FailureReport`]). On the wire each is one flat object with the same
+//! keys (documented in README.md, "JSON output"; its JSON Schema is
+//! `schema/dlcheck.schema.json`): `path`, `format`, `error`, `elf`, `go`,
+//! `distro`, `images`, `recommendation`, `image`, `image_check`, `fixes`,
+//! `warnings`, with `null` or empty values for what a kind does not have.
+//! Renderers only render these types.
 
 use serde::Serialize;
 
-use crate::elf::ElfFacts;
-use crate::error::Error;
-use crate::format::Format;
-use crate::go::GoFacts;
-use crate::recommend::{ImageCheck, ImageVerdict, Recommendation};
+pub use crate::elf::{Class, ElfFacts, Endianness, Kind, Libc, Linkage, RuntimeLoad};
+pub use crate::error::Error;
+pub use crate::go::{Evidence, EvidenceSource, GoFacts, Module, RuntimeFile};
+pub use crate::input::Format;
+pub use crate::replay::{Base, Config, FileCheck, Start};
+pub use crate::verdict::set::{SetReason, Summary};
+pub use crate::verdict::{ImageCheck, ImageVerdict, Problem, ProblemKind, Recommendation};
 
 /// Version of the JSON document's shape. Changes only on purpose, when a
 /// field is removed or changes meaning; adding fields does not change it.
 pub const SCHEMA_VERSION: u32 = 2;
 
-/// The top-level JSON document: `{"schema_version": 2, "reports": [...]}`.
+/// The top-level JSON document: `{"schema_version": 2, "reports": [...],
+/// "summary": ...}`.
 #[derive(Debug, Serialize)]
 pub struct Document<'a> {
     /// [`SCHEMA_VERSION`].
@@ -23,37 +34,66 @@ pub struct Document<'a> {
     /// files in path order).
     pub reports: &'a [Report],
     /// With several paths or a scan: the one image for the whole set.
-    pub summary: Option<&'a crate::set::Summary>,
+    pub summary: Option<&'a Summary>,
 }
 
-/// Everything dlcheck found about one path.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// The path as given on the command line.
+/// Everything dlcheck found about one input.
+#[derive(Debug, Clone)]
+pub enum Report {
+    /// An ELF program or library, judged against every image.
+    Binary(Box<BinaryReport>),
+    /// A container image or root file system, started.
+    Image(Box<ImageReport>),
+    /// An input that could not be judged.
+    Failure(FailureReport),
+}
+
+/// An ELF program or library, judged against every image.
+#[derive(Debug, Clone)]
+pub struct BinaryReport {
+    /// The path as given on the command line (or inside an image).
     pub path: String,
-    /// What kind of file it is.
-    pub format: Format,
-    /// Why it could not be judged, or `null`.
-    pub error: Option<ErrorInfo>,
-    /// ELF facts, or `null` when the file is not a readable ELF file.
-    pub elf: Option<ElfFacts>,
-    /// Go facts, or `null` when it is not a Go binary.
+    /// The ELF facts.
+    pub elf: ElfFacts,
+    /// Go facts, when it is a Go program.
     pub go: Option<GoFacts>,
     /// The generation recommendations start from (`--distro`).
     pub distro: String,
     /// The verdict for each image of the binary's platform.
     pub images: Vec<ImageVerdict>,
-    /// The smallest image that runs it, or `null` when none does.
+    /// The smallest image that runs it, or `None` when none does.
     pub recommendation: Option<Recommendation>,
-    /// For a container image or root file system: whether it starts, and
-    /// the reports of its binaries; `null` for a binary.
-    pub image: Option<crate::container::ImageReport>,
-    /// The verdict for the image of `--image`, or `null` without it.
+    /// The verdict for the image of `--image`.
     pub image_check: Option<ImageCheck>,
     /// When no image runs it: how to make it run, simplest first.
     pub fixes: Vec<String>,
     /// Things worth knowing that do not change the verdict.
     pub warnings: Vec<String>,
+}
+
+/// A container image or root file system, started.
+#[derive(Debug, Clone)]
+pub struct ImageReport {
+    /// The path as given (for `--root`: `ROOT:PROGRAM`).
+    pub path: String,
+    /// Whether and how it starts (the JSON `image` object).
+    pub start: Start,
+}
+
+/// An input that could not be judged.
+#[derive(Debug, Clone)]
+pub struct FailureReport {
+    /// The path as given.
+    pub path: String,
+    /// What kind of file it is, as far as that was found.
+    pub format: Format,
+    /// Why it could not be judged.
+    pub error: Error,
+    /// Go facts of a Go program built for another OS (Mach-O, PE).
+    pub go: Option<Box<GoFacts>>,
+    /// The target generation when the file was read and judged not to be a
+    /// Linux program; empty when it could not be read at all.
+    pub distro: String,
 }
 
 /// The JSON `error` object.
@@ -63,9 +103,6 @@ pub struct ErrorInfo {
     pub kind: &'static str,
     /// One line: what went wrong, and what to do.
     pub message: String,
-    /// The exit status this error maps to.
-    #[serde(skip)]
-    pub exit_code: u8,
 }
 
 impl From<&Error> for ErrorInfo {
@@ -73,42 +110,168 @@ impl From<&Error> for ErrorInfo {
         ErrorInfo {
             kind: e.kind(),
             message: e.to_string(),
-            exit_code: e.exit_code(),
         }
     }
 }
 
 impl Report {
-    /// A report for a path that could not be judged.
-    pub fn failed(path: String, format: Format, error: &Error) -> Self {
-        Report {
+    /// A report for an input that could not be judged.
+    pub fn failed(path: String, format: Format, error: &Error) -> Report {
+        Report::Failure(FailureReport {
             path,
             format,
-            error: Some(error.into()),
-            elf: None,
+            error: error.clone(),
             go: None,
             distro: String::new(),
-            images: Vec::new(),
-            recommendation: None,
-            image: None,
-            image_check: None,
-            fixes: Vec::new(),
-            warnings: Vec::new(),
+        })
+    }
+
+    /// The path as given.
+    pub fn path(&self) -> &str {
+        match self {
+            Report::Binary(r) => &r.path,
+            Report::Image(r) => &r.path,
+            Report::Failure(r) => &r.path,
         }
     }
 
-    /// Exit status for this path: the error's code; else, with `--image`,
-    /// 0 when that image runs it and 1 when it does not; without, 0 when an
+    /// The binary report, if it is one.
+    pub fn binary(&self) -> Option<&BinaryReport> {
+        match self {
+            Report::Binary(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The ELF facts, when it is a binary.
+    pub fn elf(&self) -> Option<&ElfFacts> {
+        self.binary().map(|b| &b.elf)
+    }
+
+    /// The Go facts, when it is a Go program (also one built for another
+    /// OS, which fails).
+    pub fn go(&self) -> Option<&GoFacts> {
+        match self {
+            Report::Binary(r) => r.go.as_ref(),
+            Report::Failure(r) => r.go.as_deref(),
+            Report::Image(_) => None,
+        }
+    }
+
+    /// The warnings of a binary (none for the other kinds).
+    pub fn warnings(&self) -> &[String] {
+        self.binary().map(|b| b.warnings.as_slice()).unwrap_or_default()
+    }
+
+    /// The image's start, when it is an image.
+    pub fn start(&self) -> Option<&Start> {
+        match self {
+            Report::Image(r) => Some(&r.start),
+            _ => None,
+        }
+    }
+
+    /// Why it could not be judged, if it could not.
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Report::Failure(r) => Some(&r.error),
+            _ => None,
+        }
+    }
+
+    /// The same report with its path set to `path`.
+    pub fn with_path(mut self, path: String) -> Report {
+        match &mut self {
+            Report::Binary(r) => r.path = path,
+            Report::Image(r) => r.path = path,
+            Report::Failure(r) => r.path = path,
+        }
+        self
+    }
+
+    /// The kind of file.
+    pub fn format(&self) -> Format {
+        match self {
+            Report::Binary(_) => Format::Elf,
+            Report::Image(_) => Format::Image,
+            Report::Failure(r) => r.format,
+        }
+    }
+
+    /// Exit status for this input: the error's code; for an image, 0 when
+    /// it starts and 1 when it does not; for a binary with `--image`, 0
+    /// when that image runs it and 1 when it does not; without, 0 when an
     /// image runs it and 1 when none does.
     pub fn exit_code(&self) -> u8 {
-        if let (None, Some(image)) = (&self.error, &self.image) {
-            return u8::from(!image.starts);
+        match self {
+            Report::Failure(r) => r.error.exit_code(),
+            Report::Image(r) => u8::from(!r.start.starts),
+            Report::Binary(r) => match (&r.image_check, &r.recommendation) {
+                (Some(check), _) => u8::from(!check.runs),
+                (None, Some(_)) => 0,
+                (None, None) => 1,
+            },
         }
-        match (&self.error, &self.image_check, &self.recommendation) {
-            (Some(e), _, _) => e.exit_code,
-            (None, Some(check), _) => u8::from(!check.runs),
-            (None, None, Some(_)) => 0,
-            (None, None, None) => 1,
+    }
+}
+
+/// The flat wire form of every report (see the module documentation).
+#[derive(Serialize)]
+struct Wire<'a> {
+    path: &'a str,
+    format: Format,
+    error: Option<ErrorInfo>,
+    elf: Option<&'a ElfFacts>,
+    go: Option<&'a GoFacts>,
+    distro: &'a str,
+    images: &'a [ImageVerdict],
+    recommendation: Option<&'a Recommendation>,
+    image: Option<&'a Start>,
+    image_check: Option<&'a ImageCheck>,
+    fixes: &'a [String],
+    warnings: &'a [String],
+}
+
+impl Report {
+    fn wire(&self) -> Wire<'_> {
+        let mut w = Wire {
+            path: self.path(),
+            format: self.format(),
+            error: None,
+            elf: None,
+            go: None,
+            distro: "",
+            images: &[],
+            recommendation: None,
+            image: None,
+            image_check: None,
+            fixes: &[],
+            warnings: &[],
+        };
+        match self {
+            Report::Binary(r) => {
+                w.elf = Some(&r.elf);
+                w.go = r.go.as_ref();
+                w.distro = &r.distro;
+                w.images = &r.images;
+                w.recommendation = r.recommendation.as_ref();
+                w.image_check = r.image_check.as_ref();
+                w.fixes = &r.fixes;
+                w.warnings = &r.warnings;
+            }
+            Report::Image(r) => w.image = Some(&r.start),
+            Report::Failure(r) => {
+                w.error = Some((&r.error).into());
+                w.go = r.go.as_deref();
+                w.distro = &r.distro;
+            }
         }
+        w
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.wire().serialize(s)
     }
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use dlcheck::images::{Catalog, GENERATIONS, VARIANTS};
+use dlcheck::catalog::{Catalog, GENERATIONS, VARIANTS};
 
 #[test]
 fn data_is_regenerated_from_the_reference_without_drift() {

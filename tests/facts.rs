@@ -54,7 +54,7 @@ fn opt_str(v: &Value) -> Option<String> {
 fn formats_match_the_oracle() {
     for (name, oracle) in oracles() {
         let report = analyze_fixture(&name);
-        let format = serde_json::to_value(report.format).unwrap();
+        let format = serde_json::to_value(report.format()).unwrap();
         assert_eq!(format, oracle["format"], "{name}: format");
     }
 }
@@ -68,8 +68,8 @@ fn elf_facts_match_readelf() {
         }
         let report = analyze_fixture(&name);
         let elf = report
-            .elf
-            .unwrap_or_else(|| panic!("{name}: no ELF facts, error {:?}", report.error));
+            .elf()
+            .unwrap_or_else(|| panic!("{name}: no ELF facts, error {:?}", report.error()));
         let class = if o["class"] == 64 { "ELF64" } else { "ELF32" };
         assert_eq!(serde_json::to_value(elf.class).unwrap(), class, "{name}: class");
         assert_eq!(
@@ -110,7 +110,7 @@ fn go_facts_match_go_version_m() {
             continue;
         };
         let report = analyze_fixture(&name);
-        let go = report.go.unwrap_or_else(|| panic!("{name}: Go not detected"));
+        let go = report.go().unwrap_or_else(|| panic!("{name}: Go not detected"));
         assert_eq!(go.version.as_deref(), Some(version), "{name}: Go version");
         assert_eq!(go.path, opt_str(&o["go_path"]), "{name}: main package path");
         let want_mod = &o["go_main_module"];
@@ -151,6 +151,6 @@ fn go_facts_match_go_version_m() {
 #[test]
 fn non_go_binaries_have_no_go_facts() {
     for name in ["c-dynamic", "c-static", "cxx-dynamic", "rust-release", "musl-static"] {
-        assert!(analyze_fixture(name).go.is_none(), "{name}");
+        assert!(analyze_fixture(name).go().is_none(), "{name}");
     }
 }

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use dlcheck::go::GoFacts;
+use dlcheck::go::{EvidenceSource, GoFacts};
 use dlcheck::{Options, Report, analyze};
 
 fn run(name: &str) -> Report {
@@ -21,11 +21,22 @@ fn run(name: &str) -> Report {
 }
 
 fn go(name: &str) -> GoFacts {
-    run(name).go.unwrap_or_else(|| panic!("{name}: not recognised as Go"))
+    run(name)
+        .go()
+        .cloned()
+        .unwrap_or_else(|| panic!("{name}: not recognised as Go"))
 }
 
 fn sources(g: &GoFacts) -> Vec<&str> {
-    g.cgo_evidence.iter().map(|e| e.source).collect()
+    g.cgo_evidence
+        .iter()
+        .map(|e| match e.source {
+            EvidenceSource::Symtab => "symtab",
+            EvidenceSource::Dynsym => "dynsym",
+            EvidenceSource::Dynamic => "dynamic",
+            EvidenceSource::Pclntab => "pclntab",
+        })
+        .collect()
 }
 
 #[test]
@@ -81,8 +92,8 @@ fn build_info_of_every_layout_and_format() {
     // Mach-O and PE, with the reason they cannot run.
     for (name, goos, kind) in [("go123-macho", "darwin", "mach_o"), ("go123-pe.exe", "windows", "pe")] {
         let r = run(name);
-        assert_eq!(r.error.as_ref().unwrap().kind, kind);
-        let g = r.go.unwrap();
+        assert_eq!(r.error().unwrap().kind(), kind);
+        let g = r.go().unwrap();
         assert_eq!(g.version.as_deref(), Some("go1.23.5"), "{name}");
         assert_eq!(g.settings["GOOS"], goos, "{name}");
         assert_eq!(g.settings["-buildmode"], "exe", "{name}");
@@ -94,30 +105,30 @@ fn build_info_of_every_layout_and_format() {
 
 #[test]
 fn the_fix_names_the_image_after_it() {
-    let w = run("go123-cgo-net").warnings;
+    let w = run("go123-cgo-net").warnings().to_vec();
     assert_eq!(
         w,
         [
             "cgo is linked in, pulled in by net (its cgo DNS resolver, net._C2func_getaddrinfo), so it needs glibc's loader and libc and cannot run on static: build with CGO_ENABLED=0 (or -tags netgo,osusergo) for Go's pure resolver and user lookups, and it runs on gcr.io/distroless/static-debian12"
         ]
     );
-    let w = run("go123-importc").warnings;
+    let w = run("go123-importc").warnings().to_vec();
     assert_eq!(
         w,
         [
             "cgo is linked in, pulled in by main (import \"C\"), so it needs glibc's loader and libc and cannot run on static: main needs its C code, so keep cgo and gcr.io/distroless/base-nossl-debian12"
         ]
     );
-    assert!(run("go123-netgo-osusergo").warnings.is_empty());
+    assert!(run("go123-netgo-osusergo").warnings().is_empty());
 }
 
 #[test]
 fn reverse_trap_and_static_glibc() {
-    let w = run("go123-sqlite-nocgo").warnings;
+    let w = run("go123-sqlite-nocgo").warnings().to_vec();
     assert_eq!(w.len(), 1);
     assert!(w[0].starts_with("github.com/mattn/go-sqlite3 needs cgo, but this binary was built with CGO_ENABLED=0"));
     // Static glibc reaching NSS: warned; musl-static and pure Go are not.
-    let w = run("go123-static-extld").warnings;
+    let w = run("go123-static-extld").warnings().to_vec();
     assert!(
         w.iter()
             .any(|m| m.starts_with("statically linked glibc that calls getaddrinfo")),
@@ -125,7 +136,7 @@ fn reverse_trap_and_static_glibc() {
     );
     for name in ["musl-static", "go123-static", "c-static"] {
         assert!(
-            !run(name).warnings.iter().any(|m| m.contains("libnss")),
+            !run(name).warnings().iter().any(|m| m.contains("libnss")),
             "{name} has no NSS calls"
         );
     }

@@ -17,7 +17,7 @@ fn check(bytes: &[u8]) -> Report {
 }
 
 fn error_kind(r: &Report) -> Option<&str> {
-    r.error.as_ref().map(|e| e.kind)
+    r.error().map(|e| e.kind())
 }
 
 // ELF64 little-endian field access, for patching the x86_64 fixtures.
@@ -53,7 +53,7 @@ fn pt_interp_outside_the_file_is_malformed_not_static() {
     put_u64(&mut b, ph + 8, 0x7fff_0000); // p_offset
     let r = check(&b);
     assert_eq!(error_kind(&r), Some("malformed_elf"));
-    assert!(r.error.unwrap().message.contains("PT_INTERP"));
+    assert!(r.error().unwrap().to_string().contains("PT_INTERP"));
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn unreadable_dt_needed_is_malformed_not_dropped() {
     put_u64(&mut b, v, 0xffff_ff00);
     let r = check(&b);
     assert_eq!(error_kind(&r), Some("malformed_elf"));
-    assert!(r.error.unwrap().message.contains("DT_NEEDED"));
+    assert!(r.error().unwrap().to_string().contains("DT_NEEDED"));
 }
 
 #[test]
@@ -90,8 +90,8 @@ fn version_needs_survive_stripped_section_headers() {
         let mut b = original.clone();
         put_u64(&mut b, 0x28, 0); // e_shoff
         b[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
-        let before = check(&original).elf.unwrap();
-        let after = check(&b).elf.unwrap();
+        let before = check(&original).elf().cloned().unwrap();
+        let after = check(&b).elf().cloned().unwrap();
         assert!(!before.version_needs.is_empty(), "{name}");
         assert_eq!(after.version_needs, before.version_needs, "{name}");
         assert_eq!(after.needed, before.needed, "{name}");
@@ -106,8 +106,8 @@ fn a_huge_verneednum_ends() {
     put_u64(&mut b, v, u64::MAX);
     let r = check(&b);
     // The chain ends at vn_next == 0 as before; the count is only an upper bound.
-    assert!(r.error.is_none(), "{:?}", r.error);
-    assert_eq!(r.elf.unwrap().version_needs.len(), 3);
+    assert!(r.error().is_none(), "{:?}", r.error());
+    assert_eq!(r.elf().unwrap().version_needs.len(), 3);
 }
 
 #[test]
@@ -139,14 +139,14 @@ fn truncation_never_panics() {
         "go-pie",
     ] {
         let b = fixture(name);
-        let full = check(&b).elf.unwrap();
+        let full = check(&b).elf().cloned().unwrap();
         let mut cuts: Vec<usize> = (0..b.len().min(2048)).collect();
         cuts.extend((2048..b.len()).step_by((b.len() / 97).max(1)));
         for cut in cuts {
             let r = check(&b[..cut]);
-            match (&r.error, &r.elf) {
+            match (r.error(), r.elf()) {
                 (Some(e), None) => assert!(
-                    ["malformed_elf", "empty", "unknown_format"].contains(&e.kind),
+                    ["malformed_elf", "empty", "unknown_format"].contains(&e.kind()),
                     "{name} cut at {cut}: {e:?}"
                 ),
                 (None, Some(elf)) => {
@@ -169,7 +169,7 @@ fn hostile_strings_are_kept_losslessly_and_shown_escaped() {
     b[at + 3] = 0xff; // "lib\xff.so.6"
     b[at + 4] = 0x1b; // ESC
     let r = check(&b);
-    let elf = r.elf.as_ref().unwrap();
+    let elf = r.elf().unwrap();
     assert_eq!(elf.needed, ["lib\\xff\u{1b}so.6"]);
     assert_eq!(dlcheck::text::to_bytes(&elf.needed[0]).unwrap(), b"lib\xff\x1bso.6");
     let mut out = Vec::new();
@@ -192,14 +192,14 @@ fn a_go_binary_cut_at_its_tail_is_still_go() {
     let whole = check(&fixture("go123-x509-tz"));
     let bytes = fixture("go123-x509-tz");
     let cut = check(&bytes[..bytes.len() - 1]);
-    let (g, w) = (cut.go.expect("still Go"), whole.go.unwrap());
+    let (g, w) = (cut.go().cloned().expect("still Go"), whole.go().unwrap());
     assert_eq!(g.version.as_deref(), Some("go1.23.5"));
     assert_eq!(g.runtime_files, w.runtime_files);
     assert_eq!(
         g.runtime_files.iter().map(|f| f.path).collect::<Vec<_>>(),
         ["/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo"]
     );
-    assert_eq!(cut.elf.unwrap().libc, dlcheck::elf::Libc::None);
+    assert_eq!(cut.elf().unwrap().libc, dlcheck::elf::Libc::None);
 }
 
 #[test]
@@ -211,17 +211,17 @@ fn a_symtab_linked_to_the_wrong_strings_falls_back_to_the_function_table() {
     let link = shdr(&b, 42) + 40;
     assert_eq!(u32::from_le_bytes(b[link..link + 4].try_into().unwrap()), 43);
     b[link..link + 4].copy_from_slice(&44u32.to_le_bytes());
-    let g = check(&b).go.unwrap();
+    let g = check(&b).go().cloned().unwrap();
     assert!(g.cgo);
     assert_eq!(g.cgo_packages, ["net", "os/user"]);
-    assert_eq!(g.cgo_evidence[0].source, "pclntab");
+    assert_eq!(g.cgo_evidence[0].source, dlcheck::go::EvidenceSource::Pclntab);
     assert_eq!(
         g.runtime_files.iter().map(|f| f.package).collect::<Vec<_>>(),
         ["os/user"]
     );
     // Nor does the static-glibc NSS check trust those names: the loader's
     // "libnss_" string still tells.
-    let w = check(&b).warnings;
+    let w = check(&b).warnings().to_vec();
     assert!(
         w.iter()
             .any(|w| w.starts_with("statically linked glibc that calls the NSS module loader")),
@@ -241,7 +241,7 @@ fn stub_like_names_are_capped() {
     for i in 0..5000 {
         b.extend_from_slice(format!("p{i}._Cfunc_x\0").as_bytes());
     }
-    let g = check(&b).go.unwrap();
+    let g = check(&b).go().cloned().unwrap();
     assert_eq!(g.cgo_packages.len(), dlcheck::go::MAX_CGO_PACKAGES);
     assert!(g.cgo_packages.contains(&"net".to_string()));
     // Without runtime/cgo, stub-like names are only names: go115-static.
@@ -251,7 +251,7 @@ fn stub_like_names_are_capped() {
     for i in 0..50 {
         b.extend_from_slice(format!("p{i}._Cfunc_x\0").as_bytes());
     }
-    let g = check(&b).go.unwrap();
+    let g = check(&b).go().cloned().unwrap();
     assert!(!g.cgo && g.cgo_packages.is_empty() && g.cgo_evidence.is_empty());
 }
 
@@ -305,9 +305,9 @@ fn build_info_is_looked_for_where_go_puts_it() {
         let block = buildinfo_block("go1.99.1");
         b[at..at + block.len()].copy_from_slice(&block);
         let r = check(&b);
-        assert_eq!(r.go.is_some(), is_go, "{at:#x}");
+        assert_eq!(r.go().is_some(), is_go, "{at:#x}");
         if is_go {
-            assert_eq!(r.go.unwrap().version.as_deref(), Some("go1.99.1"));
+            assert_eq!(r.go().unwrap().version.as_deref(), Some("go1.99.1"));
         }
     }
 }
@@ -323,7 +323,7 @@ fn runtime_cgo_files_are_whole_file_names() {
         let mut b = whole.clone();
         drop_section_headers(&mut b);
         b[at..at + name.len()].copy_from_slice(name);
-        let g = check(&b).go.unwrap();
+        let g = check(&b).go().cloned().unwrap();
         assert_eq!(g.cgo, cgo, "{}", String::from_utf8_lossy(name));
     }
 }
@@ -337,7 +337,7 @@ fn a_symtab_cut_short_gives_way_to_the_function_table() {
     let size = shdr(&b, 42) + 32;
     let full = u64_at(&b, size);
     put_u64(&mut b, size, full / 10 / 24 * 24);
-    let g = check(&b).go.unwrap();
+    let g = check(&b).go().cloned().unwrap();
     assert!(g.cgo);
     assert_eq!(g.cgo_packages, ["net", "os/user"]);
 }
@@ -347,7 +347,7 @@ fn damaged_function_table_offsets_fall_back_to_the_whole_table() {
     // go123-cgo-stripped's .gopclntab header: swap the name and file table
     // offsets (words 3..5 and 5..7). The program still runs (the runtime
     // does not read them); the facts must not change.
-    let intact = check(&fixture("go123-cgo-stripped")).go.unwrap();
+    let intact = check(&fixture("go123-cgo-stripped")).go().cloned().unwrap();
     let mut b = fixture("go123-cgo-stripped");
     let elf = goblin::elf::Elf::parse(&b).unwrap();
     let table = elf
@@ -363,7 +363,7 @@ fn damaged_function_table_offsets_fall_back_to_the_whole_table() {
     for (i, w) in [(3, words[5]), (4, words[6]), (5, words[3]), (6, words[4])] {
         put_u64(&mut b, h + 8 * i, w);
     }
-    let g = check(&b).go.unwrap();
+    let g = check(&b).go().cloned().unwrap();
     assert!(g.cgo);
     assert_eq!(g.cgo_packages, intact.cgo_packages);
     assert_eq!(g.runtime_files, intact.runtime_files);

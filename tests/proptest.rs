@@ -105,20 +105,21 @@ fn check(bytes: Vec<u8>, what: &str) -> Result<Report, TestCaseError> {
     let report = analyze_within(bytes).map_err(|e| TestCaseError::fail(format!("{what}: {e}")))?;
     let code = report.exit_code();
     prop_assert!(code <= 5, "{what}: exit code {code}");
-    match &report.error {
+    match report.error() {
         None => {
-            prop_assert!(report.elf.is_some(), "{what}: no error and no ELF facts");
+            prop_assert!(report.elf().is_some(), "{what}: no error and no ELF facts");
             prop_assert!(code <= 1, "{what}: no error but exit code {code}");
         }
         Some(e) => {
-            let kind = KINDS.iter().find(|(k, _)| *k == e.kind);
-            prop_assert!(kind.is_some(), "{what}: undocumented error kind {:?}", e.kind);
-            prop_assert_eq!(kind.unwrap().1, e.exit_code, "{}: exit code of {}", what, e.kind);
-            prop_assert_eq!(code, e.exit_code);
+            let kind = KINDS.iter().find(|(k, _)| *k == e.kind());
+            prop_assert!(kind.is_some(), "{what}: undocumented error kind {:?}", e.kind());
+            prop_assert_eq!(kind.unwrap().1, e.exit_code(), "{}: exit code of {}", what, e.kind());
+            prop_assert_eq!(code, e.exit_code());
+            let message = e.to_string();
             prop_assert!(
-                !e.message.is_empty() && !e.message.contains('\n'),
+                !message.is_empty() && !message.contains('\n'),
                 "{what}: error message is not one line: {:?}",
-                e.message
+                message
             );
         }
     }
@@ -391,7 +392,7 @@ fn full_facts(fx: usize) -> &'static (Linkage, Option<String>) {
     let facts = CACHE.get_or_init(|| {
         ELF.iter()
             .map(|&i| {
-                let elf = analyze(fixture(i), &Options::default()).elf.unwrap();
+                let elf = analyze(fixture(i), &Options::default()).elf().cloned().unwrap();
                 (elf.linkage, elf.interpreter)
             })
             .collect()
@@ -416,9 +417,9 @@ proptest! {
         } as usize;
         let what = format!("{} cut at {cut} of {}", FIXTURES[fx], b.len());
         let r = check(b[..cut].to_vec(), &what)?;
-        match (&r.error, &r.elf) {
+        match (r.error(), r.elf()) {
             (Some(e), _) => prop_assert!(
-                ["malformed_elf", "empty", "unknown_format"].contains(&e.kind),
+                ["malformed_elf", "empty", "unknown_format"].contains(&e.kind()),
                 "{what}: {e:?}"
             ),
             (None, Some(elf)) => {

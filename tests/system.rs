@@ -83,12 +83,13 @@ fn check_dir(dir: &Path, filter: impl Fn(&Path) -> bool) -> usize {
             continue;
         };
         let report = analyze(&bytes, &Options::default());
-        if report.format != Format::Elf {
+        if report.format() != Format::Elf {
             continue;
         }
         let elf = report
-            .elf
-            .unwrap_or_else(|| panic!("{}: not analysed: {:?}", path.display(), report.error));
+            .elf()
+            .cloned()
+            .unwrap_or_else(|| panic!("{}: not analysed: {:?}", path.display(), report.error()));
         let want = readelf(&path);
         let got = ReadelfFacts {
             interpreter: elf.interpreter,

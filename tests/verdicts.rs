@@ -11,15 +11,19 @@
 use std::path::Path;
 
 use dlcheck::elf::{Kind, Libc, Linkage};
+use dlcheck::report::BinaryReport;
 use dlcheck::{Options, Report, analyze};
 
-fn run(name: &str, distro: &str) -> Report {
+fn run(name: &str, distro: &str) -> BinaryReport {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(name);
     let opts = Options {
         distro: distro.to_string(),
         ..Default::default()
     };
-    analyze(&std::fs::read(path).unwrap(), &opts)
+    match analyze(&std::fs::read(path).unwrap(), &opts) {
+        Report::Binary(b) => *b,
+        other => panic!("{name} is not judged as a binary: {:?}", other.error()),
+    }
 }
 
 fn recommended(name: &str, distro: &str) -> Option<String> {
@@ -72,7 +76,7 @@ fn problems(name: &str, image: &str) -> Vec<(String, String)> {
     assert_eq!(v.runs, v.problems.is_empty());
     v.problems
         .iter()
-        .map(|p| (p.kind.to_string(), p.explanation.clone()))
+        .map(|p| (p.kind.name().to_string(), p.explanation.clone()))
         .collect()
 }
 
@@ -165,7 +169,7 @@ fn linkage_libc_and_kind() {
         ("libdemo.so.1", Linkage::Dynamic, Libc::Glibc, Kind::SharedLibrary),
     ];
     for (name, linkage, libc, kind) in cases {
-        let elf = run(name, "debian11").elf.unwrap();
+        let elf = run(name, "debian11").elf;
         assert_eq!((elf.linkage, elf.libc, elf.kind), (*linkage, *libc, *kind), "{name}");
     }
 }
@@ -196,7 +200,7 @@ fn cgo_is_decided_by_evidence() {
 #[test]
 fn pthread_exit_needs_libgcc_s_at_run_time() {
     let r = run("c-pthread-exit", "debian12");
-    let loads = &r.elf.as_ref().unwrap().runtime_loads;
+    let loads = &r.elf.runtime_loads;
     assert_eq!(loads.len(), 1);
     assert_eq!(loads[0].library, "libgcc_s.so.1");
     let base = r
@@ -205,11 +209,11 @@ fn pthread_exit_needs_libgcc_s_at_run_time() {
         .find(|v| v.image == format!("{D}base-debian12"))
         .unwrap();
     assert_eq!(base.problems.len(), 1);
-    assert_eq!(base.problems[0].kind, "runtime_library_missing");
-    assert_eq!(base.problems[0].library.as_deref(), Some("libgcc_s.so.1"));
+    assert_eq!(base.problems[0].kind.name(), "runtime_library_missing");
+    assert_eq!(base.problems[0].kind.library(), Some("libgcc_s.so.1"));
     // A program that links libgcc_s itself, or does not call pthread_exit, has no such need.
-    assert!(run("cxx-dynamic", "debian12").elf.unwrap().runtime_loads.is_empty());
-    assert!(run("c-dynamic", "debian12").elf.unwrap().runtime_loads.is_empty());
+    assert!(run("cxx-dynamic", "debian12").elf.runtime_loads.is_empty());
+    assert!(run("c-dynamic", "debian12").elf.runtime_loads.is_empty());
 }
 
 #[test]
@@ -270,18 +274,18 @@ fn no_image_fixes_follow_the_target_generation() {
 #[test]
 fn dlopen_is_warned() {
     let r = run("c-dlopen", "debian12");
-    assert!(r.elf.as_ref().unwrap().imports_dlopen);
+    assert!(r.elf.imports_dlopen);
     assert_eq!(
         r.warnings,
         ["loads libraries at run time with dlopen: DT_NEEDED does not list them, so make sure the image has them"]
     );
-    assert!(!run("c-dynamic", "debian12").elf.unwrap().imports_dlopen);
+    assert!(!run("c-dynamic", "debian12").elf.imports_dlopen);
 }
 
 #[test]
 fn build_environment_and_cause_of_a_version_need() {
     let r = run("cxx-dynamic", "debian11");
-    let elf = r.elf.as_ref().unwrap();
+    let elf = r.elf;
     // Recorded by GCC in .comment; readelf -p .comment shows the same string.
     assert!(
         elf.comment.iter().any(|c| c.starts_with("GCC: (Debian 12.2.0-14")),

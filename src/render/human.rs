@@ -3,9 +3,10 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::sanitize;
+use crate::catalog::GENERATIONS;
 use crate::elf::{ElfFacts, Kind, Linkage};
-use crate::images::GENERATIONS;
-use crate::report::Report;
+use crate::go::EvidenceSource;
+use crate::report::{BinaryReport, Report, Start};
 
 /// Write the human-readable rendering of one report: the facts, the
 /// recommendation and its reasons, and a table of which images run it.
@@ -13,23 +14,33 @@ use crate::report::Report;
 /// on stderr. Colour follows `colored`'s global override, set once by the
 /// CLI.
 pub fn human(r: &Report, w: &mut dyn Write) -> io::Result<()> {
-    if r.error.is_some() {
-        return Ok(());
+    match r {
+        Report::Failure(_) => Ok(()),
+        _ => report(r, w),
     }
-    report(r, w)
 }
 
+/// A report, path first; inside an image, a binary that could not be
+/// judged shows its path only.
 fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "{}", sanitize(&r.path).bold())?;
-    if let Some(image) = &r.image {
-        return image_report(image, w);
+    writeln!(w, "{}", sanitize(r.path()).bold())?;
+    match r {
+        Report::Image(i) => image_report(&i.start, w),
+        Report::Binary(b) => binary(b, w),
+        Report::Failure(_) => Ok(()),
     }
+}
+
+fn field(w: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
+    writeln!(w, "  {:<12} {}", name.dimmed(), value)
+}
+
+fn binary(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
     if let Some(check) = &r.image_check {
         image_check(check, w)?;
     }
-    let Some(elf) = &r.elf else { return Ok(()) };
+    let elf = &r.elf;
     writeln!(w, "  {}", headline(elf, r))?;
-    let field = |w: &mut dyn Write, name: &str, value: &str| writeln!(w, "  {:<12} {}", name.dimmed(), value);
     if let Some(i) = &elf.interpreter {
         field(w, "interpreter", &sanitize(i))?;
     }
@@ -54,6 +65,16 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     if let Some(go) = &r.go {
         go_fields(go, w)?;
     }
+    verdict(r, w)?;
+    for warning in &r.warnings {
+        writeln!(w, "  {} {}", "warning:".yellow().bold(), sanitize(warning))?;
+    }
+    Ok(())
+}
+
+/// The recommendation and its reasons (or what blocks every image, and the
+/// fixes), then which images run it.
+fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
     match &r.recommendation {
         Some(rec) => {
             writeln!(w, "  {} {}", "use".green().bold(), rec.image.green().bold())?;
@@ -97,13 +118,10 @@ fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
             writeln!(w, "    {g:<9} {}", cells.join("  "))?;
         }
     }
-    for warning in &r.warnings {
-        writeln!(w, "  {} {}", "warning:".yellow().bold(), sanitize(warning))?;
-    }
     Ok(())
 }
 
-fn headline(elf: &ElfFacts, r: &Report) -> String {
+fn headline(elf: &ElfFacts, r: &BinaryReport) -> String {
     let kind = match elf.kind {
         Kind::Executable => "executable",
         Kind::SharedLibrary => "shared library",
@@ -114,10 +132,7 @@ fn headline(elf: &ElfFacts, r: &Report) -> String {
         Linkage::Dynamic => "dynamic",
         Linkage::LoaderOnly => "loader-only",
     };
-    let libc = serde_json::to_value(elf.libc)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let libc = elf.libc.name();
     let class = if matches!(elf.class, crate::elf::Class::Elf64) {
         "ELF64"
     } else {
@@ -132,7 +147,6 @@ fn headline(elf: &ElfFacts, r: &Report) -> String {
 }
 
 fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
-    let field = |w: &mut dyn Write, name: &str, value: &str| writeln!(w, "  {:<12} {}", name.dimmed(), value);
     let mut line = go
         .version
         .as_deref()
@@ -171,10 +185,10 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
             .cgo_evidence
             .iter()
             .map(|e| match e.source {
-                "symtab" => ".symtab",
-                "dynsym" => ".dynsym",
-                "dynamic" => "PT_INTERP+DT_NEEDED",
-                _ => "Go function table",
+                EvidenceSource::Symtab => ".symtab",
+                EvidenceSource::Dynsym => ".dynsym",
+                EvidenceSource::Dynamic => "PT_INTERP+DT_NEEDED",
+                EvidenceSource::Pclntab => "Go function table",
             })
             .collect();
         let symbols = match go.cgo_symbols.as_slice() {
@@ -204,7 +218,7 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
 
 /// The `--image` verdict, first: what the container will print, why, and
 /// the fix.
-fn image_check(c: &crate::recommend::ImageCheck, w: &mut dyn Write) -> io::Result<()> {
+fn image_check(c: &crate::verdict::ImageCheck, w: &mut dyn Write) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
     if c.runs {
         writeln!(w, "  {} {target}", "will start in".green().bold())?;
@@ -239,7 +253,7 @@ fn image_check(c: &crate::recommend::ImageCheck, w: &mut dyn Write) -> io::Resul
 /// The set-level answer after the reports of several paths or a scan: the
 /// one image for all, and which binary forces each step up. `skipped` lists
 /// the files a scan passed over, when asked (`--verbose`).
-pub fn summary(s: &crate::set::Summary, skipped: Option<&[String]>, w: &mut dyn Write) -> io::Result<()> {
+pub fn summary(s: &crate::verdict::set::Summary, skipped: Option<&[String]>, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w)?;
     writeln!(
         w,
@@ -275,7 +289,7 @@ pub fn summary(s: &crate::set::Summary, skipped: Option<&[String]>, w: &mut dyn 
 
 /// A container image: the verdict and what it prints first, why and the
 /// fix, how the entrypoint was found, then its binaries.
-fn image_report(i: &crate::container::ImageReport, w: &mut dyn Write) -> io::Result<()> {
+fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
     let base = match &i.base {
         Some(b) => format!(
             ", built on distroless {}-{}",

@@ -5,7 +5,7 @@ use crate::report::{Document, Report, SCHEMA_VERSION};
 /// Write `{"schema_version": 1, "reports": [...]}` as pretty JSON and a
 /// trailing newline. Strings are written as serde_json writes Rust strings:
 /// bytes from the file that are not UTF-8 were replaced with U+FFFD.
-pub fn json(reports: &[Report], summary: Option<&crate::set::Summary>, w: &mut dyn Write) -> io::Result<()> {
+pub fn json(reports: &[Report], summary: Option<&crate::verdict::set::Summary>, w: &mut dyn Write) -> io::Result<()> {
     let doc = Document {
         schema_version: SCHEMA_VERSION,
         reports,

@@ -6,14 +6,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use crate::{Format, Options, Report, inspect_path};
+use super::{Format, sniff};
+use crate::report::Report;
+use crate::run::{Options, Read, read_path, shown};
 
 /// What a scan found.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Scan {
-    /// Reports for ELF files (and for files dlcheck could not read or that
-    /// are malformed ELF), sorted by path.
-    pub reports: Vec<Report>,
+    /// ELF files read (and files dlcheck could not read or that are
+    /// malformed ELF), sorted by path.
+    pub items: Vec<Read>,
     /// Files that are not ELF programs or libraries (scripts, data, objects,
     /// Mach-O, PE, empty files), sorted: skipped quietly. Empty unless asked
     /// for; see `skipped_count`.
@@ -22,15 +24,10 @@ pub struct Scan {
     pub skipped_count: usize,
 }
 
-/// Whether a report is for a file a scan passes over quietly: not ELF, or an
-/// ELF object that is not a program or library.
-fn skippable(r: &Report) -> bool {
-    let kind = r.error.as_ref().map(|e| e.kind);
-    r.format != Format::Elf && r.format != Format::Unknown
-        || matches!(
-            kind,
-            Some("empty" | "script" | "mach_o" | "pe" | "unknown_format" | "not_executable")
-        )
+/// Whether a file is one a scan passes over quietly: not ELF, or an ELF
+/// object that is not a program or library.
+fn skippable(item: &Read) -> bool {
+    matches!(item, Read::Done(r) if r.error().is_some_and(|e| e.is_not_a_program()))
 }
 
 /// Scan `dir` recursively. Symbolic links are not followed unless `follow`.
@@ -42,7 +39,6 @@ fn skippable(r: &Report) -> bool {
 pub fn scan(dir: &Path, follow: bool, keep_skipped: bool, opts: &Options, progress: &(dyn Fn(usize) + Sync)) -> Scan {
     let done = AtomicUsize::new(0);
     let skipped = AtomicUsize::new(0);
-    let display = |p: &Path| crate::text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(p.as_os_str()));
     let results: Vec<Outcome> = walkdir::WalkDir::new(dir)
         .follow_links(follow)
         .into_iter()
@@ -51,16 +47,16 @@ pub fn scan(dir: &Path, follow: bool, keep_skipped: bool, opts: &Options, progre
             let outcome = match entry {
                 Ok(e) if e.file_type().is_file() => {
                     let p = e.path();
-                    // Most files in a tree are not ELF: four bytes tell,
-                    // without reading the rest.
-                    if crate::input::starts_with_elf_magic(p) == Some(false) {
-                        Outcome::Skipped(display(p))
+                    // Most files in a tree are not ELF: their first bytes
+                    // tell, without reading the rest.
+                    if sniff::path(p).is_some_and(|f| f != Format::Elf) {
+                        Outcome::Skipped(shown(p))
                     } else {
-                        let r = inspect_path(p, opts);
-                        if skippable(&r) {
-                            Outcome::Skipped(r.path)
+                        let item = read_path(p, opts);
+                        if skippable(&item) {
+                            Outcome::Skipped(shown(p))
                         } else {
-                            Outcome::Report(Box::new(r))
+                            Outcome::Item(Box::new(item))
                         }
                     }
                 }
@@ -73,7 +69,7 @@ pub fn scan(dir: &Path, follow: bool, keep_skipped: bool, opts: &Options, progre
                         .unwrap_or_else(|| {
                             crate::Error::Io("a symlink loop while scanning: check where links point".into())
                         });
-                    Outcome::Report(Box::new(Report::failed(display(&path), Format::Unknown, &e)))
+                    Outcome::Item(Box::new(Read::Done(Report::failed(shown(&path), Format::Unknown, &e))))
                 }
             };
             progress(done.fetch_add(1, Ordering::Relaxed) + 1);
@@ -93,15 +89,15 @@ pub fn scan(dir: &Path, follow: bool, keep_skipped: bool, opts: &Options, progre
     for r in results {
         match r {
             Outcome::Skipped(p) => out.skipped.push(p),
-            Outcome::Report(r) => out.reports.push(*r),
+            Outcome::Item(r) => out.items.push(*r),
         }
     }
-    out.reports.sort_by(|a, b| a.path.cmp(&b.path));
+    out.items.sort_by(|a, b| a.path().cmp(b.path()));
     out.skipped.sort();
     out
 }
 
 enum Outcome {
     Skipped(String),
-    Report(Box<Report>),
+    Item(Box<Read>),
 }

@@ -1,9 +1,14 @@
-//! Recognising what kind of file a byte buffer holds, from its magic bytes.
+//! The one file sniffer: what kind of file a path or a byte buffer holds,
+//! from its magic bytes.
 //!
 //! Sources: the ELF gABI (`\x7fELF`), Apple's `<mach-o/loader.h>` and
 //! `<mach-o/fat.h>` (`MH_MAGIC`, `MH_MAGIC_64`, `FAT_MAGIC`), the Microsoft PE
 //! format (`MZ`, then `PE\0\0` at the offset stored at 0x3c), and execve(2)
-//! for `#!` interpreter lines.
+//! for `#!` interpreter lines, POSIX tar (`ustar` at offset 257) and the OCI
+//! image layout (a directory with an `oci-layout` file).
+
+use std::io::{ErrorKind, Read};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -27,8 +32,9 @@ pub enum Format {
     Image,
 }
 
-/// Classify `bytes` by magic number. Never fails; reads at most the first
-/// 4 KiB beyond the PE header pointer.
+/// Classify `bytes` by magic number. Never fails. A tar archive is taken
+/// for a container image (`docker save`, OCI archive); whether it is one
+/// is for the image reader to say.
 pub fn detect(bytes: &[u8]) -> Format {
     if bytes.is_empty() {
         return Format::Empty;
@@ -38,6 +44,9 @@ pub fn detect(bytes: &[u8]) -> Format {
     }
     if bytes.starts_with(b"#!") {
         return Format::Script;
+    }
+    if bytes.get(257..262) == Some(b"ustar") {
+        return Format::Image;
     }
     if bytes.len() >= 4 {
         let m = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
@@ -62,6 +71,36 @@ pub fn detect(bytes: &[u8]) -> Format {
         }
     }
     Format::Unknown
+}
+
+/// How many bytes [`path`] reads: enough for the magics above, and for a PE
+/// header pointer in the usual place.
+pub const HEAD: usize = 4096;
+
+/// What the file or directory at `path` holds, from its first [`HEAD`]
+/// bytes, read without blocking: `Some(Format::Image)` for a tar archive or
+/// an OCI layout directory. `None` when it is not a regular file or such a
+/// directory, or cannot be read (loading it then reports why).
+pub fn path(path: &Path) -> Option<Format> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_dir() {
+        return path.join("oci-layout").is_file().then_some(Format::Image);
+    }
+    let mut file = super::open_nonblocking(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut head = vec![0u8; HEAD];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(detect(&head[..got]))
 }
 
 /// The interpreter command of a `#!` line (for example `/bin/sh` or

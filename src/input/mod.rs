@@ -6,11 +6,25 @@
 //! ones are memory-mapped read-only, so a 100 MB Go binary costs page-cache
 //! pages, not heap.
 
+pub mod scan;
+pub mod sniff;
+
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
+pub use sniff::{Format, Shebang};
+
 use crate::error::Error;
+
+/// Open `path` for reading without blocking (a FIFO's open would wait for
+/// a writer) and without making a terminal the controlling one.
+pub(crate) fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
 
 /// Files larger than this (in bytes) are memory-mapped; smaller ones are read.
 pub const MAP_THRESHOLD: u64 = 64 << 10;
@@ -55,18 +69,14 @@ pub fn load(path: &Path) -> Result<Bytes, Error> {
     // Open without blocking (a FIFO's open would wait for a writer) and
     // judge the file type from the opened handle, so a path swapped between
     // a check and the open cannot make dlcheck block or read a device.
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| {
-            // open(2) on a socket fails with ENXIO: say what it is.
-            if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
-                Error::NotRegularFile("a socket")
-            } else {
-                io_error(path, e)
-            }
-        })?;
+    let file = open_nonblocking(path).map_err(|e| {
+        // open(2) on a socket fails with ENXIO: say what it is.
+        if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+            Error::NotRegularFile("a socket")
+        } else {
+            io_error(path, e)
+        }
+    })?;
     let meta = file.metadata().map_err(|e| io_error(path, e))?;
     let ft = meta.file_type();
     if ft.is_dir() {
@@ -106,29 +116,4 @@ pub fn load(path: &Path) -> Result<Bytes, Error> {
         .read_to_end(&mut buf)
         .map_err(|e| io_error(path, e))?;
     Ok(Bytes::Owned(buf))
-}
-
-/// Whether the regular file at `path` starts with the ELF magic: `None`
-/// when it cannot be opened as a regular file or read (the full load then
-/// reports why). Opens without blocking, like [`load`].
-pub fn starts_with_elf_magic(path: &Path) -> Option<bool> {
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .ok()?;
-    if !file.metadata().ok()?.is_file() {
-        return None;
-    }
-    let mut magic = [0u8; 4];
-    let mut got = 0;
-    while got < 4 {
-        match file.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => return None,
-        }
-    }
-    Some(got == 4 && &magic == b"\x7fELF")
 }

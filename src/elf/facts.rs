@@ -1,0 +1,177 @@
+//! The facts reported for an ELF file ([`ElfFacts`]): kind and linkage,
+//! target OS, C library, the run-time loads glibc makes, and the build
+//! tools recorded in `.comment`.
+
+use std::collections::BTreeMap;
+
+use goblin::container::Container;
+use goblin::elf::{dynamic, header};
+
+use super::dynamic::DynStrings;
+use super::machine_name;
+use super::{Class, ElfFacts, ElfFile, Endianness, Kind, Libc, Linkage, RuntimeLoad, VersionNeed, version_cmp};
+use crate::error::Error;
+use crate::text;
+
+impl ElfFile<'_> {
+    /// Collect the reported facts.
+    ///
+    /// Errors: [`Error::Malformed`] when PT_INTERP, the dynamic section or
+    /// the version needs cannot be read.
+    pub fn facts(&self) -> Result<ElfFacts, Error> {
+        let interpreter = self.interpreter()?;
+        let strings = self.dynamic_strings()?;
+        let needs = self.version_needs()?;
+        Ok(self.facts_from(interpreter, &strings, &needs))
+    }
+
+    /// The facts, from PT_INTERP, the dynamic section's strings and the
+    /// version needs already read.
+    pub(crate) fn facts_from(
+        &self,
+        interpreter: Option<String>,
+        strings: &DynStrings,
+        needs: &[VersionNeed],
+    ) -> ElfFacts {
+        let mut version_needs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for need in needs {
+            version_needs
+                .entry(need.file.clone())
+                .or_default()
+                .push(need.name.clone());
+        }
+        for versions in version_needs.values_mut() {
+            versions.sort_by(|a, b| version_cmp(a, b).then_with(|| a.cmp(b)));
+            versions.dedup();
+        }
+        let is_dyn = self.header.e_type == header::ET_DYN;
+        let flags_1 = self.dyn_val(dynamic::DT_FLAGS_1).unwrap_or(0);
+        let (kind, linkage) = match (&interpreter, is_dyn) {
+            (Some(_), _) if strings.needed.is_empty() => (Kind::Executable, Linkage::LoaderOnly),
+            (Some(_), _) => (Kind::Executable, Linkage::Dynamic),
+            (None, false) => (Kind::Executable, Linkage::Static),
+            (None, true) => {
+                let pie = flags_1 & dynamic::DF_1_PIE != 0;
+                if pie || (strings.needed.is_empty() && strings.soname.is_none() && self.header.e_entry != 0) {
+                    (Kind::Executable, Linkage::StaticPie)
+                } else {
+                    (Kind::SharedLibrary, Linkage::Dynamic)
+                }
+            }
+        };
+        let machine = machine_name(&self.header);
+        let os = self.os(interpreter.as_deref());
+        let libc = self.libc(&interpreter, &strings.needed, linkage);
+        let mut runtime_loads = Vec::new();
+        // glibc's pthread_exit and pthread_cancel unwind the thread's stack
+        // with libgcc_s, which they dlopen on first use (nptl
+        // unwind-resume / `__libc_unwind_link_get`): without it the program
+        // aborts with "libgcc_s.so.1 must be installed for pthread_exit to work".
+        if libc == Libc::Glibc && !strings.needed.iter().any(|n| n == "libgcc_s.so.1") {
+            let functions: Vec<&'static str> = ["pthread_exit", "pthread_cancel"]
+                .into_iter()
+                .filter(|f| self.imported_symbols().any(|n| n == f.as_bytes()))
+                .collect();
+            if !functions.is_empty() {
+                runtime_loads.push(RuntimeLoad {
+                    library: "libgcc_s.so.1".to_string(),
+                    functions,
+                });
+            }
+        }
+        ElfFacts {
+            class: if self.ctx.container == Container::Big {
+                Class::Elf64
+            } else {
+                Class::Elf32
+            },
+            endianness: if self.ctx.le == scroll::Endian::Little {
+                Endianness::Little
+            } else {
+                Endianness::Big
+            },
+            machine,
+            os,
+            e_type: if is_dyn { "DYN" } else { "EXEC" },
+            kind,
+            linkage,
+            interpreter,
+            needed: strings.needed.clone(),
+            soname: strings.soname.clone(),
+            rpath: strings.rpath.clone(),
+            runpath: strings.runpath.clone(),
+            version_needs,
+            libc,
+            runtime_loads,
+            imports_dlopen: self.imported_symbols().any(|n| n == b"dlopen"),
+            dlopen_note: self.dlopen_note(),
+            comment: self.comment(),
+        }
+    }
+
+    fn os(&self, interpreter: Option<&str>) -> String {
+        let by_abi = match self.header.e_ident[header::EI_OSABI] {
+            2 => Some("netbsd"),
+            6 => Some("solaris"),
+            9 => Some("freebsd"),
+            12 => Some("openbsd"),
+            _ => None,
+        };
+        let by_interp = interpreter.and_then(|i| match i {
+            "/libexec/ld-elf.so.1" => Some("freebsd"),
+            "/usr/libexec/ld.so" => Some("openbsd"),
+            "/usr/libexec/ld.elf_so" => Some("netbsd"),
+            "/system/bin/linker" | "/system/bin/linker64" => Some("android"),
+            _ => None,
+        });
+        let by_note = || {
+            self.notes().find_map(|n| match n.owner {
+                b"OpenBSD" => Some("openbsd"),
+                b"NetBSD" => Some("netbsd"),
+                b"FreeBSD" => Some("freebsd"),
+                b"Android" => Some("android"),
+                _ => None,
+            })
+        };
+        by_abi.or(by_interp).or_else(by_note).unwrap_or("linux").to_string()
+    }
+
+    fn libc(&self, interpreter: &Option<String>, needed: &[String], linkage: Linkage) -> Libc {
+        let musl_name = |n: &str| n == "libc.so" || n.starts_with("libc.musl-");
+        if needed.iter().any(|n| n == "libc.so.6") {
+            return Libc::Glibc;
+        }
+        if needed.iter().any(|n| musl_name(n)) || interpreter.as_deref().is_some_and(|i| i.contains("ld-musl")) {
+            return Libc::Musl;
+        }
+        match linkage {
+            Linkage::LoaderOnly => Libc::None,
+            Linkage::Dynamic => Libc::Unknown,
+            Linkage::Static | Linkage::StaticPie => {
+                if self.has_gnu_abi_tag() {
+                    Libc::Glibc
+                } else if self.has_section(".go.buildinfo") || self.has_section(".gopclntab") {
+                    // Go without cgo; with cgo, the Go analysis looks for
+                    // musl's start code (crate::analyze).
+                    Libc::None
+                } else if self.has_symbol(b"__init_libc") {
+                    Libc::Musl
+                } else {
+                    Libc::Unknown
+                }
+            }
+        }
+    }
+
+    /// The strings of `.comment`, deduplicated, in order (at most 32).
+    fn comment(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in self.section(".comment").unwrap_or_default().split(|b| *b == 0) {
+            let s = text::from_bytes(s).trim().to_string();
+            if !s.is_empty() && !out.contains(&s) && out.len() < 32 {
+                out.push(s);
+            }
+        }
+        out
+    }
+}

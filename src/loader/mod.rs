@@ -1,0 +1,498 @@
+//! glibc's dynamic loader, modelled once: where it looks for each DT_NEEDED
+//! library, which file it maps, what that file needs in turn, and which
+//! needed versions the files it found do not define.
+//!
+//! The rules followed are glibc's (`elf/dl-load.c` `_dl_map_object`,
+//! `elf/dl-version.c`, `elf/dl-dst.h`), as Debian builds it:
+//! - a DT_NEEDED name that contains a `/` is opened as it is, relative to
+//!   the working directory;
+//! - otherwise the directories are searched in this order: the DT_RPATH of
+//!   the object that needs the library, then of the object that loaded
+//!   that one, and so on up to the program (each only when that object has
+//!   no DT_RUNPATH; an object with a DT_RUNPATH has its DT_RPATH ignored),
+//!   then `LD_LIBRARY_PATH`, then the needing object's own DT_RUNPATH, then
+//!   `/etc/ld.so.cache` when the root has one, then the default
+//!   directories (`/lib/<triplet>`, `/usr/lib/<triplet>`, `/lib`,
+//!   `/usr/lib`, Debian's multiarch layout);
+//! - in each entry the tokens `$ORIGIN`, `$LIB` and `$PLATFORM` (also
+//!   written `${ORIGIN}` ...) are replaced anywhere they appear: `$ORIGIN`
+//!   by the directory of the object whose entry it is, `$LIB` by
+//!   `lib/<triplet>` and `$PLATFORM` by the CPU name (`x86_64`, `aarch64`);
+//! - a library already loaded under the same DT_NEEDED name is not loaded
+//!   again; libraries are loaded breadth first;
+//! - every version in an object's DT_VERNEED must be defined (DT_VERDEF) by
+//!   the library loaded for that file name, unless the need is weak.
+//!
+//! What a root holds is asked through [`Root`]: the embedded data about a
+//! distroless image (`crate::catalog`), an image's or a root directory's
+//! own files (`crate::imagefs`), or the libraries shipped beside a program
+//! ([`Shipped`]).
+
+pub mod cache;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::elf::{self, DynStrings, ElfFile};
+
+/// The most objects one walk loads: real programs load dozens; a hostile
+/// image must not make the walk unbounded.
+pub const MAX_OBJECTS: usize = 512;
+
+/// One version an object needs (an Elf_Vernaux entry of its DT_VERNEED).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionNeed {
+    /// The library file name it is needed from (`vn_file`), `libc.so.6`.
+    pub file: String,
+    /// The version (`vna_name`), `GLIBC_2.34`.
+    pub version: String,
+    /// `VER_FLG_WEAK`: the loader does not fail when it is missing.
+    pub weak: bool,
+}
+
+/// What the loader reads of one ELF object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Object {
+    /// DT_NEEDED, in dynamic-section order.
+    pub needed: Vec<String>,
+    /// DT_RPATH, colon-separated, as stored.
+    pub rpath: Option<String>,
+    /// DT_RUNPATH, colon-separated, as stored.
+    pub runpath: Option<String>,
+    /// DT_VERNEED, in the order the loader checks it.
+    pub version_needs: Vec<VersionNeed>,
+    /// DT_VERDEF: the versions it defines, without the base entry.
+    pub verdefs: Vec<String>,
+}
+
+impl Object {
+    /// Read the loader's facts of a parsed ELF file. A table that cannot be
+    /// read counts as empty: a damaged library is still mapped, and its
+    /// needs and versions are what can be read of them.
+    pub fn read(file: &ElfFile<'_>) -> Object {
+        let strings = file.dynamic_strings().unwrap_or_default();
+        let needs = file.version_needs().unwrap_or_default();
+        Object::from_parts(&strings, &needs, file.version_definitions().unwrap_or_default())
+    }
+
+    /// The object from the dynamic section's strings, the version needs and
+    /// the version definitions already read.
+    pub(crate) fn from_parts(strings: &DynStrings, needs: &[elf::VersionNeed], verdefs: Vec<String>) -> Object {
+        Object {
+            needed: strings.needed.clone(),
+            rpath: strings.rpath.clone(),
+            runpath: strings.runpath.clone(),
+            version_needs: needs
+                .iter()
+                .map(|n| VersionNeed {
+                    file: n.file.clone(),
+                    version: n.name.clone(),
+                    weak: n.weak,
+                })
+                .collect(),
+            verdefs,
+        }
+    }
+}
+
+/// A root file system as the loader sees it.
+pub trait Root {
+    /// The real file that the PT_INTERP path `path` leads to, if it is a
+    /// regular file in the root.
+    fn interpreter(&self, path: &str) -> Option<String>;
+    /// The ELF object the loader maps when it opens `path`, if there is a
+    /// regular ELF file there.
+    fn object(&self, path: &str) -> Option<Arc<Object>>;
+    /// The path `/etc/ld.so.cache` gives for `soname`, if the root has a
+    /// cache that lists it.
+    fn cache(&self, _soname: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The process's side of a load: the architecture and the environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    /// The OCI architecture (`amd64`, `arm64` ...): default directories,
+    /// `$LIB`, `$PLATFORM`.
+    pub arch: &'a str,
+    /// `LD_LIBRARY_PATH` entries, in order.
+    pub ld_library_path: &'a [String],
+}
+
+/// Debian's multiarch directory name for an OCI architecture: the
+/// `<triplet>` of `/lib/<triplet>` and `/usr/lib/<triplet>` (Debian's
+/// multiarch specification).
+pub fn multiarch_triplet(arch: &str) -> &'static str {
+    match arch {
+        "arm64" => "aarch64-linux-gnu",
+        "arm" => "arm-linux-gnueabihf",
+        "s390x" => "s390x-linux-gnu",
+        "ppc64le" => "powerpc64le-linux-gnu",
+        "riscv64" => "riscv64-linux-gnu",
+        "386" => "i386-linux-gnu",
+        _ => "x86_64-linux-gnu",
+    }
+}
+
+/// glibc's default library directories on Debian, in search order.
+pub fn default_dirs(arch: &str) -> [String; 4] {
+    let triplet = multiarch_triplet(arch);
+    [
+        format!("/lib/{triplet}"),
+        format!("/usr/lib/{triplet}"),
+        "/lib".into(),
+        "/usr/lib".into(),
+    ]
+}
+
+/// The value of `$PLATFORM` (the kernel's `AT_PLATFORM`) for an OCI
+/// architecture.
+fn platform_token(arch: &str) -> &str {
+    match arch {
+        "amd64" => "x86_64",
+        "arm64" => "aarch64",
+        "386" => "i686",
+        "arm" => "v7l",
+        other => other,
+    }
+}
+
+/// Replace the dynamic string tokens of one search-path entry, anywhere in
+/// it: `$ORIGIN`/`${ORIGIN}` by `origin` (the directory of the object whose
+/// entry it is), `$LIB`/`${LIB}` by `lib/<triplet>`, `$PLATFORM`/
+/// `${PLATFORM}` by the CPU name. Other `$` are kept.
+pub fn expand(entry: &str, origin: &str, arch: &str) -> String {
+    let lib = format!("lib/{}", multiarch_triplet(arch));
+    let tokens = [
+        ("ORIGIN", origin),
+        ("LIB", lib.as_str()),
+        ("PLATFORM", platform_token(arch)),
+    ];
+    let mut out = String::with_capacity(entry.len());
+    let mut rest = entry;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let found = tokens.iter().find_map(|(name, value)| {
+            if let Some(tail) = after
+                .strip_prefix('{')
+                .and_then(|a| a.strip_prefix(name)?.strip_prefix('}'))
+            {
+                return Some((value, tail));
+            }
+            let tail = after.strip_prefix(name)?;
+            // `$ORIGINAL` is not `$ORIGIN` followed by `AL`.
+            (!tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')).then_some((value, tail))
+        });
+        match found {
+            Some((value, tail)) => {
+                out.push_str(value);
+                rest = tail;
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The directory part of a path, as `$ORIGIN` gives it: `/usr/bin` for
+/// `/usr/bin/app`, `.` for a bare name.
+pub fn origin_of(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some(("", _)) => "/",
+        Some((dir, _)) => dir,
+        None => ".",
+    }
+}
+
+/// The path as the kernel resolves `.` and `..` in it (lexically: the
+/// roots dlcheck reads resolve links themselves).
+pub fn normalize(path: &str) -> String {
+    let mut out = PathBuf::new();
+    for c in Path::new(path).components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out.to_string_lossy().into_owned()
+}
+
+/// One object of a walk: the program, or a library it loaded.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The DT_NEEDED name it was loaded for (for the program: its path).
+    pub name: String,
+    /// The path the loader opened.
+    pub path: String,
+    /// The index of the object that needed it first (the program: itself).
+    pub needed_by: usize,
+    /// What the loader read of it.
+    pub object: Arc<Object>,
+}
+
+/// A library the loader looked for and did not find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// The DT_NEEDED name.
+    pub name: String,
+    /// The index of the object that needed it.
+    pub needed_by: usize,
+}
+
+/// What happened, in the order the loader does it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Object `n` of [`Walk::objects`] was loaded.
+    Loaded(usize),
+    /// A library was not found.
+    Missing(Missing),
+}
+
+/// A version that an object needs and the library loaded for it lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingVersion {
+    /// The index of the object that needs it.
+    pub requirer: usize,
+    /// The index of the library that lacks it.
+    pub library: usize,
+    /// The version, `GLIBC_2.34`.
+    pub version: String,
+}
+
+/// The result of loading a program.
+#[derive(Debug, Clone)]
+pub struct Walk {
+    /// The program (index 0), then each library in the order loaded.
+    pub objects: Vec<Loaded>,
+    /// Every library found or missing, in the loader's order.
+    pub events: Vec<Event>,
+    /// Versions not defined by the library found, object by object, each
+    /// in DT_VERNEED order (weak needs left out).
+    pub missing_versions: Vec<MissingVersion>,
+    /// The walk stopped at [`MAX_OBJECTS`].
+    pub truncated: bool,
+}
+
+impl Walk {
+    /// The libraries not found, in order.
+    pub fn missing(&self) -> impl Iterator<Item = &Missing> {
+        self.events.iter().filter_map(|e| match e {
+            Event::Missing(m) => Some(m),
+            Event::Loaded(_) => None,
+        })
+    }
+
+    /// The objects loaded (not the program), in order.
+    pub fn libraries(&self) -> &[Loaded] {
+        self.objects.get(1..).unwrap_or_default()
+    }
+}
+
+/// The directories searched for a DT_NEEDED name of object `at`, in
+/// glibc's order, tokens expanded; `None` for the ld.so.cache and default
+/// directory steps, which [`search`] appends.
+fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
+    let mut dirs = Vec::new();
+    let entries = |list: &Option<String>, path: &str| -> Vec<String> {
+        let origin = origin_of(path);
+        list.iter()
+            .flat_map(|l| l.split(':'))
+            .filter(|d| !d.is_empty())
+            .map(|d| expand(d, origin, env.arch))
+            .collect()
+    };
+    if objects[at].object.runpath.is_none() {
+        // DT_RPATH of the needing object, then of each object that loaded
+        // it, up to the program, skipping those with a DT_RUNPATH.
+        let mut l = at;
+        loop {
+            let o = &objects[l];
+            if o.object.runpath.is_none() {
+                dirs.extend(entries(&o.object.rpath, &o.path));
+            }
+            if l == 0 {
+                break;
+            }
+            l = o.needed_by;
+        }
+    }
+    dirs.extend(env.ld_library_path.iter().cloned());
+    dirs.extend(entries(&objects[at].object.runpath, &objects[at].path));
+    dirs
+}
+
+/// Where the loader finds `name` for object `at`: the path it opens and
+/// what it maps, or `None`.
+fn search(root: &dyn Root, objects: &[Loaded], at: usize, name: &str, env: &Env<'_>) -> Option<(String, Arc<Object>)> {
+    if name.contains('/') {
+        return root.object(name).map(|o| (name.to_string(), o));
+    }
+    let dirs = search_dirs(objects, at, env);
+    dirs.iter()
+        .map(|d| format!("{}/{name}", d.trim_end_matches('/')))
+        .chain(root.cache(name))
+        .chain(default_dirs(env.arch).iter().map(|d| format!("{d}/{name}")))
+        .find_map(|p| root.object(&p).map(|o| (p, o)))
+}
+
+/// Where `dlopen(name)` called from the C library finds `name`
+/// (`LD_LIBRARY_PATH`, the cache, the default directories), or `None`.
+pub fn find_dlopen(root: &dyn Root, name: &str, env: &Env<'_>) -> Option<String> {
+    env.ld_library_path
+        .iter()
+        .map(|d| format!("{}/{name}", d.trim_end_matches('/')))
+        .chain(root.cache(name))
+        .chain(default_dirs(env.arch).iter().map(|d| format!("{d}/{name}")))
+        .find(|p| root.object(p).is_some())
+}
+
+/// Load `program` (at `path` in `root`, already mapped by the kernel) as
+/// glibc's loader would: every DT_NEEDED, breadth first, each library's
+/// own DT_NEEDED in turn, then every needed version.
+pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) -> Walk {
+    let mut walk = Walk {
+        objects: vec![Loaded {
+            name: path.to_string(),
+            path: path.to_string(),
+            needed_by: 0,
+            object: program,
+        }],
+        events: Vec::new(),
+        missing_versions: Vec::new(),
+        truncated: false,
+    };
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut queue: VecDeque<usize> = VecDeque::from([0]);
+    while let Some(at) = queue.pop_front() {
+        let needed = walk.objects[at].object.needed.clone();
+        for name in needed {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if walk.objects.len() >= MAX_OBJECTS {
+                walk.truncated = true;
+                break;
+            }
+            match search(root, &walk.objects, at, &name, env) {
+                Some((path, object)) => {
+                    walk.events.push(Event::Loaded(walk.objects.len()));
+                    queue.push_back(walk.objects.len());
+                    walk.objects.push(Loaded {
+                        name,
+                        path,
+                        needed_by: at,
+                        object,
+                    });
+                }
+                None => walk.events.push(Event::Missing(Missing { name, needed_by: at })),
+            }
+        }
+    }
+    walk.missing_versions = check_versions(&walk.objects);
+    walk
+}
+
+/// Every non-weak version each object needs that the library loaded under
+/// that file name does not define (glibc's `_dl_check_map_versions`).
+fn check_versions(objects: &[Loaded]) -> Vec<MissingVersion> {
+    let by_name: BTreeMap<&str, usize> = objects
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, o)| (o.name.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    for (requirer, o) in objects.iter().enumerate() {
+        for need in o.object.version_needs.iter().filter(|n| !n.weak) {
+            let Some(&library) = by_name.get(need.file.as_str()) else {
+                continue;
+            };
+            if !objects[library].object.verdefs.contains(&need.version) {
+                out.push(MissingVersion {
+                    requirer,
+                    library,
+                    version: need.version.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A library shipped beside the programs of a set.
+#[derive(Debug, Clone)]
+pub struct ShippedLibrary {
+    /// Where the file is, as the set names it.
+    pub path: String,
+    /// What the loader reads of it.
+    pub object: Arc<Object>,
+}
+
+/// Libraries shipped beside the programs of a set (found by a scan, or on
+/// disk next to a program), laid over another root: as the loader will see
+/// them once the whole tree is copied into the image at the same paths.
+/// A library is found under its file name and under its DT_SONAME.
+pub struct Shipped<'a> {
+    base: &'a dyn Root,
+    files: &'a BTreeMap<String, ShippedLibrary>,
+}
+
+impl<'a> Shipped<'a> {
+    /// `files`: normalised path (see [`normalize`]) of each shipped library,
+    /// and of its DT_SONAME in the same directory, to the library.
+    pub fn new(base: &'a dyn Root, files: &'a BTreeMap<String, ShippedLibrary>) -> Self {
+        Shipped { base, files }
+    }
+
+    /// The shipped library the loader finds at `path`, if it is one.
+    pub fn ships(&self, path: &str) -> Option<&ShippedLibrary> {
+        self.files.get(&normalize(path))
+    }
+}
+
+impl Root for Shipped<'_> {
+    fn interpreter(&self, path: &str) -> Option<String> {
+        self.base.interpreter(path)
+    }
+
+    fn object(&self, path: &str) -> Option<Arc<Object>> {
+        match self.ships(path) {
+            Some(l) => Some(l.object.clone()),
+            None => self.base.object(path),
+        }
+    }
+
+    fn cache(&self, soname: &str) -> Option<String> {
+        self.base.cache(soname)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_expand_anywhere() {
+        assert_eq!(expand("$ORIGIN/../lib", "/opt/app/bin", "amd64"), "/opt/app/bin/../lib");
+        assert_eq!(expand("/x/${ORIGIN}/y", "/o", "amd64"), "/x//o/y");
+        assert_eq!(
+            expand("/usr/$LIB/$PLATFORM", "/o", "amd64"),
+            "/usr/lib/x86_64-linux-gnu/x86_64"
+        );
+        assert_eq!(expand("/usr/${LIB}:", "/o", "arm64"), "/usr/lib/aarch64-linux-gnu:");
+        assert_eq!(expand("$ORIGINAL/$HOME/$", "/o", "amd64"), "$ORIGINAL/$HOME/$");
+        assert_eq!(origin_of("/app"), "/");
+        assert_eq!(origin_of("bin/app"), "bin");
+        assert_eq!(normalize("a/bin/../lib/./x"), "a/lib/x");
+    }
+}

@@ -1,0 +1,105 @@
+//! Which distroless image a built image is based on, and whether its own
+//! files agree with what the catalog says of that image.
+
+use serde::Serialize;
+
+use super::Start;
+use crate::imagefs::ImageFs;
+use crate::verdict::ProblemKind;
+
+/// The distroless base an image is built on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Base {
+    /// `static`, `base-nossl`, `base` or `cc`, from the packages in
+    /// `/var/lib/dpkg/status.d/`.
+    pub variant: String,
+    /// `debian12`, from `VERSION_ID` of `/usr/lib/os-release`.
+    pub generation: Option<String>,
+    /// The Debian packages recorded in `/var/lib/dpkg/status.d/`.
+    pub packages: Vec<String>,
+}
+
+/// The distroless base, from `/usr/lib/os-release` (its `PRETTY_NAME` says
+/// "Distroless") and the package names in `/var/lib/dpkg/status.d/`.
+pub fn identify(image: &ImageFs) -> Option<Base> {
+    let os_release = image
+        .resolve("usr/lib/os-release")
+        .ok()
+        .flatten()
+        .and_then(|(p, _)| image.read(&p).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned())?;
+    let field = |k: &str| {
+        os_release
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .map(|v| v.trim_matches('"').to_string())
+    };
+    if !field("PRETTY_NAME")?.contains("Distroless") {
+        return None;
+    }
+    let mut packages: Vec<String> = image
+        .resolve("var/lib/dpkg/status.d")
+        .ok()
+        .flatten()
+        .map(|(p, _)| image.list(&p))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|n| n.split('.').next().unwrap_or_default().to_string())
+        .collect();
+    packages.sort();
+    packages.dedup();
+    let has = |p: &str| packages.iter().any(|x| x == p || x.starts_with(&format!("{p}t64")));
+    let variant = if has("libstdc++6") {
+        "cc"
+    } else if has("libssl3") || has("libssl1.1") {
+        "base"
+    } else if has("libc6") {
+        "base-nossl"
+    } else {
+        "static"
+    };
+    Some(Base {
+        variant: variant.to_string(),
+        generation: field("VERSION_ID").map(|v| format!("debian{v}")),
+        packages,
+    })
+}
+
+/// When the image is a distroless one, compare what its own files say with
+/// what dlcheck's built-in data says about the same image: a difference
+/// means the image was changed (files added, removed or replaced).
+pub fn compare_with_data(r: &mut Start) {
+    let (Some(base), Some(bin)) = (&r.base, r.binaries.first().and_then(|b| b.binary())) else {
+        return;
+    };
+    let Some(generation) = &base.generation else { return };
+    let loader_only = r.problems.iter().all(|p| {
+        matches!(
+            p.kind,
+            ProblemKind::LibraryMissing { .. }
+                | ProblemKind::VersionMissing { .. }
+                | ProblemKind::InterpreterMissing { .. }
+        )
+    });
+    if !loader_only {
+        return;
+    }
+    let Some(v) = bin
+        .images
+        .iter()
+        .find(|v| v.variant == base.variant && v.generation == *generation && r.platform.starts_with(&v.platform))
+    else {
+        return;
+    };
+    if v.runs != r.starts {
+        let (data, files) = if v.runs {
+            ("runs", "do not")
+        } else {
+            ("does not run", "do")
+        };
+        r.warnings.push(format!(
+            "dlcheck's data says {} {data} it, but this image's own files {files}: the image differs from the published one (files added, removed or replaced)",
+            v.image
+        ));
+    }
+}

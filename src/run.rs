@@ -1,0 +1,302 @@
+//! The main flow: a [`Request`] (paths and options) in, an [`Outcome`]
+//! (reports, the set's summary, the files skipped, the exit status) out.
+//!
+//! ```text
+//! path ─ input::sniff ─┬─ image archive/layout ─ imagefs ─ replay ────────────┐
+//!                      ├─ directory (-r) ─ input::scan ─┐                     │
+//!                      └─ file ─ input::load ───────────┴─ binary::Binary::read│
+//!                                                          │                  │
+//!        libraries of the set (loader::Shipped) ───────────┤                  │
+//!                                                          ▼                  │
+//!                       verdict::judge_binary (catalog + loader) ─ Report ◄───┘
+//!                                                          │
+//!                                     verdict::set::summarize ─ Outcome ─ render
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::binary::Binary;
+use crate::catalog::ImageRef;
+use crate::elf::Kind;
+use crate::error::Error;
+use crate::imagefs::{ImageFs, Limits};
+use crate::input::{self, Format, scan};
+use crate::loader;
+use crate::report::{ImageReport, Report};
+use crate::verdict::set::{Summary, summarize};
+use crate::verdict::{self, ShippedFiles};
+use crate::{go, replay, text};
+
+/// How to judge.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The generation to recommend from first: `debian11`, `debian12` or
+    /// `debian13`.
+    pub distro: String,
+    /// Judge for this platform (`linux/amd64`, `linux/arm64`) instead of
+    /// the binary's own.
+    pub platform: Option<String>,
+    /// Check against this one image only (`--image`).
+    pub image: Option<ImageRef>,
+    /// For a container image or root file system: check every ELF file.
+    pub all: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            distro: "debian11".to_string(),
+            platform: None,
+            image: None,
+            all: false,
+        }
+    }
+}
+
+/// What to judge, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// Binaries, directories (with `recursive`), container images; or,
+    /// with `root`, programs inside the root.
+    pub paths: Vec<PathBuf>,
+    /// How to judge.
+    pub options: Options,
+    /// Scan directories.
+    pub recursive: bool,
+    /// In a scan, follow symbolic links.
+    pub follow: bool,
+    /// Keep the list of files a scan skipped.
+    pub list_skipped: bool,
+    /// Judge the paths as programs inside this root file system.
+    pub root: Option<PathBuf>,
+}
+
+/// What came of a request.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// One report per input, in the order given (a scan's in path order).
+    pub reports: Vec<Report>,
+    /// With several inputs or a scan: the one image for the set.
+    pub summary: Option<Summary>,
+    /// Files a scan skipped (kept when asked).
+    pub skipped: Vec<String>,
+}
+
+impl Outcome {
+    /// The process exit status: the highest of the reports' (see
+    /// [`Report::exit_code`]), 0 when there are none.
+    pub fn exit_code(&self) -> u8 {
+        self.reports.iter().map(Report::exit_code).max().unwrap_or(0)
+    }
+}
+
+/// One input read, before it is judged: judging a binary waits until the
+/// libraries shipped beside it are known.
+pub enum Read {
+    /// An ELF file, read.
+    Binary {
+        /// The path as given.
+        path: String,
+        /// What was read.
+        binary: Box<Binary>,
+    },
+    /// An input that is already decided: an image, or a failure.
+    Done(Report),
+}
+
+impl Read {
+    /// The path as given.
+    pub fn path(&self) -> &str {
+        match self {
+            Read::Binary { path, .. } => path,
+            Read::Done(r) => r.path(),
+        }
+    }
+}
+
+/// A path as text, losslessly (see [`crate::text`]).
+pub fn shown(path: &Path) -> String {
+    text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()))
+}
+
+/// Run a request. `progress` is called with the number of files a scan has
+/// done, from any thread.
+pub fn run(request: &Request, progress: &(dyn Fn(usize) + Sync)) -> Outcome {
+    let opts = &request.options;
+    let mut items: Vec<Read> = Vec::new();
+    let mut outcome = Outcome::default();
+    let mut skipped = 0;
+    if let Some(root) = &request.root {
+        let inside: Vec<String> = request.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        items.extend(inspect_root(root, &inside, opts).into_iter().map(Read::Done));
+    }
+    for path in request.paths.iter().filter(|_| request.root.is_none()) {
+        if input::sniff::path(path) == Some(Format::Image) {
+            items.push(Read::Done(inspect_image(path, opts)));
+        } else if request.recursive && path.is_dir() {
+            let found = scan::scan(path, request.follow, request.list_skipped, opts, progress);
+            items.extend(found.items);
+            outcome.skipped.extend(found.skipped);
+            skipped += found.skipped_count;
+        } else {
+            items.push(read_path(path, opts));
+        }
+    }
+    let shipped = shipped_libraries(&items);
+    outcome.reports = items.into_par_iter().map(|item| judge(item, opts, &shipped)).collect();
+    // A set summary is about binaries; images carry their own verdicts.
+    let binaries = outcome.reports.iter().any(|r| !matches!(r, Report::Image(_)));
+    if binaries && (request.recursive || request.paths.len() > 1) {
+        outcome.summary = Some(summarize(&outcome.reports, skipped, &opts.distro));
+    }
+    outcome
+}
+
+/// Judge what was read.
+fn judge(item: Read, opts: &Options, shipped: &ShippedFiles) -> Report {
+    match item {
+        Read::Binary { path, binary } => Report::Binary(Box::new(verdict::judge_binary(path, *binary, opts, shipped))),
+        Read::Done(r) => r,
+    }
+}
+
+/// The shared libraries of a set, under their path and their DT_SONAME in
+/// the same directory (normalised), for [`loader::Shipped`].
+fn shipped_libraries(items: &[Read]) -> ShippedFiles {
+    let mut out = ShippedFiles::new();
+    for item in items {
+        let Read::Binary { path, binary } = item else { continue };
+        if binary.elf.kind != Kind::SharedLibrary {
+            continue;
+        }
+        let dir = match loader::origin_of(&loader::normalize(path)) {
+            "." => String::new(),
+            d => format!("{d}/"),
+        };
+        let library = loader::ShippedLibrary {
+            path: path.clone(),
+            object: binary.object.clone(),
+        };
+        if let Some(so) = &binary.elf.soname {
+            out.entry(loader::normalize(&format!("{dir}{so}")))
+                .or_insert_with(|| library.clone());
+        }
+        out.insert(loader::normalize(path), library);
+    }
+    out
+}
+
+/// Read `path` (shown as given). Never fails: an unreadable path gives a
+/// failure report that says why.
+pub fn read_path(path: &Path, opts: &Options) -> Read {
+    let shown = shown(path);
+    match input::load(path) {
+        Ok(bytes) => match read_bytes(&bytes, opts) {
+            Read::Binary { binary, .. } => Read::Binary { path: shown, binary },
+            Read::Done(r) => Read::Done(r.with_path(shown)),
+        },
+        Err(e) => Read::Done(Report::failed(shown, Format::Unknown, &e)),
+    }
+}
+
+/// Read a file's bytes: an ELF file is read for judging; anything else is
+/// a failure that says what it is (with the Go facts of a Go program built
+/// for macOS or Windows). The path is empty.
+pub fn read_bytes(bytes: &[u8], opts: &Options) -> Read {
+    let format = input::sniff::detect(bytes);
+    let error = match format {
+        Format::Elf => match Binary::read(bytes) {
+            Ok(binary) => {
+                return Read::Binary {
+                    path: String::new(),
+                    binary: Box::new(binary),
+                };
+            }
+            Err(e) => e,
+        },
+        Format::Empty => Error::Empty,
+        Format::MachO => Error::MachO,
+        Format::Pe => Error::Pe,
+        Format::Script => {
+            let sb = input::sniff::shebang(bytes);
+            Error::Script {
+                interpreter: sb.as_ref().map(|s| s.command.clone()).unwrap_or_default(),
+                crlf: sb.is_some_and(|s| s.crlf),
+            }
+        }
+        Format::Unknown | Format::Image => Error::UnknownFormat(input::sniff::describe_unknown(bytes)),
+    };
+    let Report::Failure(mut failure) = Report::failed(String::new(), format, &error) else {
+        unreachable!("Report::failed makes a failure")
+    };
+    failure.distro = opts.distro.clone();
+    failure.go = match format {
+        Format::MachO => go::macho_input(bytes).and_then(|i| go::analyze(&i)),
+        Format::Pe => go::pe_input(bytes).and_then(|i| go::analyze(&i)),
+        _ => None,
+    }
+    .map(Box::new);
+    Read::Done(Report::Failure(failure))
+}
+
+/// Judge a container image: a `docker save` or OCI archive, or an OCI
+/// layout directory, for `opts.platform` (default: this machine's). Never
+/// writes to disk; a hostile or broken archive gives a failure report whose
+/// error is `malformed_image`.
+pub fn inspect_image(path: &Path, opts: &Options) -> Report {
+    let shown = shown(path);
+    let image = match ImageFs::open(path, opts.platform.as_deref(), Limits::default()) {
+        Ok(image) => image,
+        Err(e) => return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0)),
+    };
+    let mut start = replay::start(&image, opts);
+    if opts.all
+        && let Err(e) = replay::check_all(&image, &mut start)
+    {
+        return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0));
+    }
+    Report::Image(Box::new(ImageReport { path: shown, start }))
+}
+
+/// Judge programs inside a root file system (`--root DIR PATH...`), as if
+/// it were an image whose entrypoint is each path.
+pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report> {
+    let shown_root = shown(root);
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return vec![Report::failed(
+                shown_root,
+                Format::Image,
+                &Error::Io("not a directory: --root takes a root file system".into()),
+            )];
+        }
+        Err(e) => return vec![Report::failed(shown_root, Format::Image, &input::io_error(root, e))],
+    }
+    let image = match ImageFs::root(root, Limits::default()) {
+        Ok(i) => i,
+        Err(e) => return vec![Report::failed(shown_root, Format::Image, &Error::MalformedImage(e.0))],
+    };
+    paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut start = replay::start_command(&image, opts, std::slice::from_ref(p));
+            if opts.all && i == 0 {
+                let _ = replay::check_all(&image, &mut start);
+            }
+            Report::Image(Box::new(ImageReport {
+                path: format!("{}:{p}", root.display()),
+                start,
+            }))
+        })
+        .collect()
+}
+
+/// A judged report for a file's bytes, judged alone (no shipped
+/// libraries). The report's path is empty.
+pub fn analyze(bytes: &[u8], opts: &Options) -> Report {
+    judge(read_bytes(bytes, opts), opts, &ShippedFiles::new())
+}

@@ -1,0 +1,151 @@
+//! `--image`: will the binary start in this one image? The verdict leads
+//! with what the container prints.
+
+use serde::Serialize;
+
+use super::judge::{ShippedFiles, judge_all};
+use super::problem::{PROGRAM, Problem, ProblemKind};
+use super::recommend::Recommendation;
+use crate::binary::Binary;
+use crate::catalog::{Catalog, ImageRef};
+
+/// The verdict for the image of `--image` (JSON `image_check`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageCheck {
+    /// The reference as given.
+    pub requested: String,
+    /// What it resolves to, `gcr.io/distroless/base-debian13:nonroot` or `scratch`.
+    pub image: String,
+    /// The platform judged, `linux/amd64`.
+    pub platform: String,
+    /// Whether the binary starts there.
+    pub runs: bool,
+    /// What the container prints when it does not: the first failure, as
+    /// the kernel, the container runtime or glibc's loader words it.
+    pub crash: Option<String>,
+    /// Every problem, in the order the kernel and the loader meet them.
+    pub problems: Vec<Problem>,
+    /// Worth knowing: a floating tag, a frozen generation, files missing
+    /// from scratch, the `:debug` shell.
+    pub warnings: Vec<String>,
+}
+
+/// Judge the binary against the image of `--image`, for `platform` (the
+/// binary's own when `None`).
+pub fn check_image(
+    binary: &Binary,
+    path: &str,
+    catalog: &'static Catalog,
+    image: &ImageRef,
+    platform: Option<&str>,
+    recommendation: Option<&Recommendation>,
+    shipped: &ShippedFiles,
+) -> ImageCheck {
+    let own = binary.elf.platform();
+    let platform = platform.unwrap_or(&own).to_string();
+    let mut warnings = Vec::new();
+    let problems = match (&image.variant, &image.generation) {
+        (Some(v), Some(g)) => {
+            let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
+            if image.floating {
+                warnings.push(format!(
+                    "{} has no generation in its name: it follows distroless's default, {g} today, and will move; pin gcr.io/distroless/{v}-{g}",
+                    image.given
+                ));
+            }
+            if let Some(frozen) = catalog.generation(g).filter(|x| !x.supported) {
+                warnings.push(format!(
+                    "{g} images are no longer built or patched (frozen since {})",
+                    frozen.removed_date.unwrap_or("unknown")
+                ));
+            }
+            verdicts
+                .into_iter()
+                .find(|x| x.variant == *v && x.generation == *g)
+                .map(|x| x.problems)
+                .unwrap_or_default()
+        }
+        _ => scratch(binary, &platform, recommendation, &mut warnings),
+    };
+    let runs = problems.is_empty();
+    let crash = crash(&problems);
+    if !runs && image.variant.is_some() && !image.tag.starts_with("debug") {
+        warnings.push(format!(
+            "to look around inside, the :debug tag adds a busybox shell: docker run --rm -it --entrypoint=/busybox/sh {}:debug",
+            image.resolved().split(':').next().unwrap_or_default()
+        ));
+    }
+    ImageCheck {
+        requested: image.given.clone(),
+        image: image.resolved(),
+        platform,
+        runs,
+        crash,
+        problems,
+        warnings,
+    }
+}
+
+/// What the container prints first: the first problem's message, or every
+/// missing version when the first problem is one (the loader reports them
+/// all before it stops).
+pub fn crash(problems: &[Problem]) -> Option<String> {
+    let first = problems.first()?;
+    Some(if matches!(first.kind, ProblemKind::VersionMissing { .. }) {
+        problems
+            .iter()
+            .filter(|p| matches!(p.kind, ProblemKind::VersionMissing { .. }))
+            .map(|p| p.message.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        first.message.clone()
+    })
+}
+
+/// The problems of an empty image: only a static program of its platform
+/// starts; the files a Go program reads at run time are missing.
+fn scratch(
+    binary: &Binary,
+    platform: &str,
+    recommendation: Option<&Recommendation>,
+    warnings: &mut Vec<String>,
+) -> Vec<Problem> {
+    let facts = &binary.elf;
+    let own = facts.platform();
+    let mut problems = Vec::new();
+    if platform != own {
+        problems.push(Problem::with(
+            ProblemKind::WrongArchitecture {
+                built_for: own.clone(),
+                image: platform.to_string(),
+            },
+            format!("exec {PROGRAM}: exec format error"),
+            format!("built for {own}, but the image is {platform}"),
+            format!("rebuild for {platform}"),
+        ));
+    } else if !binary.is_static() {
+        let interp = facts.interpreter.clone().unwrap_or_default();
+        problems.push(Problem::with(
+            ProblemKind::InterpreterMissing {
+                musl: binary.uses_musl(),
+                interpreter: interp.clone(),
+            },
+            format!("exec {PROGRAM}: no such file or directory"),
+            format!(
+                "PT_INTERP {interp} is not in the image (scratch is empty): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there"
+            ),
+            match recommendation {
+                Some(r) => format!("FROM {}", r.image),
+                None => "link it statically".to_string(),
+            },
+        ));
+    }
+    for f in binary.go.iter().flat_map(|g| &g.runtime_files) {
+        warnings.push(format!(
+            "scratch has no {}: {} ({}); gcr.io/distroless/static has it",
+            f.path, f.reason, f.package
+        ));
+    }
+    problems
+}

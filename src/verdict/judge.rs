@@ -1,0 +1,496 @@
+//! Does a distroless image run a binary? For each image of the catalog:
+//! the platform first (the kernel's `exec format error`, an image that is
+//! not published for it), then the loader's steps against the image's
+//! contents, through [`crate::loader`]:
+//! 1. the kernel opens PT_INTERP; a binary without one needs nothing;
+//! 2. the loader finds every DT_NEEDED library, and each library's own;
+//! 3. every needed version must be defined by the library found;
+//! 4. glibc loads some libraries at run time for functions the binary
+//!    imports (`libgcc_s.so.1` for `pthread_exit`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::problem::{PROGRAM, Problem, ProblemKind};
+use crate::binary::Binary;
+use crate::catalog::{self, Catalog, Image, ImageRoot};
+use crate::elf::{Libc, oci_arch, version_cmp};
+use crate::loader::{self, Env, Event, Root, Shipped, Walk};
+
+/// The verdict for one image (JSON `images[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageVerdict {
+    /// Full reference, `gcr.io/distroless/cc-debian12`.
+    pub image: String,
+    /// `static`, `base-nossl`, `base`, `cc`.
+    pub variant: String,
+    /// `debian11`, `debian12`, `debian13`.
+    pub generation: String,
+    /// `linux/amd64` ...
+    pub platform: String,
+    /// Whether the binary starts in this image (no problems).
+    pub runs: bool,
+    /// Why it does not.
+    pub problems: Vec<Problem>,
+}
+
+/// The libraries shipped beside a binary (see [`Shipped`]), by normalised
+/// path: what a set of binaries brings along.
+pub type ShippedFiles = BTreeMap<String, loader::ShippedLibrary>;
+
+/// A library a binary finds among the files shipped beside it: its
+/// DT_NEEDED name and the path it is found at.
+pub type ShippedUse = (String, String);
+
+/// Judge the binary (at `path`, where `$ORIGIN` points) against every
+/// image of the catalog, for its own platform or for `platform`
+/// (`linux/arm64`) when given, in generation then size order; `shipped`
+/// libraries are found where they lie. Also returns the shipped libraries
+/// it finds, sorted.
+pub fn judge_all(
+    binary: &Binary,
+    path: &str,
+    catalog: &'static Catalog,
+    platform: Option<&str>,
+    shipped: &ShippedFiles,
+) -> (Vec<ImageVerdict>, Vec<ShippedUse>) {
+    let mut uses = Vec::new();
+    let mut verdicts: Vec<ImageVerdict> = catalog
+        .images
+        .iter()
+        .map(|image| judge(binary, path, catalog, image, platform, shipped, &mut uses))
+        .collect();
+    suggest_smallest(binary, &mut verdicts);
+    uses.sort();
+    uses.dedup();
+    (verdicts, uses)
+}
+
+/// The simplest fix for an image that lacks a loader, a library or a
+/// version is the smallest image that has all of them: of the same
+/// generation, else of the nearest newer one.
+fn suggest_smallest(binary: &Binary, verdicts: &mut [ImageVerdict]) {
+    let facts = &binary.elf;
+    let best: Vec<Option<String>> = verdicts
+        .iter()
+        .map(|v| {
+            catalog::this_and_newer(&v.generation)
+                .find_map(|g| verdicts.iter().find(|w| w.generation == g && w.runs))
+                .map(|w| w.image.clone())
+        })
+        .collect();
+    for (v, best) in verdicts.iter_mut().zip(best) {
+        let Some(best) = best else { continue };
+        for p in &mut v.problems {
+            let replace = match &p.kind {
+                ProblemKind::InterpreterMissing { musl, .. } => !musl,
+                ProblemKind::LibraryMissing { .. } => facts.libc != Libc::Musl,
+                ProblemKind::RuntimeLibraryMissing { .. } | ProblemKind::VersionMissing { .. } => true,
+                _ => false,
+            };
+            if replace && oci_arch(&facts.machine) != "386" {
+                let also = if matches!(p.kind, ProblemKind::VersionMissing { .. }) {
+                    format!(", or build on {} tools", v.generation)
+                } else {
+                    String::new()
+                };
+                p.fix = format!("FROM {best}{also}{}", static_alternative(binary, &p.kind));
+            }
+        }
+    }
+}
+
+/// Judge the binary against one image.
+fn judge(
+    binary: &Binary,
+    path: &str,
+    catalog: &'static Catalog,
+    image: &'static Image,
+    platform: Option<&str>,
+    shipped: &ShippedFiles,
+    uses: &mut Vec<ShippedUse>,
+) -> ImageVerdict {
+    let own = binary.elf.platform();
+    // A 32-bit x86 program runs on amd64 images through the kernel's IA32
+    // emulation: those are the images it meets.
+    let native = if own == "linux/386" {
+        "linux/amd64".to_string()
+    } else {
+        own
+    };
+    let platform = platform.unwrap_or(&native).to_string();
+    let problems = match platform_problem(binary, catalog, image, &platform, &native) {
+        Some(p) => vec![p],
+        None if binary.is_static() => Vec::new(),
+        None => {
+            let arch = oci_arch(&binary.elf.machine);
+            let base = ImageRoot::new(catalog, image, arch);
+            let root = Shipped::new(&base, shipped);
+            let walk = load(binary, path, &root, arch);
+            uses.extend(
+                walk.libraries()
+                    .iter()
+                    .filter_map(|l| Some((l.name.clone(), root.ships(&l.path)?.path.clone()))),
+            );
+            let c = Context {
+                binary,
+                catalog,
+                image,
+                arch,
+            };
+            c.linkage_problems(&root, &walk)
+        }
+    };
+    ImageVerdict {
+        image: image.reference.to_string(),
+        variant: image.variant.to_string(),
+        generation: image.generation.to_string(),
+        platform,
+        runs: problems.is_empty(),
+        problems,
+    }
+}
+
+/// The loader's walk for the binary at `path` in `root`.
+fn load(binary: &Binary, path: &str, root: &dyn Root, arch: &str) -> Walk {
+    let env = Env {
+        arch,
+        ld_library_path: &[],
+    };
+    loader::load(root, path, binary.object.clone(), &env)
+}
+
+/// What stops the binary before any loader runs: another architecture or
+/// OS, a 32-bit x86 program on an image without 32-bit libraries, a
+/// platform distroless does not publish, or one dlcheck has no data for.
+fn platform_problem(
+    binary: &Binary,
+    catalog: &Catalog,
+    image: &Image,
+    platform: &str,
+    native: &str,
+) -> Option<Problem> {
+    let facts = &binary.elf;
+    let arch = oci_arch(&facts.machine);
+    let own = facts.platform();
+    let name = image.short_name();
+    let generation = catalog.generation(image.generation)?;
+    if platform != native && facts.os == "linux" {
+        let want = platform.rsplit('/').next().unwrap_or_default();
+        return Some(Problem::with(
+            ProblemKind::WrongArchitecture {
+                built_for: own.clone(),
+                image: platform.to_string(),
+            },
+            format!("exec {PROGRAM}: exec format error"),
+            format!("built for {own}, but the image is {platform}"),
+            format!("rebuild for {platform} (Go: GOARCH={want}; C: a cross compiler for {want})"),
+        ));
+    }
+    if facts.os != "linux" {
+        return Some(Problem::with(
+            ProblemKind::WrongOs { os: facts.os.clone() },
+            format!("exec {PROGRAM}: exec format error"),
+            format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
+            format!("rebuild for linux/{arch} (Go: GOOS=linux GOARCH={arch})"),
+        ));
+    }
+    if arch == "386" {
+        let interp = facts.interpreter.clone()?;
+        return Some(Problem::with(
+            ProblemKind::InterpreterMissing {
+                interpreter: interp.clone(),
+                musl: false,
+            },
+            format!("exec {PROGRAM}: no such file or directory"),
+            format!(
+                "a 32-bit x86 program: amd64 images run it through the kernel's IA32 emulation, but {name} has no 32-bit loader {interp} or 32-bit libraries: the kernel reports \"no such file or directory\" for the program, which is there"
+            ),
+            "rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64)".to_string(),
+        ));
+    }
+    if !generation.built_architectures.contains(&arch) {
+        return Some(Problem::with(
+            ProblemKind::UnsupportedPlatform {
+                platform: format!("linux/{arch}"),
+            },
+            format!("no matching manifest for linux/{arch} in the manifest list entries"),
+            format!("distroless publishes no {} images for linux/{arch}", image.generation),
+            format!(
+                "rebuild for linux/amd64 or linux/arm64: distroless has no {} images for linux/{arch}",
+                image.generation
+            ),
+        ));
+    }
+    if !binary.is_static() && image.arch(arch).is_none() {
+        return Some(Problem::with(
+            ProblemKind::NoData {
+                platform: format!("linux/{arch}"),
+            },
+            String::new(),
+            format!("dlcheck has no data on the libraries of {name} for linux/{arch}"),
+            format!(
+                "dlcheck knows the libraries of the amd64 and arm64 images only; distroless does publish linux/{arch} images: check the binary in one"
+            ),
+        ));
+    }
+    None
+}
+
+/// What a problem's words are made from.
+struct Context<'a> {
+    binary: &'a Binary,
+    catalog: &'static Catalog,
+    image: &'static Image,
+    arch: &'a str,
+}
+
+impl Context<'_> {
+    /// The loader's problems, in the order the kernel and the loader meet
+    /// them: the interpreter, each missing library, each library's missing
+    /// versions, the libraries glibc loads at run time.
+    fn linkage_problems(&self, root: &dyn Root, walk: &Walk) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        problems.extend(self.interpreter_problem(root));
+        for event in &walk.events {
+            if let Event::Missing(m) = event {
+                let needed_by = (m.needed_by != 0).then(|| walk.objects[m.needed_by].name.clone());
+                problems.push(self.library_missing(&m.name, needed_by));
+            }
+        }
+        problems.extend(self.version_problems(walk));
+        let env = Env {
+            arch: self.arch,
+            ld_library_path: &[],
+        };
+        for load in &self.binary.elf.runtime_loads {
+            if loader::find_dlopen(root, &load.library, &env).is_none() {
+                problems.push(self.runtime_library_missing(&load.library, &load.functions, &load.reason()));
+            }
+        }
+        problems
+    }
+
+    /// One `version_missing` problem per library that lacks versions, in
+    /// library name order; the message has a line per missing version, in
+    /// the order the loader checks them.
+    fn version_problems(&self, walk: &Walk) -> Vec<Problem> {
+        let mut by_library: BTreeMap<&str, Vec<&loader::MissingVersion>> = BTreeMap::new();
+        for m in &walk.missing_versions {
+            by_library.entry(&walk.objects[m.library].name).or_default().push(m);
+        }
+        by_library
+            .into_iter()
+            .map(|(lib, missing)| self.version_missing(walk, lib, &missing))
+            .collect()
+    }
+
+    fn version_missing(&self, walk: &Walk, lib: &str, missing: &[&loader::MissingVersion]) -> Problem {
+        let generation = self.image.generation;
+        let mut versions: Vec<String> = missing.iter().map(|m| m.version.clone()).collect();
+        versions.sort_by(|a, b| version_cmp(a, b).then_with(|| a.cmp(b)));
+        versions.dedup();
+        let defs = &walk.objects[missing[0].library].object.verdefs;
+        let family = versions[0].split('_').next().unwrap_or_default();
+        let newest = defs
+            .iter()
+            .filter(|d| d.starts_with(family) && d.as_bytes().get(family.len()) == Some(&b'_'))
+            .filter(|d| d[family.len() + 1..].starts_with(|c: char| c.is_ascii_digit()))
+            .max_by(|a, b| version_cmp(a, b));
+        let mut explanation = format!("{lib} in {} lacks {}", self.image.short_name(), versions.join(", "));
+        if let Some(newest) = newest {
+            explanation.push_str(&format!(" (it defines up to {newest})"));
+        }
+        let shown = |i: usize| if i == 0 { PROGRAM } else { walk.objects[i].path.as_str() };
+        let message = missing
+            .iter()
+            .map(|m| {
+                format!(
+                    "{PROGRAM}: {}: version `{}' not found (required by {})",
+                    shown(m.library),
+                    m.version,
+                    shown(m.requirer)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let symbols = missing
+            .iter()
+            .filter(|m| m.requirer == 0)
+            .flat_map(|m| {
+                let names = self.binary.version_symbols.get(&(lib.to_string(), m.version.clone()));
+                names.into_iter().flatten().map(move |n| format!("{n}@{}", m.version))
+            })
+            .collect();
+        // The same image of a newer generation, if one has every version.
+        let newer = catalog::newer_than(generation).find(|g| {
+            self.catalog
+                .library(g, self.arch, lib)
+                .is_some_and(|l| versions.iter().all(|v| l.verdefs.contains(&v.as_str())))
+        });
+        let fix = match newer {
+            Some(g) => format!(
+                "FROM gcr.io/distroless/{}-{g}, or build on {generation} tools",
+                self.image.variant
+            ),
+            None => format!(
+                "build on {generation} tools (for example a {generation} build image) so that it needs only versions {generation} has"
+            ),
+        };
+        Problem {
+            kind: ProblemKind::VersionMissing {
+                library: lib.to_string(),
+                versions,
+            },
+            message,
+            explanation,
+            symbols,
+            fix,
+        }
+    }
+
+    fn interpreter_problem(&self, root: &dyn Root) -> Option<Problem> {
+        let interp = self.binary.elf.interpreter.as_ref()?;
+        if root.interpreter(interp).is_some() {
+            return None;
+        }
+        let contents = self.image.arch(self.arch)?;
+        let name = self.image.short_name();
+        let why = if contents.loaders.is_empty() {
+            format!("{name} has no dynamic loader at all")
+        } else if interp.contains("ld-musl") {
+            format!(
+                "that is musl's loader; {name} has only glibc's {}",
+                contents.standard_interpreter
+            )
+        } else {
+            format!("{name} has only {}", contents.standard_interpreter)
+        };
+        let fix = if self.binary.uses_musl() {
+            self.musl_fix()
+        } else if let Some(h) = self.catalog.loader_holder(self.image.generation, self.arch, interp) {
+            format!("FROM {}", h.reference)
+        } else {
+            format!("link statically, or build against glibc with its standard loader instead of {interp}")
+        };
+        Some(Problem::with(
+            ProblemKind::InterpreterMissing {
+                interpreter: interp.clone(),
+                musl: self.binary.uses_musl(),
+            },
+            format!("exec {PROGRAM}: no such file or directory"),
+            format!(
+                "PT_INTERP {interp} is not in the image ({why}): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there"
+            ),
+            fix,
+        ))
+    }
+
+    fn library_missing(&self, soname: &str, needed_by: Option<String>) -> Problem {
+        let facts = &self.binary.elf;
+        let name = self.image.short_name();
+        let mut explanation = match &needed_by {
+            None => format!("needs {soname}, which {name} does not have"),
+            Some(parent) => format!("{parent} needs {soname}, which {name} does not have"),
+        };
+        let holders: Vec<&str> = self
+            .catalog
+            .holders(self.image.generation, self.arch, soname)
+            .map(|i| i.variant)
+            .collect();
+        match holders.as_slice() {
+            [] => explanation.push_str(&format!(" (no {} image has it)", self.image.generation)),
+            [one] => explanation.push_str(&format!(" (only {one} has it)")),
+            [first, ..] => explanation.push_str(&format!(" ({first} and larger have it)")),
+        }
+        if needed_by.is_none() && (facts.runpath.is_some() || facts.rpath.is_some()) {
+            explanation.push_str("; unless you ship it in a directory of the binary's RUNPATH/RPATH");
+        }
+        let dir = format!("/usr/lib/{}", loader::multiarch_triplet(self.arch));
+        let fix = if facts.libc == Libc::Musl {
+            self.musl_fix()
+        } else if let Some(h) = self.holder(soname) {
+            format!("FROM {h}")
+        } else if soname.starts_with("libssl.so.1") || soname.starts_with("libcrypto.so.1") {
+            format!(
+                "rebuild against OpenSSL 3 (libssl.so.3 is in gcr.io/distroless/base-debian12 and later), or COPY --from=build {dir}/{soname} {dir}/"
+            )
+        } else {
+            format!(
+                "COPY --from=build {dir}/{soname} {dir}/ (and the libraries it needs in turn), or link {soname} statically"
+            )
+        };
+        Problem::with(
+            ProblemKind::LibraryMissing {
+                soname: soname.to_string(),
+                needed_by,
+            },
+            format!(
+                "{PROGRAM}: error while loading shared libraries: {soname}: cannot open shared object file: No such file or directory"
+            ),
+            explanation,
+            fix,
+        )
+    }
+
+    fn runtime_library_missing(&self, soname: &str, functions: &[&'static str], reason: &str) -> Problem {
+        let function = if functions.contains(&"pthread_exit") {
+            "pthread_exit"
+        } else {
+            "pthread_cancel"
+        };
+        let fix = match self.holder(soname) {
+            Some(h) => format!("FROM {h}"),
+            None => format!("COPY {soname} into the image"),
+        };
+        Problem::with(
+            ProblemKind::RuntimeLibraryMissing {
+                soname: soname.to_string(),
+                functions: functions.to_vec(),
+            },
+            format!("{soname} must be installed for {function} to work"),
+            format!("{reason}, and {} does not have {soname}", self.image.short_name()),
+            fix,
+        )
+    }
+
+    /// The smallest image of this generation that has `soname`.
+    fn holder(&self, soname: &str) -> Option<&'static str> {
+        self.catalog
+            .holders(self.image.generation, self.arch, soname)
+            .next()
+            .map(|i| i.reference)
+    }
+
+    /// The fix for a musl program: link it statically.
+    fn musl_fix(&self) -> String {
+        format!(
+            "link statically against musl (musl-gcc -static; Rust: --target {}-unknown-linux-musl) and use gcr.io/distroless/static-{}",
+            self.binary.elf.machine, self.image.generation
+        )
+    }
+}
+
+/// A rebuild that removes the need for a C/C++ runtime library instead of
+/// moving to the image that has it: Rust's static C runtime, or GCC's static
+/// libstdc++ and libgcc.
+fn static_alternative(binary: &Binary, kind: &ProblemKind) -> String {
+    let facts = &binary.elf;
+    let lib = match kind {
+        ProblemKind::LibraryMissing { soname, .. } => soname.as_str(),
+        ProblemKind::InterpreterMissing { .. } => "",
+        _ => return String::new(),
+    };
+    let rust = facts.comment.iter().any(|c| c.starts_with("rustc version"));
+    if rust {
+        format!(
+            ", or build it static: RUSTFLAGS='-C target-feature=+crt-static' (glibc) or --target {}-unknown-linux-musl, for gcr.io/distroless/static",
+            facts.machine
+        )
+    } else if matches!(lib, "libstdc++.so.6" | "libgcc_s.so.1") {
+        ", or link with -static-libstdc++ -static-libgcc to need only libc (base-nossl)".to_string()
+    } else {
+        String::new()
+    }
+}

@@ -1,0 +1,191 @@
+//! Things worth knowing that do not change the verdict: why a newer glibc
+//! is needed, a frozen generation, cgo and how to remove it, `dlopen`, and
+//! NSS in a static glibc program.
+
+use super::judge::ImageVerdict;
+use super::problem::ProblemKind;
+use super::recommend::{Recommendation, largest};
+use crate::binary::{Binary, StaticNss};
+use crate::catalog::Catalog;
+use crate::elf::{ElfFacts, Linkage};
+use crate::go::{CGO_ONLY_MODULES, GoFacts};
+
+/// A warning that explains why the binary needs newer symbol versions than
+/// the `target` generation has: the well-known cause of the first such
+/// version (in DT_VERNEED order) and the build environment recorded in
+/// `.comment`.
+pub fn version(binary: &Binary, verdicts: &[ImageVerdict], target: &str) -> Option<String> {
+    let (lib, versions) = largest(verdicts, target)?.problems.iter().find_map(|p| match &p.kind {
+        ProblemKind::VersionMissing { library, versions } => Some((library, versions)),
+        _ => None,
+    })?;
+    let first = binary
+        .object
+        .version_needs
+        .iter()
+        .find(|n| n.file == *lib && versions.contains(&n.version))?;
+    let first = first.version.as_str();
+    let mut out = format!("needs {first} from {lib}, which {target} lacks");
+    if let Some(cause) = version_cause(first) {
+        out.push_str(&format!(": {cause}"));
+    }
+    if let Some(b) = built_on(&binary.elf) {
+        out.push_str(&format!("; built with {b}"));
+    }
+    Some(out)
+}
+
+/// The well-known reason a version is needed.
+fn version_cause(version: &str) -> Option<&'static str> {
+    match version {
+        "GLIBC_2.34" => Some(
+            "glibc 2.34 merged libpthread, libdl and librt into libc, so programs built on glibc 2.34 or later need GLIBC_2.34 (__libc_start_main, pthread_create, dlopen ...)",
+        ),
+        "GLIBC_2.38" => Some("glibc 2.38's headers redirect strtol, sscanf and friends to the C23 __isoc23_* symbols"),
+        v if v.starts_with("GLIBCXX_") || v.starts_with("CXXABI_") => Some(
+            "a newer GCC's libstdc++ raises GLIBCXX/CXXABI; build with the runtime's GCC or link -static-libstdc++ -static-libgcc",
+        ),
+        v if v.starts_with("GLIBC_") => Some("the binary was built against a newer glibc than the image has"),
+        _ => None,
+    }
+}
+
+/// The build environment, from `.comment`: `Debian 12 tools (GCC: (Debian
+/// 12.2.0-14) 12.2.0)` and what follows from it. Debian's GCC majors: 8
+/// in buster, 10 in bullseye, 12 in bookworm, 14 in trixie.
+pub fn built_on(facts: &ElfFacts) -> Option<String> {
+    facts.comment.iter().find_map(|c| {
+        let gcc = c.strip_prefix("GCC: (Debian ")?;
+        let major: u32 = gcc.split('.').next()?.parse().ok()?;
+        let debian = match major {
+            8 => "10",
+            10 => "11",
+            12 => "12",
+            14 => "13",
+            _ => return Some(format!("Debian tools ({c})")),
+        };
+        Some(format!("Debian {debian} tools ({c}): it needs debian{debian} or later, or a build on the runtime's generation (for example golang:1.22-bullseye for debian11)"))
+    })
+}
+
+/// Warnings about a Go binary: why cgo got in and how to remove it (with
+/// the image that fits afterwards), and a cgo-only module built without
+/// cgo.
+pub fn go(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>, target: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let static_image = format!("gcr.io/distroless/static-{target}");
+    if go.cgo {
+        let std_pkgs: Vec<&str> = go
+            .cgo_packages
+            .iter()
+            .map(String::as_str)
+            .filter(|p| matches!(*p, "net" | "os/user"))
+            .collect();
+        let own: Vec<&str> = go
+            .cgo_packages
+            .iter()
+            .map(String::as_str)
+            .filter(|p| !matches!(*p, "net" | "os/user"))
+            .collect();
+        let mut why: Vec<String> = std_pkgs
+            .iter()
+            .map(|p| match *p {
+                "net" => "net (its cgo DNS resolver, net._C2func_getaddrinfo)".to_string(),
+                _ => "os/user (its cgo user and group lookups)".to_string(),
+            })
+            .collect();
+        why.extend(own.iter().map(|p| format!("{p} (import \"C\")")));
+        let pulled = if why.is_empty() {
+            String::new()
+        } else {
+            format!(", pulled in by {}", why.join(" and "))
+        };
+        let is_static = matches!(facts.linkage, Linkage::Static | Linkage::StaticPie);
+        let fix = if own.is_empty() && !std_pkgs.is_empty() {
+            format!(
+                "build with CGO_ENABLED=0 (or -tags netgo,osusergo) for Go's pure resolver and user lookups, and it runs on {static_image}"
+            )
+        } else if own.is_empty() {
+            format!("build with CGO_ENABLED=0 and it runs on {static_image}")
+        } else if std_pkgs.is_empty() {
+            format!(
+                "{} needs its C code, so keep cgo{}",
+                own.join(", "),
+                rec.map(|r| format!(" and {}", r.image)).unwrap_or_default()
+            )
+        } else {
+            format!(
+                "-tags netgo,osusergo removes the cgo of {}, but {} needs its C code, so keep cgo{}",
+                std_pkgs.join(" and "),
+                own.join(", "),
+                rec.map(|r| format!(" and {}", r.image)).unwrap_or_default()
+            )
+        };
+        if is_static {
+            out.push(format!(
+                "cgo is linked in statically{pulled}: it needs no loader, but C code in a static Go binary is fragile; {fix}"
+            ));
+        } else {
+            out.push(format!(
+                "cgo is linked in{pulled}, so it needs glibc's loader and libc and cannot run on static: {fix}"
+            ));
+        }
+    }
+    if go.cgo_enabled_setting.as_deref() == Some("0") {
+        for m in go.deps.iter().filter(|d| CGO_ONLY_MODULES.contains(&d.path.as_str())) {
+            out.push(format!(
+                "{} needs cgo, but this binary was built with CGO_ENABLED=0: it contains the module's stub, which fails at first use; build with CGO_ENABLED=1 (then it needs base-nossl or larger)",
+                m.path
+            ));
+        }
+    }
+    out
+}
+
+/// When the recommended image's generation is no longer built: which
+/// maintained image to move to, or that none runs the binary.
+pub fn frozen(rec: Option<&Recommendation>, verdicts: &[ImageVerdict], catalog: &Catalog) -> Option<String> {
+    let rec = rec?;
+    let generation = catalog.generation(&rec.generation).filter(|g| !g.supported)?;
+    let since = generation.removed_date.unwrap_or("unknown");
+    let maintained = verdicts
+        .iter()
+        .find(|v| v.runs && catalog.generation(&v.generation).is_some_and(|g| g.supported));
+    Some(match maintained {
+        Some(v) => format!(
+            "{} images are no longer built or patched (frozen since {since}): prefer {}",
+            rec.generation, v.image
+        ),
+        None => format!(
+            "{} images are no longer built or patched (frozen since {since}), and no maintained image runs this binary",
+            rec.generation
+        ),
+    })
+}
+
+/// A program that loads libraries at run time: DT_NEEDED does not list
+/// them.
+pub fn dlopen(facts: &ElfFacts) -> Option<String> {
+    if !facts.imports_dlopen && facts.dlopen_note.is_empty() {
+        return None;
+    }
+    let names = if facts.dlopen_note.is_empty() {
+        String::new()
+    } else {
+        format!(" (its .note.dlopen names {})", facts.dlopen_note.join(", "))
+    };
+    Some(format!(
+        "loads libraries at run time with dlopen{names}: DT_NEEDED does not list them, so make sure the image has them"
+    ))
+}
+
+/// A statically linked glibc program that uses NSS.
+pub fn static_nss(nss: &StaticNss) -> String {
+    let what = match nss {
+        StaticNss::Calls(functions) => functions.join(", "),
+        StaticNss::ModuleLoader => "the NSS module loader (libnss_)".to_string(),
+    };
+    format!(
+        "statically linked glibc that calls {what}: at run time glibc still loads libnss_*.so.2 of the exact glibc version it was built with; on static (and other images with a different glibc) user, group and host lookups fail silently. Use Go's pure resolver (CGO_ENABLED=0 or -tags netgo,osusergo), musl, or dynamic linking on base-nossl"
+    )
+}
