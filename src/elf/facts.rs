@@ -45,40 +45,11 @@ impl ElfFile<'_> {
             versions.dedup();
         }
         let is_dyn = self.header.e_type == header::ET_DYN;
-        let flags_1 = self.dyn_val(dynamic::DT_FLAGS_1).unwrap_or(0);
-        let (kind, linkage) = match (&interpreter, is_dyn) {
-            (Some(_), _) if strings.needed.is_empty() => (Kind::Executable, Linkage::LoaderOnly),
-            (Some(_), _) => (Kind::Executable, Linkage::Dynamic),
-            (None, false) => (Kind::Executable, Linkage::Static),
-            (None, true) => {
-                let pie = flags_1 & dynamic::DF_1_PIE != 0;
-                if pie || (strings.needed.is_empty() && strings.soname.is_none() && self.header.e_entry != 0) {
-                    (Kind::Executable, Linkage::StaticPie)
-                } else {
-                    (Kind::SharedLibrary, Linkage::Dynamic)
-                }
-            }
-        };
+        let (kind, linkage) = self.kind_and_linkage(interpreter.is_some(), strings);
         let machine = machine_name(&self.header);
         let os = self.os(interpreter.as_deref());
         let libc = self.libc(&interpreter, &strings.needed, linkage);
-        let mut runtime_loads = Vec::new();
-        // glibc's pthread_exit and pthread_cancel unwind the thread's stack
-        // with libgcc_s, which they dlopen on first use (nptl
-        // unwind-resume / `__libc_unwind_link_get`): without it the program
-        // aborts with "libgcc_s.so.1 must be installed for pthread_exit to work".
-        if libc == Libc::Glibc && !strings.needed.iter().any(|n| n == "libgcc_s.so.1") {
-            let functions: Vec<&'static str> = ["pthread_exit", "pthread_cancel"]
-                .into_iter()
-                .filter(|f| self.imported_symbols().any(|n| n == f.as_bytes()))
-                .collect();
-            if !functions.is_empty() {
-                runtime_loads.push(RuntimeLoad {
-                    library: "libgcc_s.so.1".to_string(),
-                    functions,
-                });
-            }
-        }
+        let runtime_loads = self.runtime_loads(libc, &strings.needed);
         ElfFacts {
             class: if self.ctx.container == Container::Big {
                 Class::Elf64
@@ -107,6 +78,48 @@ impl ElfFile<'_> {
             dlopen_note: self.dlopen_note(),
             comment: self.comment(),
         }
+    }
+
+    /// What the file is and how it is linked, from PT_INTERP, `e_type`,
+    /// DT_NEEDED, DT_SONAME, DT_FLAGS_1 (`DF_1_PIE`) and the entry point.
+    fn kind_and_linkage(&self, has_interpreter: bool, strings: &DynStrings) -> (Kind, Linkage) {
+        let is_dyn = self.header.e_type == header::ET_DYN;
+        let flags_1 = self.dyn_val(dynamic::DT_FLAGS_1).unwrap_or(0);
+        match (has_interpreter, is_dyn) {
+            (true, _) if strings.needed.is_empty() => (Kind::Executable, Linkage::LoaderOnly),
+            (true, _) => (Kind::Executable, Linkage::Dynamic),
+            (false, false) => (Kind::Executable, Linkage::Static),
+            (false, true) => {
+                let pie = flags_1 & dynamic::DF_1_PIE != 0;
+                if pie || (strings.needed.is_empty() && strings.soname.is_none() && self.header.e_entry != 0) {
+                    (Kind::Executable, Linkage::StaticPie)
+                } else {
+                    (Kind::SharedLibrary, Linkage::Dynamic)
+                }
+            }
+        }
+    }
+
+    /// Libraries glibc loads at run time for functions the file imports.
+    fn runtime_loads(&self, libc: Libc, needed: &[String]) -> Vec<RuntimeLoad> {
+        let mut runtime_loads = Vec::new();
+        // glibc's pthread_exit and pthread_cancel unwind the thread's stack
+        // with libgcc_s, which they dlopen on first use (nptl
+        // unwind-resume / `__libc_unwind_link_get`): without it the program
+        // aborts with "libgcc_s.so.1 must be installed for pthread_exit to work".
+        if libc == Libc::Glibc && !needed.iter().any(|n| n == "libgcc_s.so.1") {
+            let functions: Vec<&'static str> = ["pthread_exit", "pthread_cancel"]
+                .into_iter()
+                .filter(|f| self.imported_symbols().any(|n| n == f.as_bytes()))
+                .collect();
+            if !functions.is_empty() {
+                runtime_loads.push(RuntimeLoad {
+                    library: "libgcc_s.so.1".to_string(),
+                    functions,
+                });
+            }
+        }
+        runtime_loads
     }
 
     fn os(&self, interpreter: Option<&str>) -> String {

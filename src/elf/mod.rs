@@ -290,6 +290,37 @@ impl<'a> ElfFile<'a> {
             }
             t => return Err(malformed(format!("unknown e_type {t:#x}"))),
         }
+        let phdrs = Self::parse_program_headers(bytes, &header, ctx)?;
+        // A section header table that starts past the end of the file is
+        // the mark of a truncated file (strip tools set e_shoff to 0).
+        if header.e_shoff != 0 && header.e_shoff >= bytes.len() as u64 {
+            return Err(malformed(format!(
+                "the section header table (e_shoff {:#x}) lies past the end of the file ({} bytes)",
+                header.e_shoff,
+                bytes.len()
+            )));
+        }
+
+        // Section headers matter to readelf, not to the kernel or the loader:
+        // an unreadable table is treated as absent (as `strip` leaves it).
+        let shdrs = Self::parse_sections(bytes, &header, ctx);
+
+        let dyns = Self::parse_dynamic(bytes, &phdrs, ctx)?;
+        Ok(ElfFile {
+            bytes,
+            ctx,
+            order,
+            header,
+            phdrs,
+            shdrs,
+            dyns,
+        })
+    }
+
+    /// The program headers, each segment's file-backed bytes inside the
+    /// file: a cut-off PT_LOAD would be mapped short and the program would
+    /// crash.
+    fn parse_program_headers(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<ProgramHeader>, Error> {
         let phentsize = ProgramHeader::size(ctx);
         if header.e_phnum > 0 && usize::from(header.e_phentsize) != phentsize {
             return Err(malformed(format!(
@@ -311,8 +342,6 @@ impl<'a> ElfFile<'a> {
         }
         let phdrs = ProgramHeader::parse(bytes, phoff, usize::from(header.e_phnum), ctx)
             .map_err(|e| malformed(format!("program headers: {e}")))?;
-        // Every segment's file-backed bytes must be in the file: a cut-off
-        // PT_LOAD would be mapped short and the program would crash.
         for (i, p) in phdrs.iter().enumerate() {
             let end = p.p_offset.checked_add(p.p_filesz);
             if p.p_filesz > 0 && end.is_none_or(|e| e > bytes.len() as u64) {
@@ -325,41 +354,23 @@ impl<'a> ElfFile<'a> {
                 )));
             }
         }
-        // A section header table that starts past the end of the file is
-        // the mark of a truncated file (strip tools set e_shoff to 0).
-        if header.e_shoff != 0 && header.e_shoff >= bytes.len() as u64 {
-            return Err(malformed(format!(
-                "the section header table (e_shoff {:#x}) lies past the end of the file ({} bytes)",
-                header.e_shoff,
-                bytes.len()
-            )));
-        }
+        Ok(phdrs)
+    }
 
-        // Section headers matter to readelf, not to the kernel or the loader:
-        // an unreadable table is treated as absent (as `strip` leaves it).
-        let shdrs = Self::parse_sections(bytes, &header, ctx);
-
-        let dyns = match goblin::elf::dynamic::Dynamic::parse(bytes, &phdrs, ctx) {
-            Ok(Some(d)) => d.dyns,
-            Ok(None) => Vec::new(),
+    /// The dynamic section (PT_DYNAMIC), which must lie inside the file.
+    fn parse_dynamic(bytes: &[u8], phdrs: &[ProgramHeader], ctx: Ctx) -> Result<Vec<Dyn>, Error> {
+        match goblin::elf::dynamic::Dynamic::parse(bytes, phdrs, ctx) {
+            Ok(Some(d)) => Ok(d.dyns),
+            Ok(None) => Ok(Vec::new()),
             Err(_) => {
                 let ph = phdrs.iter().find(|p| p.p_type == program_header::PT_DYNAMIC);
                 let (off, size) = ph.map(|p| (p.p_offset, p.p_filesz)).unwrap_or_default();
-                return Err(malformed(format!(
+                Err(malformed(format!(
                     "PT_DYNAMIC ({size} bytes at offset {off:#x}) runs past the end of the file ({} bytes)",
                     bytes.len()
-                )));
+                )))
             }
-        };
-        Ok(ElfFile {
-            bytes,
-            ctx,
-            order,
-            header,
-            phdrs,
-            shdrs,
-            dyns,
-        })
+        }
     }
 
     fn parse_sections(bytes: &[u8], header: &Header, ctx: Ctx) -> Vec<SectionHeader> {

@@ -41,6 +41,18 @@ fn dyn_name(strtab: &[u8], off: Option<u32>) -> Option<String> {
         .map(text::from_bytes)
 }
 
+/// The next entry of a chain: `at` plus the `next` field (`what`); `None`
+/// at the end of the chain (a zero or unreadable field).
+fn step(at: usize, next: Option<u32>, what: &str) -> Result<Option<usize>, Error> {
+    match next {
+        Some(0) | None => Ok(None),
+        Some(n) => at
+            .checked_add(n as usize)
+            .map(Some)
+            .ok_or_else(|| malformed(format!("{what} overflows"))),
+    }
+}
+
 impl ElfFile<'_> {
     /// The version needs (Elf_Verneed chain at DT_VERNEED, DT_VERNEEDNUM
     /// entries), as the dynamic loader reads them; this works on files whose
@@ -90,13 +102,9 @@ impl ElfFile<'_> {
                     index: o.u16(a, 6).unwrap_or(0) & 0x7fff,
                     weak: o.u16(a, 4).unwrap_or(0) & 0x2 != 0,
                 });
-                match o.u32(a, 12) {
-                    Some(0) | None => break,
-                    Some(next) => {
-                        aux = aux
-                            .checked_add(next as usize)
-                            .ok_or_else(|| malformed("Elf_Vernaux vna_next overflows"))?
-                    }
+                match step(aux, o.u32(a, 12), "Elf_Vernaux vna_next")? {
+                    Some(next) => aux = next,
+                    None => break,
                 }
             }
             let next = match vn_next {
@@ -144,13 +152,9 @@ impl ElfFile<'_> {
                     .ok_or_else(|| malformed("an Elf_Verdaux vda_name lies outside DT_STRTAB"))?;
                 out.push(text::from_bytes(name));
             }
-            match o.u32(rec, 16) {
-                Some(0) | None => break,
-                Some(next) => {
-                    off = off
-                        .checked_add(next as usize)
-                        .ok_or_else(|| malformed("Elf_Verdef vd_next overflows"))?
-                }
+            match step(off, o.u32(rec, 16), "Elf_Verdef vd_next")? {
+                Some(next) => off = next,
+                None => break,
             }
         }
         Ok(out)

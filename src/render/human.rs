@@ -220,15 +220,42 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
 /// the fix.
 fn image_check(c: &crate::verdict::ImageCheck, w: &mut dyn Write) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
-    if c.runs {
-        writeln!(w, "  {} {target}", "will start in".green().bold())?;
-    } else {
-        writeln!(w, "  {} {target}; it prints:", "will crash on start in".red().bold())?;
-        for line in c.crash.as_deref().unwrap_or_default().lines() {
-            writeln!(w, "    {}", sanitize(line).red())?;
-        }
+    let ok = ("will start in", format!(" {target}"));
+    let crash = ("will crash on start in", format!(" {target}; it prints:"));
+    start(c.runs, ok, crash, c.crash.as_deref(), w)?;
+    problems(&c.problems, w)?;
+    notes(&c.warnings, w)
+}
+
+/// Whether the container starts: the `ok` line (highlighted words, then
+/// the rest), or the `crash` line and what the container prints.
+fn start(
+    starts: bool,
+    ok: (&str, String),
+    crash: (&str, String),
+    printed: Option<&str>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    if starts {
+        return writeln!(w, "  {}{}", ok.0.green().bold(), ok.1);
     }
-    for p in &c.problems {
+    writeln!(w, "  {}{}", crash.0.red().bold(), crash.1)?;
+    for line in printed.unwrap_or_default().lines() {
+        writeln!(w, "    {}", sanitize(line).red())?;
+    }
+    Ok(())
+}
+
+fn notes(notes: &[String], w: &mut dyn Write) -> io::Result<()> {
+    for note in notes {
+        writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(note))?;
+    }
+    Ok(())
+}
+
+/// Each problem: why, the symbols that need a missing version, the fix.
+fn problems(problems: &[crate::verdict::Problem], w: &mut dyn Write) -> io::Result<()> {
+    for p in problems {
         writeln!(w, "  {} {}", "why:".dimmed(), sanitize(&p.explanation))?;
         if !p.symbols.is_empty() {
             let shown: Vec<String> = p.symbols.iter().take(8).map(|x| sanitize(x)).collect();
@@ -243,9 +270,6 @@ fn image_check(c: &crate::verdict::ImageCheck, w: &mut dyn Write) -> io::Result<
         if !p.fix.is_empty() {
             writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&p.fix))?;
         }
-    }
-    for warning in &c.warnings {
-        writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(warning))?;
     }
     Ok(())
 }
@@ -299,20 +323,12 @@ fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
         None => String::new(),
     };
     writeln!(w, "  {} {}{base}", i.format, i.platform)?;
-    if i.starts {
-        writeln!(w, "  {}", "will start".green().bold())?;
-    } else {
-        writeln!(w, "  {}", "will crash on start; it prints:".red().bold())?;
-        for line in i.crash.as_deref().unwrap_or_default().lines() {
-            writeln!(w, "    {}", sanitize(line).red())?;
-        }
-    }
-    for p in &i.problems {
-        writeln!(w, "  {} {}", "why:".dimmed(), sanitize(&p.explanation))?;
-        if !p.fix.is_empty() {
-            writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&p.fix))?;
-        }
-    }
+    let (ok, crash) = (
+        ("will start", String::new()),
+        ("will crash on start; it prints:", String::new()),
+    );
+    start(i.starts, ok, crash, i.crash.as_deref(), w)?;
+    problems(&i.problems, w)?;
     let argv: Vec<String> = i
         .config
         .entrypoint
@@ -321,17 +337,15 @@ fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
         .map(|a| sanitize(a))
         .collect();
     if !argv.is_empty() {
-        writeln!(w, "  {:<12} {}", "command".dimmed(), argv.join(" "))?;
+        field(w, "command", &argv.join(" "))?;
     }
     if !i.config.user.is_empty() {
-        writeln!(w, "  {:<12} {}", "user".dimmed(), sanitize(&i.config.user))?;
+        field(w, "user", &sanitize(&i.config.user))?;
     }
     for step in &i.entrypoint_steps {
-        writeln!(w, "  {:<12} {}", "step".dimmed(), sanitize(step))?;
+        field(w, "step", &sanitize(step))?;
     }
-    for warning in &i.warnings {
-        writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(warning))?;
-    }
+    notes(&i.warnings, w)?;
     if !i.all.is_empty() {
         let ok = i.all.iter().filter(|c| c.loads).count();
         writeln!(w, "  {} {} ELF files, {ok} load", "all:".bold(), i.all.len())?;
