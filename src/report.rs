@@ -26,7 +26,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 /// The top-level JSON document: `{"schema_version": 2, "reports": [...],
 /// "summary": ...}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Document<'a> {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -97,7 +97,7 @@ pub struct FailureReport {
 }
 
 /// The JSON `error` object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ErrorInfo {
     /// Stable name: see [`Error::kind`].
     pub kind: &'static str,
@@ -216,20 +216,65 @@ impl Report {
 }
 
 /// The flat wire form of every report (see the module documentation).
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Report")]
 struct Wire<'a> {
+    /// The path as given (for `--root`: `ROOT:PROGRAM`; inside an image:
+    /// the path in the image).
     path: &'a str,
+    /// What kind of file it is.
     format: Format,
+    /// Why it could not be judged, or `null`.
     error: Option<ErrorInfo>,
+    /// ELF facts, or `null` when it is not a readable ELF file.
     elf: Option<&'a ElfFacts>,
+    /// Go facts, or `null` when it is not a Go program.
     go: Option<&'a GoFacts>,
+    /// The generation recommendations start from (`--distro`); empty for
+    /// an image, or an input that could not be read.
     distro: &'a str,
+    /// The verdict for each image of the binary's platform.
     images: &'a [ImageVerdict],
+    /// The smallest image that runs it, or `null` when none does.
     recommendation: Option<&'a Recommendation>,
+    /// For a container image or root file system: whether it starts.
     image: Option<&'a Start>,
+    /// The verdict for the image of `--image`, or `null` without it.
     image_check: Option<&'a ImageCheck>,
+    /// When no image runs it: how to make it run, simplest first.
     fixes: &'a [String],
+    /// Things worth knowing that do not change the verdict.
     warnings: &'a [String],
+}
+
+impl schemars::JsonSchema for Report {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        Wire::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Wire::json_schema(generator)
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of the `--json` document, generated
+/// from these types; committed as `schema/dlcheck.schema.json`. Every
+/// object is closed (`additionalProperties: false`), so a field the schema
+/// does not describe fails validation.
+pub fn json_schema() -> serde_json::Value {
+    use schemars::transform::RecursiveTransform;
+    let close = RecursiveTransform(|schema: &mut schemars::Schema| {
+        if let Some(o) = schema.as_object_mut()
+            && o.contains_key("properties")
+        {
+            o.insert("additionalProperties".into(), false.into());
+        }
+    });
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with_transform(close)
+        .into_generator();
+    generator.into_root_schema_for::<Document<'static>>().to_value()
 }
 
 impl Report {

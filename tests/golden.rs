@@ -14,8 +14,54 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Run dlcheck with `args` in the repository root and render what it did.
-fn transcript(args: &[String]) -> String {
+/// The committed JSON Schema of `--json`.
+fn schema() -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(root().join("schema/dlcheck.schema.json")).unwrap()).unwrap()
+}
+
+/// The committed schema is the one the report types generate.
+#[test]
+fn schema_is_current() {
+    let generated = serde_json::to_string_pretty(&dlcheck::report::json_schema()).unwrap() + "\n";
+    let path = root().join("schema/dlcheck.schema.json");
+    if std::env::var_os("DLCHECK_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "schema/dlcheck.schema.json differs from the report types: rerun with DLCHECK_BLESS=1"
+    );
+}
+
+/// The schema rejects what dlcheck does not print: an unknown field, a
+/// wrong type, an unknown problem kind or format.
+#[test]
+fn schema_rejects_other_documents() {
+    let validator = jsonschema::validator_for(&schema()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .current_dir(root())
+        .args(["--json", "testdata/bin/c-dynamic"])
+        .output()
+        .unwrap();
+    let good: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(validator.is_valid(&good));
+    let mut extra = good.clone();
+    extra["reports"][0]["bogus"] = 1.into();
+    let mut wrong_type = good.clone();
+    wrong_type["reports"][0]["elf"]["needed"] = "libc.so.6".into();
+    let mut format = good.clone();
+    format["reports"][0]["format"] = "coff".into();
+    let mut libc = good.clone();
+    libc["reports"][0]["elf"]["libc"] = "bionic".into();
+    for bad in [extra, wrong_type, format, libc] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
+}
+
+/// Run dlcheck with `args` in the repository root and render what it did;
+/// `--json` output is validated against the committed schema.
+fn transcript(args: &[String], validator: &jsonschema::Validator) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
         .current_dir(root())
         .env_remove("NO_COLOR")
@@ -23,6 +69,19 @@ fn transcript(args: &[String]) -> String {
         .args(args)
         .output()
         .expect("dlcheck runs");
+    if args.iter().any(|a| a == "--json") && !out.stdout.is_empty() {
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("--json prints JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .take(5)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "dlcheck {}: not valid against the schema: {errors:?}",
+            args.join(" ")
+        );
+    }
     format!(
         "$ dlcheck {}\n--- stdout\n{}--- stderr\n{}--- exit {}\n\n",
         args.join(" "),
@@ -211,6 +270,8 @@ fn renderings_are_unchanged() {
     let bless = std::env::var_os("DLCHECK_BLESS").is_some();
     let dir = root().join("testdata/golden");
     let cases = cases();
+    let validator = jsonschema::validator_for(&schema()).expect("the schema is a valid JSON Schema");
+    let validator = &validator;
     let results: Vec<(PathBuf, String)> = std::thread::scope(|s| {
         let chunks: Vec<_> = cases
             .chunks(cases.len().div_ceil(4))
@@ -218,7 +279,7 @@ fn renderings_are_unchanged() {
                 s.spawn(move || {
                     chunk
                         .iter()
-                        .map(|(file, runs)| (file.clone(), runs.iter().map(|a| transcript(a)).collect()))
+                        .map(|(file, runs)| (file.clone(), runs.iter().map(|a| transcript(a, validator)).collect()))
                         .collect::<Vec<(PathBuf, String)>>()
                 })
             })

@@ -40,7 +40,7 @@ use crate::endian::{ByteOrder, cstr_at};
 use crate::error::{Error, malformed};
 
 /// ELF file class (`EI_CLASS`): the width of addresses and offsets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub enum Class {
     /// `ELFCLASS32`
     #[serde(rename = "ELF32")]
@@ -51,7 +51,7 @@ pub enum Class {
 }
 
 /// Byte order (`EI_DATA`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Endianness {
     /// `ELFDATA2LSB`
@@ -62,7 +62,7 @@ pub enum Endianness {
 
 /// How the program gets its code at start, from PT_INTERP, PT_DYNAMIC,
 /// DT_NEEDED and `e_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Linkage {
     /// No PT_INTERP and no dynamic section: the kernel jumps straight in.
@@ -79,7 +79,7 @@ pub enum Linkage {
 }
 
 /// What the file is for, from `e_type` and PT_INTERP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// A program the kernel can `execve`.
@@ -90,7 +90,7 @@ pub enum Kind {
 }
 
 /// Which C library the binary is built against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Libc {
     /// GNU C library: DT_NEEDED `libc.so.6`, or a static binary carrying the
@@ -118,7 +118,7 @@ impl Libc {
 }
 
 /// The facts dlcheck reports about an ELF file (the JSON `elf` object).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ElfFacts {
     /// `EI_CLASS`.
     pub class: Class,
@@ -190,13 +190,33 @@ impl RuntimeLoad {
     }
 }
 
+/// A run-time load on the wire.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "RuntimeLoad")]
+struct RuntimeLoadWire<'a> {
+    /// The soname loaded, `libgcc_s.so.1`.
+    library: &'a str,
+    /// Why, in one line.
+    reason: String,
+}
+
 impl Serialize for RuntimeLoad {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("RuntimeLoad", 2)?;
-        st.serialize_field("library", &self.library)?;
-        st.serialize_field("reason", &self.reason())?;
-        st.end()
+        RuntimeLoadWire {
+            library: &self.library,
+            reason: self.reason(),
+        }
+        .serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for RuntimeLoad {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        RuntimeLoadWire::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        RuntimeLoadWire::json_schema(generator)
     }
 }
 

@@ -70,7 +70,7 @@ pub const CGO_ONLY_MODULES: &[&str] = &["github.com/mattn/go-sqlite3"];
 const MAX_PCLNTAB_SCAN: usize = 256 << 20;
 
 /// The JSON `go` object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct GoFacts {
     /// The Go release that built it (`go1.22.5`); `null` when the build
     /// information block is missing or unreadable.
@@ -103,7 +103,7 @@ pub struct GoFacts {
 }
 
 /// A module line of the build information.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Module {
     /// Module path.
     pub path: String,
@@ -116,7 +116,7 @@ pub struct Module {
 }
 
 /// Where a piece of evidence of cgo was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EvidenceSource {
     /// `.symtab` (or the Mach-O symbol table).
@@ -130,7 +130,7 @@ pub enum EvidenceSource {
 }
 
 /// One piece of evidence of cgo.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// Where it was found: `symtab`, `dynsym`, `dynamic` or `pclntab`.
     pub source: EvidenceSource,
@@ -139,7 +139,7 @@ pub struct Evidence {
 }
 
 /// A file a Go program reads at run time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RuntimeFile {
     /// Path inside the container.
     pub path: &'static str,

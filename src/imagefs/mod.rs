@@ -91,7 +91,7 @@ pub enum Node {
 }
 
 /// The image configuration (`config` of the OCI image config).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Config {
     /// `Entrypoint`.
     pub entrypoint: Vec<String>,

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde::Serialize;
 
 /// The kind of file, as reported in the JSON `format` field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Starts with `\x7fELF`.

@@ -8,7 +8,7 @@ use crate::imagefs::ImageFs;
 use crate::verdict::ProblemKind;
 
 /// The distroless base an image is built on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Base {
     /// `static`, `base-nossl`, `base` or `cc`, from the packages in
     /// `/var/lib/dpkg/status.d/`.

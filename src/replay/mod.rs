@@ -21,7 +21,7 @@ use crate::report::Report;
 use crate::verdict::{Problem, ProblemKind};
 
 /// How a container starts (the JSON `image` object of a report).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Start {
     /// `docker-archive`, `oci-archive`, `oci-layout` or `rootfs`.
     pub format: &'static str,
@@ -79,7 +79,7 @@ impl Start {
 }
 
 /// One ELF file of the image, checked with `--all`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FileCheck {
     /// Its path in the image.
     pub path: String,

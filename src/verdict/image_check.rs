@@ -10,7 +10,7 @@ use crate::binary::Binary;
 use crate::catalog::{Catalog, ImageRef};
 
 /// The verdict for the image of `--image` (JSON `image_check`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ImageCheck {
     /// The reference as given.
     pub requested: String,

@@ -19,7 +19,7 @@ use crate::elf::{Libc, oci_arch, version_cmp};
 use crate::loader::{self, Env, Event, Root, Shipped, Walk};
 
 /// The verdict for one image (JSON `images[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ImageVerdict {
     /// Full reference, `gcr.io/distroless/cc-debian12`.
     pub image: String,

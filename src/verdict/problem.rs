@@ -6,7 +6,6 @@
 //! read back.
 
 use serde::Serialize;
-use serde::ser::SerializeStruct;
 
 /// Where the predicted messages put the program: the path a Dockerfile's
 /// `COPY` usually gives it. The kernel and the loader print the path the
@@ -202,15 +201,50 @@ impl Problem {
     }
 }
 
+/// A problem on the wire.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Problem")]
+struct Wire<'a> {
+    /// The cause, a stable name: `interpreter_missing`, `library_missing`,
+    /// `runtime_library_missing`, `version_missing`, `wrong_os`,
+    /// `wrong_architecture`, `unsupported_platform`, `no_data`,
+    /// `wrong_platform`, `user_missing`, `no_command`,
+    /// `entrypoint_missing`, `not_executable`, `unreadable`, `exec_format`.
+    kind: &'a str,
+    /// What the container prints, one line per line printed; empty when
+    /// dlcheck cannot know.
+    message: &'a str,
+    /// Why, in one line.
+    explanation: &'a str,
+    /// The library concerned, when there is one.
+    library: Option<&'a str>,
+    /// For `version_missing`: the imported symbols bound to the missing
+    /// versions, `name@VERSION`.
+    symbols: &'a [String],
+    /// One concrete way to make it run.
+    fix: &'a str,
+}
+
 impl Serialize for Problem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Problem", 6)?;
-        st.serialize_field("kind", self.kind.name())?;
-        st.serialize_field("message", &self.message)?;
-        st.serialize_field("explanation", &self.explanation)?;
-        st.serialize_field("library", &self.kind.library())?;
-        st.serialize_field("symbols", &self.symbols)?;
-        st.serialize_field("fix", &self.fix)?;
-        st.end()
+        Wire {
+            kind: self.kind.name(),
+            message: &self.message,
+            explanation: &self.explanation,
+            library: self.kind.library(),
+            symbols: &self.symbols,
+            fix: &self.fix,
+        }
+        .serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for Problem {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        Wire::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        Wire::json_schema(generator)
     }
 }

@@ -8,7 +8,7 @@ use crate::catalog::{self, GENERATIONS};
 use crate::elf::{ElfFacts, Linkage};
 
 /// The recommended image (JSON `recommendation`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Recommendation {
     /// Full reference, `gcr.io/distroless/cc-debian12`.
     pub image: String,

@@ -9,7 +9,7 @@ use crate::elf::Kind;
 use crate::report::{BinaryReport, Report};
 
 /// The answer for a set of binaries (JSON `summary`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Executables judged.
     pub executables: usize,
@@ -33,7 +33,7 @@ pub struct Summary {
 }
 
 /// One step up for a set: `image` is ruled out by `path` because of `why`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SetReason {
     /// The image (or generation) ruled out, `gcr.io/distroless/base-debian12`.
     pub image: String,
