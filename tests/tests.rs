@@ -1,0 +1,29 @@
+//! dlcheck's integration tests, one module per feature (one test binary,
+//! as ripgrep's). Every expected value comes from an independent source:
+//! GNU readelf and `go version -m` (testdata/oracle), the image facts of
+//! the shared reference, or real runs (testdata/crash, the Docker engine).
+//!
+//! - `facts`: ELF facts against readelf; `go`: Go build info and cgo;
+//! - `verdicts`: which images run each fixture, and why;
+//! - `crash`: predicted messages against real runs in the images;
+//! - `image`: container images and root file systems;
+//! - `inputs`, `cli`: bad input, exit codes, the command line;
+//! - `hostile`, `proptest`: damaged and mutated files, never a panic;
+//! - `system`: this machine's own /usr/bin against readelf;
+//! - `data`: the embedded image data against its source;
+//! - `readme`: the README's samples are what dlcheck prints;
+//! - `golden`: every rendering, byte for byte, and the JSON Schema.
+
+mod cli;
+mod crash;
+mod data;
+mod facts;
+mod go;
+mod golden;
+mod hostile;
+mod image;
+mod inputs;
+mod proptest;
+mod readme;
+mod system;
+mod verdicts;
