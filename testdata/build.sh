@@ -265,6 +265,12 @@ rm -rf "$APPS/shipped" && mkdir -p "$APPS/shipped/bin" "$APPS/shipped/lib"
 cp "$BIN/libdemo.so.1" "$APPS/shipped/lib/libdemo.so.1"
 gcc -O2 -o "$APPS/shipped/bin/app" c/useslib.c "$APPS/shipped/lib/libdemo.so.1" \
     -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib'
+# The same, found through the tokens glibc expands anywhere in an entry:
+# DT_RUNPATH ${ORIGIN}/../$LIB is bin/../lib/x86_64-linux-gnu on Debian amd64.
+rm -rf "$APPS/tokens" && mkdir -p "$APPS/tokens/bin" "$APPS/tokens/lib/x86_64-linux-gnu"
+cp "$BIN/libdemo.so.1" "$APPS/tokens/lib/x86_64-linux-gnu/libdemo.so.1"
+gcc -O2 -o "$APPS/tokens/bin/app" c/useslib.c "$APPS/tokens/lib/x86_64-linux-gnu/libdemo.so.1" \
+    -Wl,--enable-new-dtags,-rpath,'${ORIGIN}/../$LIB'
 gcc -O2 -c -o "$BIN/c-object.o" c/hello.c
 gcc -O2 -m32 -o "$BIN/c-i386" c/hello.c
 g++ -O2 -o "$BIN/cxx-dynamic" c/hello.cpp

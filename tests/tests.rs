@@ -5,6 +5,7 @@
 //!
 //! - `facts`: ELF facts against readelf; `go`: Go build info and cgo;
 //! - `verdicts`: which images run each fixture, and why;
+//! - `loader`: shipped libraries, DT_RUNPATH tokens, advice that agrees;
 //! - `crash`: predicted messages against real runs in the images;
 //! - `image`: container images and root file systems;
 //! - `inputs`, `cli`: bad input, exit codes, the command line;
@@ -23,6 +24,7 @@ mod golden;
 mod hostile;
 mod image;
 mod inputs;
+mod loader;
 mod proptest;
 mod readme;
 mod system;

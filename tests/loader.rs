@@ -1,0 +1,102 @@
+//! The loader model: libraries shipped beside a program, found through
+//! DT_RUNPATH with glibc's dynamic string tokens, and advice that agrees
+//! with the verdicts. The fixtures' own runs confirm the search: glibc's
+//! `LD_DEBUG=libs` on `apps/tokens/bin/app` tries
+//! `bin/../lib/x86_64-linux-gnu/libdemo.so.1` (testdata/README.md).
+
+use serde_json::Value;
+
+fn json(args: &[&str]) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn report<'a>(doc: &'a Value, path: &str) -> &'a Value {
+    doc["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == path)
+        .unwrap_or_else(|| panic!("no report for {path}"))
+}
+
+fn verdict<'a>(r: &'a Value, image: &str) -> &'a Value {
+    r["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["image"] == format!("gcr.io/distroless/{image}"))
+        .unwrap()
+}
+
+/// `${ORIGIN}` and `$LIB` are expanded wherever they stand in a
+/// DT_RUNPATH entry, as glibc does (`${ORIGIN}/../$LIB` is
+/// `bin/../lib/x86_64-linux-gnu` on Debian amd64).
+#[test]
+fn runpath_tokens_find_the_shipped_library() {
+    let doc = json(&["-r", "testdata/apps/tokens"]);
+    let app = report(&doc, "testdata/apps/tokens/bin/app");
+    assert_eq!(app["elf"]["runpath"], "${ORIGIN}/../$LIB");
+    assert_eq!(app["recommendation"]["image"], "gcr.io/distroless/base-nossl-debian12");
+    assert_eq!(verdict(app, "base-nossl-debian12")["runs"], true);
+    assert!(
+        app["warnings"].as_array().unwrap().iter().any(|w| w
+            == "libdemo.so.1 is shipped beside it, at testdata/apps/tokens/lib/x86_64-linux-gnu/libdemo.so.1 (found through DT_RUNPATH/DT_RPATH)"),
+        "{}",
+        app["warnings"]
+    );
+    // Alone, the program does not have the tree it needs.
+    let alone = json(&["testdata/apps/tokens/bin/app"]);
+    assert!(alone["reports"][0]["recommendation"].is_null());
+}
+
+/// A library shipped beside the program brings only its own needs: the
+/// program's problems in an image list each missing library once, needed
+/// by the program.
+#[test]
+fn a_shipped_library_adds_no_duplicate_problem() {
+    let doc = json(&["-r", "testdata/apps/shipped"]);
+    let app = report(&doc, "testdata/apps/shipped/bin/app");
+    let problems = verdict(app, "static-debian11")["problems"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = problems
+        .iter()
+        .map(|p| (p["kind"].as_str().unwrap(), p["library"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(kinds, [("interpreter_missing", ""), ("library_missing", "libc.so.6")]);
+    assert_eq!(
+        problems[1]["explanation"],
+        "needs libc.so.6, which static-debian11 does not have (base-nossl and larger have it); unless you ship it in a directory of the binary's RUNPATH/RPATH"
+    );
+}
+
+/// Every fix that names an image names one the same report says runs the
+/// binary: advice never contradicts the verdicts beside it.
+#[test]
+fn fixes_name_images_that_run_the_binary() {
+    let doc = json(&["-r", "testdata/bin", "testdata/apps"]);
+    let mut checked = 0;
+    for r in doc["reports"].as_array().unwrap() {
+        let runs = |image: &str| {
+            r["images"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["image"] == image && v["runs"] == true)
+        };
+        for v in r["images"].as_array().into_iter().flatten() {
+            for p in v["problems"].as_array().unwrap() {
+                let fix = p["fix"].as_str().unwrap();
+                let Some(image) = fix.strip_prefix("FROM ") else { continue };
+                let image = image.split([',', ' ']).next().unwrap();
+                assert!(runs(image), "{}: {} says {fix:?}", r["path"], v["image"]);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} fixes checked");
+}
