@@ -253,7 +253,7 @@ pub fn inspect_image(path: &Path, opts: &Options) -> Report {
     };
     let mut start = replay::start(&image, opts);
     if opts.all
-        && let Err(e) = replay::check_all(&image, &mut start)
+        && let Err(e) = replay::load_all(&image, &mut start)
     {
         return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0));
     }
@@ -285,7 +285,7 @@ pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report
         .map(|(i, p)| {
             let mut start = replay::start_command(&image, opts, std::slice::from_ref(p));
             if opts.all && i == 0 {
-                let _ = replay::check_all(&image, &mut start);
+                let _ = replay::load_all(&image, &mut start);
             }
             Report::Image(Box::new(ImageReport {
                 path: format!("{}:{p}", root.display()),

@@ -91,7 +91,9 @@ fn fixes_name_images_that_run_the_binary() {
         for v in r["images"].as_array().into_iter().flatten() {
             for p in v["problems"].as_array().unwrap() {
                 let fix = p["fix"].as_str().unwrap();
-                let Some(image) = fix.strip_prefix("FROM ") else { continue };
+                let Some(image) = fix.strip_prefix("FROM ") else {
+                    continue;
+                };
                 let image = image.split([',', ' ']).next().unwrap();
                 assert!(runs(image), "{}: {} says {fix:?}", r["path"], v["image"]);
                 checked += 1;

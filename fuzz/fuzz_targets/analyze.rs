@@ -24,12 +24,9 @@ const KINDS: [&str; 12] = [
 fuzz_target!(|data: &[u8]| {
     let report = dlcheck::analyze(data, &dlcheck::Options::default());
     assert!(report.exit_code() <= 5, "exit code {}", report.exit_code());
-    if let Some(e) = &report.error {
-        assert!(KINDS.contains(&e.kind), "undocumented error kind {:?}", e.kind);
-        assert!(
-            !e.message.contains('\n'),
-            "error message is not one line: {:?}",
-            e.message
-        );
+    if let Some(e) = report.error() {
+        assert!(KINDS.contains(&e.kind()), "undocumented error kind {:?}", e.kind());
+        let message = e.to_string();
+        assert!(!message.contains('\n'), "error message is not one line: {message:?}");
     }
 });

@@ -12,6 +12,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::endian::ByteOrder;
+
 /// The kind of file, as reported in the JSON `format` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -48,27 +50,21 @@ pub fn detect(bytes: &[u8]) -> Format {
     if bytes.get(257..262) == Some(b"ustar") {
         return Format::Image;
     }
-    if bytes.len() >= 4 {
-        let m = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        match m {
-            0xfeedface | 0xfeedfacf | 0xcefaedfe | 0xcffaedfe => return Format::MachO,
-            // FAT_MAGIC is shared with Java class files; a fat header's
-            // architecture count is small, a class file's version is not.
-            0xcafebabe if bytes.len() >= 8 => {
-                let n = u32::from_be_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-                if (1..=32).contains(&n) {
-                    return Format::MachO;
-                }
-            }
-            _ => {}
+    match ByteOrder::Big.u32(bytes, 0) {
+        Some(0xfeedface | 0xfeedfacf | 0xcefaedfe | 0xcffaedfe) => return Format::MachO,
+        // FAT_MAGIC is shared with Java class files; a fat header's
+        // architecture count is small, a class file's version is not.
+        Some(0xcafebabe) if ByteOrder::Big.u32(bytes, 4).is_some_and(|n| (1..=32).contains(&n)) => {
+            return Format::MachO;
         }
+        _ => {}
     }
     // MZ, then e_lfanew (at 0x3c) pointing at the "PE\0\0" signature.
-    if bytes.starts_with(b"MZ") && bytes.len() >= 0x40 {
-        let lfanew = u32::from_le_bytes([bytes[0x3c], bytes[0x3d], bytes[0x3e], bytes[0x3f]]) as usize;
-        if bytes.get(lfanew..lfanew.saturating_add(4)) == Some(b"PE\0\0") {
-            return Format::Pe;
-        }
+    if bytes.starts_with(b"MZ")
+        && let Some(lfanew) = ByteOrder::Little.u32(bytes, 0x3c)
+        && bytes.get(lfanew as usize..(lfanew as usize).saturating_add(4)) == Some(b"PE\0\0")
+    {
+        return Format::Pe;
     }
     Format::Unknown
 }

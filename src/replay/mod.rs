@@ -93,7 +93,7 @@ pub struct FileCheck {
 
 /// Check every ELF file of the image (`--all`): each program as if it
 /// were the entrypoint, each library as the loader would load it.
-pub fn check_all(image: &ImageFs, r: &mut Start) -> Result<(), ImageError> {
+pub fn load_all(image: &ImageFs, r: &mut Start) -> Result<(), ImageError> {
     let mut out = Vec::new();
     image.for_each_elf(&mut |path, bytes| {
         let mut sub = Start::new(image, None);
