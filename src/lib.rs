@@ -39,6 +39,7 @@ pub mod render;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod shipped;
 pub mod text;
 pub mod verdict;
 

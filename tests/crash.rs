@@ -50,6 +50,7 @@ fn predictions_match_recorded_runs() {
                 platform: Some("linux/amd64".into()),
                 image: Some(catalog.resolve(&image).unwrap()),
                 all: false,
+                distro_given: true,
             };
             let report = analyze(&bytes, &opts);
             let what = format!("{fixture} on {image}");
