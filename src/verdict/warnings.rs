@@ -29,8 +29,12 @@ pub fn version(binary: &Binary, verdicts: &[ImageVerdict], target: &str) -> Opti
     if let Some(cause) = version_cause(first) {
         out.push_str(&format!(": {cause}"));
     }
-    if let Some(b) = built_on(binary) {
-        out.push_str(&format!("; built with {b}"));
+    match built_on(binary, target) {
+        Some(b) => out.push_str(&format!("; built with {b}")),
+        None => out.push_str(&format!(
+            "; build it on the runtime's generation ({} for {target})",
+            super::judge::builder(binary, target)
+        )),
     }
     Some(out)
 }
@@ -52,10 +56,10 @@ fn version_cause(version: &str) -> Option<&'static str> {
 
 /// The build environment, from `.comment`: `Debian 12 tools (GCC: (Debian
 /// 12.2.0-14) 12.2.0)` and what follows from it, with the build image of
-/// the binary's language for debian11. Debian's GCC majors: 8 in buster,
-/// 10 in bullseye, 12 in bookworm, 14 in trixie.
-pub fn built_on(binary: &Binary) -> Option<String> {
-    let example = super::judge::builder(binary, "debian11");
+/// the binary's language for the `target` generation. Debian's GCC majors:
+/// 8 in buster, 10 in bullseye, 12 in bookworm, 14 in trixie.
+pub fn built_on(binary: &Binary, target: &str) -> Option<String> {
+    let example = super::judge::builder(binary, target);
     binary.elf.comment.iter().find_map(|c| {
         let gcc = c.strip_prefix("GCC: (Debian ")?;
         let major: u32 = gcc.split('.').next()?.parse().ok()?;
@@ -66,7 +70,7 @@ pub fn built_on(binary: &Binary) -> Option<String> {
             14 => "13",
             _ => return Some(format!("Debian tools ({c})")),
         };
-        Some(format!("Debian {debian} tools ({c}): it needs debian{debian} or later, or a build on the runtime's generation ({example} for debian11)"))
+        Some(format!("Debian {debian} tools ({c}): it needs debian{debian} or later, or a build on the runtime's generation ({example} for {target})"))
     })
 }
 
