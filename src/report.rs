@@ -18,11 +18,11 @@ pub use crate::go::{Evidence, EvidenceSource, GoFacts, Module, RuntimeFile};
 pub use crate::input::Format;
 pub use crate::replay::{Base, Config, FileCheck, Start};
 pub use crate::verdict::set::{SetReason, Summary};
-pub use crate::verdict::{ImageCheck, ImageVerdict, Problem, ProblemKind, Recommendation};
+pub use crate::verdict::{ImageCheck, ImageVerdict, Problem, ProblemKind, Recommendation, Warning, WarningKind};
 
 /// Version of the JSON document's shape. Changes only on purpose, when a
 /// field is removed or changes meaning; adding fields does not change it.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The top-level JSON document: `{"schema_version": 2, "reports": [...],
 /// "summary": ...}`.
@@ -81,7 +81,7 @@ pub struct BinaryReport {
     /// When no image runs it: how to make it run, simplest first.
     pub fixes: Vec<String>,
     /// Things worth knowing that do not change the verdict.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// For the program of a container image: whether the image starts it
     /// (with its own files, which may add what no published image has).
     pub image_starts: Option<bool>,
@@ -175,7 +175,7 @@ impl Report {
     }
 
     /// The warnings of a binary (none for the other kinds).
-    pub fn warnings(&self) -> &[String] {
+    pub fn warnings(&self) -> &[Warning] {
         self.binary().map(|b| b.warnings.as_slice()).unwrap_or_default()
     }
 
@@ -259,8 +259,9 @@ struct Wire<'a> {
     image_check: Option<&'a ImageCheck>,
     /// When no image runs it: how to make it run, simplest first.
     fixes: &'a [String],
-    /// Things worth knowing that do not change the verdict.
-    warnings: &'a [String],
+    /// Things worth knowing that do not change the verdict: `{kind,
+    /// message}`.
+    warnings: &'a [Warning],
     /// For a binary: judged as a `program` (does it start?) or a `library`
     /// (can a dynamic program load it? `images[].runs` then means it can
     /// be loaded there); `null` for the other kinds.

@@ -59,8 +59,24 @@ struct JReport {
     image: Option<serde_json::Value>,
     image_check: Option<JImageCheck>,
     fixes: Vec<String>,
-    warnings: Vec<String>,
+    warnings: Vec<JWarning>,
     judged_as: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JWarning {
+    kind: String,
+    message: String,
+}
+
+impl JWarning {
+    fn contains(&self, s: &str) -> bool {
+        self.message.contains(s)
+    }
+    fn starts_with(&self, s: &str) -> bool {
+        self.message.starts_with(s)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,7 +199,7 @@ struct JImageCheck {
     runs: bool,
     crash: Option<String>,
     problems: Vec<JProblem>,
-    warnings: Vec<String>,
+    warnings: Vec<JWarning>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,7 +238,7 @@ fn json_for_a_cpp_binary() {
     let (doc, status, stderr) = run_json(&[&p("cxx-dynamic")]);
     assert_eq!(status, 0);
     assert_eq!(stderr, "");
-    assert_eq!(doc.schema_version, 2);
+    assert_eq!(doc.schema_version, 3);
     let r = &doc.reports[0];
     assert_eq!(r.path, p("cxx-dynamic"));
     assert_eq!(r.format, "elf");
@@ -301,7 +317,7 @@ fn image_flag_sets_the_target_generation_unless_distro_is_given() {
         doc.reports[0].recommendation.as_ref().unwrap().image,
         "gcr.io/distroless/static-debian12"
     );
-    assert_eq!(doc.reports[0].warnings, Vec::<String>::new());
+    assert!(doc.reports[0].warnings.is_empty());
     // An explicit --distro wins.
     let (doc, _, _) = run_json(&["--image", "static-debian12", "--distro", "debian13", &p("c-static")]);
     assert_eq!(
@@ -381,6 +397,7 @@ fn json_reports_errors_with_their_kind() {
     );
     assert_eq!(doc.reports[1].warnings.len(), 1);
     assert!(doc.reports[1].warnings[0].contains("2024-09-03"));
+    assert_eq!(doc.reports[1].warnings[0].kind, "frozen_generation");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::verdicts::msgs;
 use dlcheck::go::{EvidenceSource, GoFacts};
 use dlcheck::{Options, Report, analyze};
 
@@ -105,14 +106,14 @@ fn build_info_of_every_layout_and_format() {
 
 #[test]
 fn the_fix_names_the_image_after_it() {
-    let w = run("go123-cgo-net").warnings().to_vec();
+    let w = msgs(run("go123-cgo-net").warnings());
     assert_eq!(
         w,
         [
             "cgo is linked in, pulled in by net (its cgo DNS resolver, net._C2func_getaddrinfo), so it needs glibc's loader and libc and cannot run on static: build with CGO_ENABLED=0 (or -tags netgo,osusergo) for Go's pure resolver and user lookups, and it runs on gcr.io/distroless/static-debian12"
         ]
     );
-    let w = run("go123-importc").warnings().to_vec();
+    let w = msgs(run("go123-importc").warnings());
     assert_eq!(
         w,
         [
@@ -124,11 +125,11 @@ fn the_fix_names_the_image_after_it() {
 
 #[test]
 fn reverse_trap_and_static_glibc() {
-    let w = run("go123-sqlite-nocgo").warnings().to_vec();
+    let w = msgs(run("go123-sqlite-nocgo").warnings());
     assert_eq!(w.len(), 1);
     assert!(w[0].starts_with("github.com/mattn/go-sqlite3 needs cgo, but this binary was built with CGO_ENABLED=0"));
     // Static glibc reaching NSS: warned; musl-static and pure Go are not.
-    let w = run("go123-static-extld").warnings().to_vec();
+    let w = msgs(run("go123-static-extld").warnings());
     assert!(
         w.iter()
             .any(|m| m.starts_with("statically linked glibc that calls getaddrinfo")),
@@ -136,7 +137,7 @@ fn reverse_trap_and_static_glibc() {
     );
     for name in ["musl-static", "go123-static", "c-static"] {
         assert!(
-            !run(name).warnings().iter().any(|m| m.contains("libnss")),
+            !msgs(run(name).warnings()).iter().any(|m| m.contains("libnss")),
             "{name} has no NSS calls"
         );
     }

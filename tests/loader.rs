@@ -46,7 +46,11 @@ fn runpath_tokens_find_the_shipped_library() {
     assert_eq!(verdict(app, "base-nossl-debian12")["runs"], true);
     let shipped = "libdemo.so.1 is shipped beside it, at testdata/apps/tokens/lib/x86_64-linux-gnu/libdemo.so.1 (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths";
     assert!(
-        app["warnings"].as_array().unwrap().iter().any(|w| w == shipped),
+        app["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["message"] == shipped && w["kind"] == "shipped_library"),
         "{}",
         app["warnings"]
     );
@@ -58,7 +62,13 @@ fn runpath_tokens_find_the_shipped_library() {
         alone["recommendation"]["image"],
         "gcr.io/distroless/base-nossl-debian12"
     );
-    assert!(alone["warnings"].as_array().unwrap().iter().any(|w| w == shipped));
+    assert!(
+        alone["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["message"] == shipped)
+    );
 }
 
 /// A library shipped beside the program brings only its own needs: the

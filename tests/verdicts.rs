@@ -218,7 +218,7 @@ fn pthread_exit_needs_libgcc_s_at_run_time() {
 
 #[test]
 fn static_glibc_with_nss_is_warned() {
-    let w = run("c-static-nss", "debian12").warnings;
+    let w = msgs(&run("c-static-nss", "debian12").warnings);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
         w[0].starts_with("statically linked glibc that calls getaddrinfo"),
@@ -230,7 +230,7 @@ fn static_glibc_with_nss_is_warned() {
 #[test]
 fn stripped_static_glibc_with_nss_is_warned_from_the_loader_name() {
     // strip -s removes the function names; glibc's "libnss_" prefix remains.
-    let w = run("c-static-nss-stripped", "debian12").warnings;
+    let w = msgs(&run("c-static-nss-stripped", "debian12").warnings);
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
         w[0].starts_with("statically linked glibc that calls the NSS module loader (libnss_)"),
@@ -242,20 +242,20 @@ fn stripped_static_glibc_with_nss_is_warned_from_the_loader_name() {
 fn static_glibc_that_only_names_an_nss_module_is_not_warned() {
     // Its .symtab lists no NSS function: the string in its data is not a call.
     let r = run("c-static-nss-name", "debian12");
-    assert_eq!(r.warnings, Vec::<String>::new());
+    assert_eq!(msgs(&r.warnings), Vec::<String>::new());
     assert_eq!(r.recommendation.unwrap().image, "gcr.io/distroless/static-debian12");
 }
 
 #[test]
 fn frozen_generation_points_to_a_maintained_image() {
-    let w = run("c-static", "debian11").warnings;
+    let w = msgs(&run("c-static", "debian11").warnings);
     assert_eq!(
         w,
         [
             "debian11 images are no longer built or patched (frozen since 2024-09-03): prefer gcr.io/distroless/static-debian12"
         ]
     );
-    assert!(run("go-pie", "debian11").warnings[0].ends_with("prefer gcr.io/distroless/base-nossl-debian12"));
+    assert!(msgs(&run("go-pie", "debian11").warnings)[0].ends_with("prefer gcr.io/distroless/base-nossl-debian12"));
 }
 
 #[test]
@@ -276,7 +276,7 @@ fn dlopen_is_warned() {
     let r = run("c-dlopen", "debian12");
     assert!(r.elf.imports_dlopen);
     assert_eq!(
-        r.warnings,
+        msgs(&r.warnings),
         ["loads libraries at run time with dlopen: DT_NEEDED does not list them, so make sure the image has them"]
     );
     assert!(!run("c-dynamic", "debian12").elf.imports_dlopen);
@@ -295,8 +295,10 @@ fn build_environment_and_cause_of_a_version_need() {
     let w = r
         .warnings
         .iter()
-        .find(|w| w.starts_with("needs GLIBC_2.34 from libc.so.6"))
+        .find(|w| w.kind == dlcheck::verdict::WarningKind::NewerVersions)
+        .map(|w| w.message.as_str())
         .unwrap();
+    assert!(w.starts_with("needs GLIBC_2.34 from libc.so.6"), "{w}");
     assert!(w.contains("glibc 2.34 merged libpthread"), "{w}");
     assert!(w.contains("built with Debian 12 tools"), "{w}");
 }
@@ -385,11 +387,11 @@ fn builder_images_follow_the_language() {
     ] {
         let r = run(name, "debian11");
         assert!(
-            r.warnings
+            msgs(&r.warnings)
                 .iter()
                 .any(|w| w.contains(&format!("(for example {builder} for debian11)"))),
             "{name}: {:?}",
-            r.warnings
+            msgs(&r.warnings)
         );
     }
 }
@@ -402,16 +404,26 @@ fn cpu_levels_are_warned() {
     let r = run("c-isa-v3", "debian12");
     assert_eq!(r.elf.isa_needed, Some("x86-64-v3"));
     assert!(
-        r.warnings.iter().any(|w| w.starts_with("needs a CPU with x86-64-v3")
-            && w.contains("\"/app: CPU ISA level is lower than required\""))
+        msgs(&r.warnings)
+            .iter()
+            .any(|w| w.starts_with("needs a CPU with x86-64-v3")
+                && w.contains("\"/app: CPU ISA level is lower than required\""))
     );
     let r = run("go123-goamd64-v3", "debian12");
-    assert!(r.warnings.iter().any(|w| {
+    assert!(msgs(&r.warnings).iter().any(|w| {
         w.contains("\"This program can only be run on AMD64 processors with v3 microarchitecture support.\"")
     }));
     let r = run("go123-goarm64-v9", "debian12");
-    assert!(r.warnings.iter().any(|w| w.starts_with("built with GOARM64=v9.0")));
-    assert!(run("c-dynamic", "debian12").warnings.iter().all(|w| !w.contains("CPU")));
+    assert!(
+        msgs(&r.warnings)
+            .iter()
+            .any(|w| w.starts_with("built with GOARM64=v9.0"))
+    );
+    assert!(
+        msgs(&run("c-dynamic", "debian12").warnings)
+            .iter()
+            .all(|w| !w.contains("CPU"))
+    );
 }
 
 /// Programs that run a shell start, then fail the call.
@@ -428,7 +440,9 @@ fn shell_calls_are_warned() {
         let r = run(name, "debian12");
         assert_eq!(r.elf.shell_calls, calls, "{name}");
         assert_eq!(
-            r.warnings.iter().any(|w| w.starts_with("runs a shell at run time")),
+            msgs(&r.warnings)
+                .iter()
+                .any(|w| w.starts_with("runs a shell at run time")),
             !calls.is_empty(),
             "{name}"
         );
@@ -442,7 +456,7 @@ fn executable_stack_libraries_are_warned() {
     let r = run("libexecstack.so", "debian13");
     assert_eq!((r.elf.gnu_stack, r.elf.executable_stack), (Some("RWX"), true));
     assert!(
-        r.warnings
+        msgs(&r.warnings)
             .iter()
             .any(|w| w.starts_with("needs an executable stack (its PT_GNU_STACK is RWX)"))
     );
@@ -455,7 +469,8 @@ fn executable_stack_libraries_are_warned() {
 #[test]
 fn race_builds_keep_cgo() {
     let r = run("go123-race", "debian12");
-    let w: Vec<&String> = r.warnings.iter().filter(|w| w.contains("cgo")).collect();
+    let all = msgs(&r.warnings);
+    let w: Vec<&String> = all.iter().filter(|w| w.contains("cgo")).collect();
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(
         w[0].starts_with("a race-detector build (-race), which needs cgo"),
@@ -463,4 +478,9 @@ fn race_builds_keep_cgo() {
         w[0]
     );
     assert!(!w[0].contains("build with CGO_ENABLED=0"), "{}", w[0]);
+}
+
+/// The messages of warnings.
+pub fn msgs(w: &[dlcheck::verdict::Warning]) -> Vec<String> {
+    w.iter().map(|w| w.message.clone()).collect()
 }

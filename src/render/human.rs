@@ -67,7 +67,7 @@ fn binary(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
     }
     verdict(r, w)?;
     for warning in &r.warnings {
-        writeln!(w, "  {} {}", "warning:".yellow().bold(), sanitize(warning))?;
+        writeln!(w, "  {} {}", "warning:".yellow().bold(), sanitize(&warning.message))?;
     }
     Ok(())
 }
@@ -246,7 +246,8 @@ fn image_check(c: &crate::verdict::ImageCheck, judged_as: JudgedAs, w: &mut dyn 
     };
     start(c.runs, ok, crash, c.crash.as_deref(), w)?;
     problems(&c.problems, w)?;
-    notes(&c.warnings, w)
+    let messages: Vec<String> = c.warnings.iter().map(|w| w.message.clone()).collect();
+    notes(&messages, w)
 }
 
 /// Whether the container starts: the `ok` line (highlighted words, then

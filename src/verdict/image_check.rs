@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::judge::{ShippedFiles, judge_all};
 use super::problem::{PROGRAM, Problem, ProblemKind};
 use super::recommend::Recommendation;
+use super::warnings::{Warning, WarningKind};
 use crate::binary::Binary;
 use crate::catalog::{Catalog, ImageRef};
 use crate::elf::Kind;
@@ -28,7 +29,7 @@ pub struct ImageCheck {
     pub problems: Vec<Problem>,
     /// Worth knowing: a floating tag, a frozen generation, files missing
     /// from scratch, the `:debug` shell.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// Judge the binary against the image of `--image`, for `platform` (the
@@ -49,15 +50,18 @@ pub fn check_image(
         (Some(v), Some(g)) => {
             let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
             if image.floating {
-                warnings.push(format!(
+                warnings.push(Warning::new(WarningKind::FloatingTag, format!(
                     "{} has no generation in its name: it follows distroless's default, {g} today, and will move; pin gcr.io/distroless/{v}-{g}",
                     image.given
-                ));
+                )));
             }
             if let Some(frozen) = catalog.generation(g).filter(|x| !x.supported) {
-                warnings.push(format!(
-                    "{g} images are no longer built or patched (frozen since {})",
-                    frozen.removed_date.unwrap_or("unknown")
+                warnings.push(Warning::new(
+                    WarningKind::FrozenGeneration,
+                    format!(
+                        "{g} images are no longer built or patched (frozen since {})",
+                        frozen.removed_date.unwrap_or("unknown")
+                    ),
                 ));
             }
             verdicts
@@ -68,13 +72,20 @@ pub fn check_image(
         }
         _ => scratch(binary, &platform, recommendation, &mut warnings),
     };
+    // The host CPU is the host's: the image cannot decide it.
+    for m in super::warnings::cpu(binary) {
+        warnings.push(Warning::new(
+            WarningKind::CpuLevel,
+            format!("{m}; the host that runs the container decides this, not the image"),
+        ));
+    }
     let runs = problems.is_empty();
     let crash = crash(&problems);
     if !runs && image.variant.is_some() && !image.tag.starts_with("debug") {
-        warnings.push(format!(
+        warnings.push(Warning::new(WarningKind::DebugShell, format!(
             "to look around inside, the :debug tag adds a busybox shell: docker run --rm -it --entrypoint=/busybox/sh {}:debug",
             image.resolved().split(':').next().unwrap_or_default()
-        ));
+        )));
     }
     ImageCheck {
         requested: image.given.clone(),
@@ -110,7 +121,7 @@ fn scratch(
     binary: &Binary,
     platform: &str,
     recommendation: Option<&Recommendation>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Vec<Problem> {
     let facts = &binary.elf;
     let own = facts.platform();
@@ -155,9 +166,12 @@ fn scratch(
         ));
     }
     for f in binary.go.iter().flat_map(|g| &g.runtime_files) {
-        warnings.push(format!(
-            "scratch has no {}: {} ({}); gcr.io/distroless/static has it",
-            f.path, f.reason, f.package
+        warnings.push(Warning::new(
+            WarningKind::ScratchMissingFile,
+            format!(
+                "scratch has no {}: {} ({}); gcr.io/distroless/static has it",
+                f.path, f.reason, f.package
+            ),
         ));
     }
     problems

@@ -20,6 +20,7 @@ pub use image_check::ImageCheck;
 pub use judge::{ImageVerdict, ShippedFiles};
 pub use problem::{PROGRAM, Problem, ProblemKind, Remedy};
 pub use recommend::Recommendation;
+pub use warnings::{Warning, WarningKind};
 
 use crate::Options;
 use crate::binary::Binary;
@@ -35,22 +36,53 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
     let target = opts.distro.as_str();
     let (images, uses) = judge::judge_all(&binary, &path, catalog, opts.platform.as_deref(), shipped);
     let recommendation = recommend::recommend(&binary.elf, &images, target);
-    let mut warnings = Vec::new();
-    warnings.extend(warnings::frozen(recommendation.as_ref(), &images, catalog));
-    warnings.extend(warnings::version(&binary, &images, target));
-    warnings.extend(warnings::dlopen(&binary.elf));
+    let tag = |kind: WarningKind, messages: Vec<String>| messages.into_iter().map(move |m| Warning::new(kind, m));
+    let mut warnings: Vec<Warning> = Vec::new();
+    warnings.extend(tag(
+        WarningKind::FrozenGeneration,
+        warnings::frozen(recommendation.as_ref(), &images, catalog)
+            .into_iter()
+            .collect(),
+    ));
+    warnings.extend(tag(
+        WarningKind::NewerVersions,
+        warnings::version(&binary, &images, target).into_iter().collect(),
+    ));
+    warnings.extend(tag(
+        WarningKind::Dlopen,
+        warnings::dlopen(&binary.elf).into_iter().collect(),
+    ));
     if let Some(g) = &binary.go {
         warnings.extend(warnings::go(g, &binary.elf, recommendation.as_ref(), target));
     }
-    warnings.extend(binary.static_nss.as_ref().map(warnings::static_nss));
-    warnings.extend(warnings::cpu(&binary));
-    warnings.extend(warnings::shell(&binary.elf));
-    warnings.extend(warnings::executable_stack(&binary.elf));
-    for (lib, at) in uses {
-        warnings.push(format!(
-            "{lib} is shipped beside it, at {at} (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths"
-        ));
-    }
+    warnings.extend(tag(
+        WarningKind::StaticNss,
+        binary
+            .static_nss
+            .as_ref()
+            .map(warnings::static_nss)
+            .into_iter()
+            .collect(),
+    ));
+    warnings.extend(tag(WarningKind::CpuLevel, warnings::cpu(&binary)));
+    warnings.extend(tag(
+        WarningKind::Shell,
+        warnings::shell(&binary.elf).into_iter().collect(),
+    ));
+    warnings.extend(tag(
+        WarningKind::ExecutableStack,
+        warnings::executable_stack(&binary.elf).into_iter().collect(),
+    ));
+    warnings.extend(tag(
+        WarningKind::ShippedLibrary,
+        uses.into_iter()
+            .map(|(lib, at)| {
+                format!(
+                    "{lib} is shipped beside it, at {at} (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths"
+                )
+            })
+            .collect(),
+    ));
     let fixes = if recommendation.is_none() {
         recommend::fixes(&images, target, catalog)
     } else {

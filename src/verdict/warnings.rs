@@ -2,6 +2,8 @@
 //! is needed, a frozen generation, cgo and how to remove it, `dlopen`, and
 //! NSS in a static glibc program.
 
+use serde::Serialize;
+
 use super::judge::ImageVerdict;
 use super::problem::ProblemKind;
 use super::recommend::{Recommendation, largest};
@@ -9,6 +11,56 @@ use crate::binary::{Binary, StaticNss};
 use crate::catalog::Catalog;
 use crate::elf::{ElfFacts, Kind, Linkage};
 use crate::go::{CGO_ONLY_MODULES, GoFacts};
+
+/// What a warning is about: the JSON `kind` and the rule id a CI gate
+/// reports it under (`--fail-on warning` gates on every kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// The recommended generation is no longer built or patched.
+    FrozenGeneration,
+    /// Why newer symbol versions are needed, and the build environment.
+    NewerVersions,
+    /// cgo is linked in (or a race-detector build needs it).
+    Cgo,
+    /// A module that needs cgo, built without it.
+    CgoOnlyModule,
+    /// Libraries loaded with `dlopen`, which DT_NEEDED does not show.
+    Dlopen,
+    /// Static glibc that loads NSS modules at run time.
+    StaticNss,
+    /// A host CPU level the program needs.
+    CpuLevel,
+    /// A shell run at run time.
+    Shell,
+    /// A library that needs an executable stack.
+    ExecutableStack,
+    /// A library found beside the program (DT_RUNPATH/DT_RPATH).
+    ShippedLibrary,
+    /// An image name without a generation, which moves.
+    FloatingTag,
+    /// Where to find a shell for debugging.
+    DebugShell,
+    /// A file the program reads that scratch lacks.
+    ScratchMissingFile,
+}
+
+/// Something worth knowing that does not change the verdict (JSON
+/// `warnings[]`: `{kind, message}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Warning {
+    /// What it is about.
+    pub kind: WarningKind,
+    /// One line for people.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning of `kind`.
+    pub fn new(kind: WarningKind, message: String) -> Warning {
+        Warning { kind, message }
+    }
+}
 
 /// A warning that explains why the binary needs newer symbol versions than
 /// the `target` generation has: the well-known cause of the first such
@@ -77,7 +129,7 @@ pub fn built_on(binary: &Binary, target: &str) -> Option<String> {
 /// Warnings about a Go binary: why cgo got in and how to remove it (with
 /// the image that fits afterwards), and a cgo-only module built without
 /// cgo.
-pub fn go(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>, target: &str) -> Vec<String> {
+pub fn go(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>, target: &str) -> Vec<Warning> {
     let mut out = Vec::new();
     let static_image = format!("gcr.io/distroless/static-{target}");
     if go.cgo {
@@ -111,10 +163,10 @@ pub fn go(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>, target: 
         if race {
             // Go refuses -race without cgo ("-race requires cgo"): telling
             // it to build with CGO_ENABLED=0 cannot work.
-            out.push(format!(
+            out.push(Warning::new(WarningKind::Cgo, format!(
                 "a race-detector build (-race), which needs cgo, so it needs glibc's loader and libc{}; a build without -race can drop cgo (CGO_ENABLED=0) and run on {static_image}",
                 rec.map(|r| format!(": use {}", r.image)).unwrap_or_default()
-            ));
+            )));
             return out;
         }
         let fix = if own.is_empty() && !std_pkgs.is_empty() {
@@ -137,22 +189,21 @@ pub fn go(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>, target: 
                 rec.map(|r| format!(" and {}", r.image)).unwrap_or_default()
             )
         };
-        if is_static {
-            out.push(format!(
+        let message = if is_static {
+            format!(
                 "cgo is linked in statically{pulled}: it needs no loader, but C code in a static Go binary is fragile; {fix}"
-            ));
+            )
         } else {
-            out.push(format!(
-                "cgo is linked in{pulled}, so it needs glibc's loader and libc and cannot run on static: {fix}"
-            ));
-        }
+            format!("cgo is linked in{pulled}, so it needs glibc's loader and libc and cannot run on static: {fix}")
+        };
+        out.push(Warning::new(WarningKind::Cgo, message));
     }
     if go.cgo_enabled_setting.as_deref() == Some("0") {
         for m in go.deps.iter().filter(|d| CGO_ONLY_MODULES.contains(&d.path.as_str())) {
-            out.push(format!(
+            out.push(Warning::new(WarningKind::CgoOnlyModule, format!(
                 "{} needs cgo, but this binary was built with CGO_ENABLED=0: it contains the module's stub, which fails at first use; build with CGO_ENABLED=1 (then it needs base-nossl or larger)",
                 m.path
-            ));
+            )));
         }
     }
     out
