@@ -178,12 +178,27 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
     }
     let shipped = shipped_libraries(&items);
     outcome.reports = items.into_par_iter().map(|item| judge(item, opts, &shipped)).collect();
+    for path in request.paths.iter().filter(|_| request.root.is_none()) {
+        if let Some(note) = source::ambiguity(path) {
+            note_ambiguity(&mut outcome.reports, &shown(path), note);
+        }
+    }
     // A set summary is about binaries; images carry their own verdicts.
     let binaries = outcome.reports.iter().any(|r| !matches!(r, Report::Image(_)));
     if binaries && (request.recursive || request.paths.len() > 1) {
         outcome.summary = Some(summarize(&outcome.reports, skipped, &opts.distro));
     }
     outcome
+}
+
+/// Add `note` (a path that also reads as an image reference) to the
+/// warnings of the report of `path`.
+fn note_ambiguity(reports: &mut [Report], path: &str, note: String) {
+    match reports.iter_mut().find(|r| r.path() == path) {
+        Some(Report::Binary(b)) => b.warnings.push(note),
+        Some(Report::Image(i)) => i.start.warnings.push(note),
+        _ => {}
+    }
 }
 
 /// Judge what was read.

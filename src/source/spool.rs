@@ -32,6 +32,14 @@ pub enum Compression {
 }
 
 impl Compression {
+    /// `gzip` or `zstd`, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
     /// The compression whose magic `head` starts with, if any.
     pub fn detect(head: &[u8]) -> Option<Compression> {
         if head.starts_with(&[0x1f, 0x8b]) {
