@@ -297,6 +297,8 @@ pub fn inspect_source(path: &Path, source: &Source, opts: &Options, progress: &d
     let shown = shown(path);
     let fetched = match source::fetch(source, opts, progress) {
         Ok(f) => f,
+        // A bare name the engine does not have: the missing path it also is.
+        Err(Error::NotFound(_)) => return read_path(path, opts),
         Err(e) => return Read::Done(Report::failed(shown, Format::Image, &e)),
     };
     let image = matches!(source, Source::Image(_))

@@ -13,7 +13,8 @@
 //! | `docker:NAME[:TAG\|@DIGEST]` | the local Docker engine's export ([`engine`]) |
 //! | `registry:REF` | an OCI distribution registry ([`registry`]) |
 //! | `oci:DIR`, `docker-archive:FILE`, `oci-archive:FILE` | skopeo's names for a path read as an image |
-//! | any other valid reference | the engine when it has it, else the registry (syft's order) |
+//! | a reference with a tag, digest or registry host | the engine when it has it, else the registry (syft's order) |
+//! | a bare name (`myapp`) | the engine when it has it, else a missing path (no network) |
 
 mod auth;
 pub mod engine;
@@ -42,8 +43,13 @@ pub enum Source {
     Engine(String),
     /// `registry:REF`: a registry.
     Registry(String),
-    /// A reference that is not a path: the engine first, then the registry.
+    /// A reference that is not a path and names a tag, a digest or a
+    /// registry host (`myapp:dev`, `ghcr.io/org/app`): the engine first,
+    /// then the registry.
     Reference(String),
+    /// A bare name that is not a path (`myapp`, `org/app`): the local engine
+    /// only, never the network; without such an image it is a missing path.
+    LocalName(String),
     /// `oci:DIR`, `docker-archive:FILE` or `oci-archive:FILE`: a path read
     /// as an image, whatever its name.
     Image(PathBuf),
@@ -73,7 +79,11 @@ impl Source {
             return Source::Image(PathBuf::from(path));
         }
         if std::fs::symlink_metadata(arg).is_err() && is_reference(text) {
-            return Source::Reference(text.to_string());
+            return if is_qualified(text) {
+                Source::Reference(text.to_string())
+            } else {
+                Source::LocalName(text.to_string())
+            };
         }
         Source::Path(arg.to_path_buf())
     }
@@ -84,6 +94,13 @@ impl Source {
 /// `./…`, `../…`).
 pub fn is_reference(text: &str) -> bool {
     !text.starts_with(['/', '.']) && oci_client::Reference::try_from(text).is_ok()
+}
+
+/// Whether a reference names a tag, a digest or a registry host (its first
+/// component has a `.` or `:`, or is `localhost`, as Docker decides).
+fn is_qualified(text: &str) -> bool {
+    let host = text.split_once('/').map(|(first, _)| first);
+    text.contains(['@', ':']) || host.is_some_and(|h| h.contains('.') || h == "localhost")
 }
 
 /// When an existing path also reads as an image reference with a tag, a
@@ -202,6 +219,10 @@ pub fn fetch(source: &Source, opts: &Options, progress: &dyn Progress) -> Result
         Source::Engine(name) => engine::fetch(name, progress),
         Source::Registry(r) => registry::fetch(r, opts, progress),
         Source::Reference(r) => engine_then_registry(r, opts, progress),
+        Source::LocalName(name) => engine::fetch(name, progress).map_err(|e| match e {
+            Error::ImageNotFound(_) | Error::Unreachable(_) => Error::NotFound(PathBuf::from(name)),
+            other => other,
+        }),
     }
 }
 
@@ -302,6 +323,10 @@ mod tests {
             p("ghcr.io/org/app:1.4"),
             Source::Reference("ghcr.io/org/app:1.4".into())
         );
+        assert_eq!(p("myapp"), Source::LocalName("myapp".into()));
+        assert_eq!(p("testdata/missing"), Source::LocalName("testdata/missing".into()));
+        assert_eq!(p("myapp:dev"), Source::Reference("myapp:dev".into()));
+        assert_eq!(p("localhost/app"), Source::Reference("localhost/app".into()));
         assert_eq!(p("/no/such/file"), Source::Path("/no/such/file".into()));
         assert_eq!(p("./myapp"), Source::Path("./myapp".into()));
         assert_eq!(p("Not A Ref"), Source::Path("Not A Ref".into()));
