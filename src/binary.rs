@@ -55,6 +55,32 @@ pub enum StaticNss {
     ModuleLoader,
 }
 
+/// The language a program was written in, as far as its build tools tell:
+/// what decides which build image to suggest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// Go build information.
+    Go,
+    /// `rustc version` in `.comment`.
+    Rust,
+    /// Needs libstdc++.
+    Cxx,
+    /// Anything else.
+    C,
+}
+
+impl Language {
+    /// The key of `data/builders.json`: `go`, `rust`, `c++`, `c`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Language::Go => "go",
+            Language::Rust => "rust",
+            Language::Cxx => "c++",
+            Language::C => "c",
+        }
+    }
+}
+
 /// One ELF file, read: the facts reported and what judging it needs.
 #[derive(Debug, Clone)]
 pub struct Binary {
@@ -78,6 +104,9 @@ impl Binary {
     /// the file; [`Error::NotExecutable`] for objects and core dumps.
     pub fn read(bytes: &[u8]) -> Result<Binary, Error> {
         let file = ElfFile::parse(bytes)?;
+        if file.is_debug_only() {
+            return Err(Error::DebugInfo);
+        }
         let interpreter = file.interpreter()?;
         let strings = file.dynamic_strings()?;
         let needs = file.version_needs()?;
@@ -108,6 +137,19 @@ impl Binary {
             object: Arc::new(object),
             static_nss,
         })
+    }
+
+    /// The language it was written in (see [`Language`]).
+    pub fn language(&self) -> Language {
+        if self.go.is_some() {
+            Language::Go
+        } else if self.elf.comment.iter().any(|c| c.starts_with("rustc version")) {
+            Language::Rust
+        } else if self.elf.needed.iter().any(|n| n.starts_with("libstdc++")) {
+            Language::Cxx
+        } else {
+            Language::C
+        }
     }
 
     /// Whether it is built against musl, or asks for musl's loader.

@@ -394,3 +394,15 @@ impl Catalog {
         })
     }
 }
+
+/// The build image to suggest for a language (`go`, `rust`, `c`, `c++`)
+/// and a generation: `golang:1.24-bullseye` for Go on debian11. From
+/// `data/builders.json` (the Docker Official Images' tag lists, with their
+/// commit); `None` for an unknown pair.
+pub fn builder(language: &str, generation: &str) -> Option<&'static str> {
+    static BUILDERS: OnceLock<serde_json::Value> = OnceLock::new();
+    let data = BUILDERS.get_or_init(|| {
+        serde_json::from_str(include_str!("../data/builders.json")).expect("data/builders.json is JSON")
+    });
+    data["builders"][language][generation].as_str()
+}

@@ -123,6 +123,7 @@ impl Cli {
             paths: self.paths.clone(),
             options: Options {
                 distro,
+                distro_given: self.distro.is_some(),
                 platform: self.platform.clone(),
                 image,
                 all: self.all,

@@ -52,6 +52,13 @@ pub enum Error {
     /// object or a core dump (exit 4). Holds what it is and what to do.
     #[error("ELF {0}")]
     NotExecutable(&'static str),
+    /// Separate debug information (`objcopy --only-keep-debug`,
+    /// `/usr/lib/debug/.build-id/*.debug`): the headers of a program or
+    /// library without its code (exit 4).
+    #[error(
+        "separate debug information, not a program: its code segments hold no bytes (objcopy --only-keep-debug); check the program it was split from"
+    )]
+    DebugInfo,
     /// Anything else that is not ELF (exit 4).
     #[error("not an ELF binary ({0}): dlcheck judges Linux executables and shared libraries")]
     UnknownFormat(&'static str),
@@ -95,6 +102,7 @@ impl Error {
             | Error::MachO
             | Error::Pe
             | Error::NotExecutable(_)
+            | Error::DebugInfo
             | Error::UnknownFormat(_) => 4,
             Error::Malformed(_) | Error::MalformedImage(_) => 5,
         }
@@ -122,6 +130,7 @@ impl Error {
             Error::MachO => "mach_o",
             Error::Pe => "pe",
             Error::NotExecutable(_) => "not_executable",
+            Error::DebugInfo => "debug_info",
             Error::UnknownFormat(_) => "unknown_format",
             Error::Malformed(_) => "malformed_elf",
             Error::MalformedImage(_) => "malformed_image",

@@ -41,6 +41,7 @@ pub mod render;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod shipped;
 pub mod source;
 pub mod text;
 pub mod verdict;

@@ -48,11 +48,24 @@ pub enum Report {
     Failure(FailureReport),
 }
 
+/// How a binary is judged in an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JudgedAs {
+    /// A program: does it start there?
+    Program,
+    /// A shared library: can a dynamic program there load it (a dynamic
+    /// loader, then the library's own needs)? It never "starts".
+    Library,
+}
+
 /// An ELF program or library, judged against every image.
 #[derive(Debug, Clone)]
 pub struct BinaryReport {
     /// The path as given on the command line (or inside an image).
     pub path: String,
+    /// As a program or as a library.
+    pub judged_as: JudgedAs,
     /// The ELF facts.
     pub elf: ElfFacts,
     /// Go facts, when it is a Go program.
@@ -69,6 +82,9 @@ pub struct BinaryReport {
     pub fixes: Vec<String>,
     /// Things worth knowing that do not change the verdict.
     pub warnings: Vec<String>,
+    /// For the program of a container image: whether the image starts it
+    /// (with its own files, which may add what no published image has).
+    pub image_starts: Option<bool>,
 }
 
 /// A container image or root file system, started.
@@ -245,6 +261,10 @@ struct Wire<'a> {
     fixes: &'a [String],
     /// Things worth knowing that do not change the verdict.
     warnings: &'a [String],
+    /// For a binary: judged as a `program` (does it start?) or a `library`
+    /// (can a dynamic program load it? `images[].runs` then means it can
+    /// be loaded there); `null` for the other kinds.
+    judged_as: Option<JudgedAs>,
 }
 
 impl schemars::JsonSchema for Report {
@@ -292,6 +312,7 @@ impl Report {
             image_check: None,
             fixes: &[],
             warnings: &[],
+            judged_as: None,
         };
         match self {
             Report::Binary(r) => {
@@ -303,6 +324,7 @@ impl Report {
                 w.image_check = r.image_check.as_ref();
                 w.fixes = &r.fixes;
                 w.warnings = &r.warnings;
+                w.judged_as = Some(r.judged_as);
             }
             Report::Image(r) => w.image = Some(&r.start),
             Report::Failure(r) => {

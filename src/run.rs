@@ -19,16 +19,14 @@ use rayon::prelude::*;
 
 use crate::binary::Binary;
 use crate::catalog::ImageRef;
-use crate::elf::Kind;
 use crate::error::Error;
 use crate::imagefs::{ImageFs, Limits};
 use crate::input::{self, Format, scan};
-use crate::loader;
 use crate::report::{ImageReport, Report};
 use crate::source::{self, Source};
 use crate::verdict::set::{Summary, summarize};
 use crate::verdict::{self, ShippedFiles};
-use crate::{go, replay, text};
+use crate::{go, replay, shipped, text};
 
 /// How to judge.
 #[derive(Debug, Clone)]
@@ -36,6 +34,10 @@ pub struct Options {
     /// The generation to recommend from first: `debian11`, `debian12` or
     /// `debian13`.
     pub distro: String,
+    /// `distro` was asked for (`--distro`), not a default: a container
+    /// image's program is otherwise judged against the image's own
+    /// generation.
+    pub distro_given: bool,
     /// Judge for this platform (`linux/amd64`, `linux/arm64`) instead of
     /// the binary's own.
     pub platform: Option<String>,
@@ -52,6 +54,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             distro: "debian11".to_string(),
+            distro_given: false,
             platform: None,
             image: None,
             all: false,
@@ -176,7 +179,7 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
             items.push(read_path(path, opts));
         }
     }
-    let shipped = shipped_libraries(&items);
+    let shipped = shipped::libraries(&items);
     outcome.reports = items.into_par_iter().map(|item| judge(item, opts, &shipped)).collect();
     for path in request.paths.iter().filter(|_| request.root.is_none()) {
         if let Some(note) = source::ambiguity(path) {
@@ -207,32 +210,6 @@ fn judge(item: Read, opts: &Options, shipped: &ShippedFiles) -> Report {
         Read::Binary { path, binary } => Report::Binary(Box::new(verdict::judge_binary(path, *binary, opts, shipped))),
         Read::Done(r) => r,
     }
-}
-
-/// The shared libraries of a set, under their path and their DT_SONAME in
-/// the same directory (normalised), for [`loader::Shipped`].
-fn shipped_libraries(items: &[Read]) -> ShippedFiles {
-    let mut out = ShippedFiles::new();
-    for item in items {
-        let Read::Binary { path, binary } = item else { continue };
-        if binary.elf.kind != Kind::SharedLibrary {
-            continue;
-        }
-        let dir = match loader::origin_of(&loader::normalize(path)) {
-            "." => String::new(),
-            d => format!("{d}/"),
-        };
-        let library = loader::ShippedLibrary {
-            path: path.clone(),
-            object: binary.object.clone(),
-        };
-        if let Some(so) = &binary.elf.soname {
-            out.entry(loader::normalize(&format!("{dir}{so}")))
-                .or_insert_with(|| library.clone());
-        }
-        out.insert(loader::normalize(path), library);
-    }
-    out
 }
 
 /// Read `path` (shown as given). Never fails: an unreadable path gives a

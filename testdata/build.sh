@@ -237,6 +237,16 @@ gobuildv 123 go123-hello       go123-pe.exe          CGO_ENABLED=0 GOOS=windows 
 gobuildv 123 go123-sqlite      go123-sqlite-nocgo    CGO_ENABLED=0 -- -ldflags=-w
 gobuildv 123 go123-x509-tz     go123-x509-tz         CGO_ENABLED=0 -- -ldflags=-w
 gobuildv 123 go123-tzdata      go123-tzdata          CGO_ENABLED=0 -- -ldflags=-w
+# Needs a newer CPU than the baseline: the Go runtime refuses to start on an
+# older one ("This program can only be run on AMD64 processors with v3
+# microarchitecture support.").
+gobuildv 123 go123-hello       go123-goamd64-v3      CGO_ENABLED=0 GOAMD64=v3 -- -ldflags=-w
+gobuildv 123 go123-hello       go123-goarm64-v9      CGO_ENABLED=0 GOARCH=arm64 GOARM64=v9.0 -- -ldflags=-w
+# The race detector needs cgo (Go refuses -race with CGO_ENABLED=0).
+gobuildv 123 go123-hello       go123-race            CGO_ENABLED=1 -- -ldflags=-w -race
+# os/exec with /bin/sh: starts, then the command fails where there is no shell.
+gobuildv 123 go123-osexec      go123-osexec          CGO_ENABLED=0 -- -ldflags=-w
+gobuildv 123 go123-osexec      go123-osexec-stripped CGO_ENABLED=0 -- -ldflags=-s\ -w
 # Go records -ldflags only without -trimpath (they may hold paths), quoted
 # because they hold spaces and quotes: build	-ldflags="-s -w -X \"main.version=1.0 beta\"".
 # This one build therefore records this checkout's source paths.
@@ -282,6 +292,24 @@ gcc -O2 -static -o "$BIN/c-static-nss" c/nss.c 2> "$TMP/nss-link.log" || { cat "
 strip -s -o "$BIN/c-static-nss-stripped" "$BIN/c-static-nss"
 gcc -O2 -static -o "$BIN/c-static-nss-name" c/nss-name.c
 gcc -O2 -o "$BIN/c-dlopen" c/dlopen.c
+# Run a shell at run time (system, popen; execl of /bin/sh).
+gcc -O2 -o "$BIN/c-shell" c/shell.c
+gcc -O2 -o "$BIN/c-execsh" c/execsh.c
+# Marked as needing an x86-64 micro-architecture level (GNU property note,
+# GNU_PROPERTY_X86_ISA_1_NEEDED): glibc 2.33+ refuses older CPUs.
+gcc -O2 -Wl,-z,x86-64-v3 -o "$BIN/c-isa-v3" c/hello.c
+gcc -O2 -Wl,-z,x86-64-v4 -o "$BIN/c-isa-v4" c/hello.c
+# Built by Nix: PT_INTERP and RUNPATH in /nix/store (no file is needed here).
+gcc -O2 -Wl,--dynamic-linker=/nix/store/g2p6fwjc995jrq3d8vph7k45l9zhdf8f-glibc-2.39-52/lib/ld-linux-x86-64.so.2 \
+    -Wl,-rpath,/nix/store/g2p6fwjc995jrq3d8vph7k45l9zhdf8f-glibc-2.39-52/lib -o "$BIN/c-nix" c/hello.c
+# Separate debug information (objcopy --only-keep-debug): not programs.
+objcopy --only-keep-debug "$BIN/c-dynamic" "$BIN/c-dynamic.debug"
+objcopy --only-keep-debug "$BIN/c-static" "$BIN/c-static.debug"
+# A shared library with no DT_NEEDED; a library that needs an executable
+# stack, and a program that loads it at run time.
+gcc -O2 -fPIC -shared -nostdlib -Wl,-soname,libleaf.so -o "$BIN/libleaf.so" c/leaf.c
+gcc -O2 -fPIC -shared -Wl,-z,execstack -Wl,-soname,libexecstack.so -o "$BIN/libexecstack.so" c/leaf.c
+gcc -O2 -Wl,--enable-new-dtags,-rpath,'$ORIGIN' -o "$BIN/c-dlopen-execstack" c/dlopen-execstack.c
 
 # --------------------------------------------------------------------------
 # Rust (x86_64-unknown-linux-gnu)
@@ -317,12 +345,12 @@ GO_FIXTURES="go-static go-cgo-net go-cgo-user go-cgo-net-stripped go-pie go-arm6
     go115-static go115-cgo-net go123-static go123-cgo-net go123-cgo-user go123-importc
     go123-netgo-osusergo go123-importc-netgo go123-cgo-stripped go123-static-extld
     go123-arm64 go123-macho go123-pe.exe go123-sqlite-nocgo go123-x509-tz go123-tzdata
-    go123-ldflags-quoted"
+    go123-ldflags-quoted go123-goamd64-v3 go123-goarm64-v9 go123-race go123-osexec go123-osexec-stripped"
 for f in *; do
     if [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = "7f454c46" ]; then
         # stdout first, then readelf's complaints (stderr) appended, so errors
         # about malformed files are kept without nondeterministic interleaving.
-        readelf -hldVW "$f" > "$ORACLE/$f.readelf" 2> "$TMP/readelf.err" || true
+        readelf -hldnVW "$f" > "$ORACLE/$f.readelf" 2> "$TMP/readelf.err" || true
         cat "$TMP/readelf.err" >> "$ORACLE/$f.readelf"
     fi
 done

@@ -4,7 +4,7 @@
 Usage: python3 oracle.py <bin-dir> <oracle-dir>
 
 For every file in <bin-dir> writes <oracle-dir>/<name>.json. The ELF facts
-come exclusively from the raw `readelf -hldVW` output stored next to it
+come exclusively from the raw `readelf -hldnVW` output stored next to it
 (<name>.readelf) and the Go facts from `go version -m` (<name>.go-version);
 only the container format (and script shebangs) are decided from the
 fixture's leading magic bytes. dlcheck output is never consulted.
@@ -77,6 +77,9 @@ def parse_readelf(text):
         "version_needs": {},
         "has_dynamic": False,
         "malformed": False,
+        "gnu_stack": None,
+        "isa_needed": None,
+        "min_kernel": None,
     }
     section = None  # which part of the readelf output we are in
     in_phdrs = False
@@ -133,6 +136,23 @@ def parse_readelf(text):
                 out["interpreter"] = s[len("[Requesting program interpreter:"):].rstrip("]").strip()
             elif s.split()[:1] == ["DYNAMIC"]:
                 out["has_dynamic"] = True
+            elif s.split()[:1] == ["GNU_STACK"]:
+                # Type Offset VirtAddr PhysAddr FileSiz MemSiz Flg Align:
+                # the flags are what lies between MemSiz and Align.
+                flags = "".join(s.split()[6:-1])
+                out["gnu_stack"] = "RWX" if "E" in flags else "RW"
+            continue
+
+        # --- notes (-n)
+        m = re.search(r"x86 ISA needed: (.*)$", s)
+        if m:
+            levels = [v.strip() for v in m.group(1).split(",")]
+            above = [v for v in levels if v in ("x86-64-v2", "x86-64-v3", "x86-64-v4")]
+            out["isa_needed"] = max(above) if above else None
+            continue
+        m = re.search(r"OS: Linux, ABI: (\d+\.\d+\.\d+)", s)
+        if m:
+            out["min_kernel"] = m.group(1)
             continue
 
         # --- dynamic section (-d)

@@ -60,6 +60,7 @@ struct JReport {
     image_check: Option<JImageCheck>,
     fixes: Vec<String>,
     warnings: Vec<String>,
+    judged_as: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +93,11 @@ struct JElf {
     imports_dlopen: bool,
     dlopen_note: Vec<String>,
     comment: Vec<String>,
+    isa_needed: Option<String>,
+    gnu_stack: Option<String>,
+    executable_stack: bool,
+    min_kernel: Option<String>,
+    shell_calls: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -569,10 +575,28 @@ fn a_directory_scan_gives_one_image_for_the_set() {
 fn a_shipped_library_satisfies_runpath() {
     let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/apps/shipped");
     let exe = app.join("bin/app").to_string_lossy().into_owned();
-    // Alone, libdemo.so.1 is in no image.
+    // Given alone, its DT_RUNPATH $ORIGIN/../lib is followed on disk.
     let (doc, status, _) = run_json(&["--distro", "debian12", &exe]);
+    assert_eq!(status, 0);
+    assert_eq!(
+        doc.reports[0].recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/base-nossl-debian12"
+    );
+    // Copied away from its lib/ directory, libdemo.so.1 is in no image:
+    // the one fix that works copies it in and uses an image with a glibc
+    // new enough (GLIBC_2.34), both together.
+    let dir = tempfile::tempdir().unwrap();
+    let lone = dir.path().join("app");
+    std::fs::copy(&exe, &lone).unwrap();
+    let (doc, status, _) = run_json(&[&lone.to_string_lossy()]);
     assert_eq!(status, 1);
     assert!(doc.reports[0].recommendation.is_none());
+    assert_eq!(
+        doc.reports[0].fixes,
+        [
+            "COPY --from=build /usr/lib/x86_64-linux-gnu/libdemo.so.1 /usr/lib/x86_64-linux-gnu/ (and the libraries it needs in turn), or link libdemo.so.1 statically; and FROM gcr.io/distroless/base-nossl-debian12 (all of these are needed)"
+        ]
+    );
     // Scanned with its lib/ directory, RUNPATH $ORIGIN/../lib finds it.
     let (doc, status, _) = run_json(&["-r", "--distro", "debian12", &app.to_string_lossy()]);
     assert_eq!(status, 0);
@@ -581,6 +605,9 @@ fn a_shipped_library_satisfies_runpath() {
         r.recommendation.as_ref().unwrap().image,
         "gcr.io/distroless/base-nossl-debian12"
     );
+    assert_eq!(r.judged_as.as_deref(), Some("program"));
+    let lib = doc.reports.iter().find(|r| r.path.ends_with("libdemo.so.1")).unwrap();
+    assert_eq!(lib.judged_as.as_deref(), Some("library"));
     assert!(
         r.warnings
             .iter()

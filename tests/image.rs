@@ -348,3 +348,97 @@ fn entrypoint_must_be_an_executable_file() {
         "/link resolves to /app"
     );
 }
+
+/// A minimal distroless-like root: os-release naming the generation, the
+/// dpkg status files of `packages` (and their md5sums, as rules_distroless
+/// writes them), and `program` at /app.
+fn distroless_root(version: &str, packages: &[&str], program: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+    std::fs::write(
+        root.join("usr/lib/os-release"),
+        format!("PRETTY_NAME=\"Distroless\"\nNAME=\"Debian GNU/Linux\"\nID=\"debian\"\nVERSION_ID=\"{version}\"\n"),
+    )
+    .unwrap();
+    let status = root.join("var/lib/dpkg/status.d");
+    std::fs::create_dir_all(&status).unwrap();
+    for p in packages {
+        std::fs::write(status.join(p), format!("Package: {p}\n")).unwrap();
+        std::fs::write(status.join(format!("{p}.md5sums")), "").unwrap();
+    }
+    let app = root.join("app");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(program),
+        &app,
+    )
+    .unwrap();
+    dir
+}
+
+/// debian11's base has libssl1.1, whose package name holds a dot: it is
+/// base, not base-nossl.
+#[test]
+fn base_identified_by_package_names_with_dots() {
+    let dir = distroless_root("11", &["libc6", "libssl1.1", "openssl"], "c-static");
+    let root = dir.path().to_string_lossy().into_owned();
+    let (doc, status, _) = run(&["--root", &root, "/app"]);
+    assert_eq!(status, 0);
+    let base = &doc["reports"][0]["image"]["base"];
+    assert_eq!(
+        (base["variant"].as_str(), base["generation"].as_str()),
+        (Some("base"), Some("debian11"))
+    );
+    assert_eq!(base["packages"], serde_json::json!(["libc6", "libssl1.1", "openssl"]));
+}
+
+/// A musl program in a glibc image: no distroless image has musl's
+/// loader, so the fix is a static musl build, not another base image.
+#[test]
+fn musl_program_in_a_glibc_image() {
+    let dir = distroless_root("12", &["libc6"], "musl-dynamic");
+    let root = dir.path().to_string_lossy().into_owned();
+    let (doc, status, _) = run(&["--root", &root, "/app"]);
+    assert_eq!(status, 1);
+    let p = &doc["reports"][0]["image"]["problems"][0];
+    assert_eq!(p["kind"], "interpreter_missing");
+    assert!(
+        p["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("link it statically against musl"),
+        "{}",
+        p["fix"]
+    );
+}
+
+/// The program of a distroless image is judged against the image's own
+/// generation, unless --distro asks for another.
+#[test]
+fn image_programs_are_judged_against_the_image_generation() {
+    let image = images().join("docker-cc12.tar").to_string_lossy().into_owned();
+    let (doc, _, _) = run(&["--platform", "linux/amd64", &image]);
+    assert_eq!(doc["reports"][0]["image"]["binaries"][0]["distro"], "debian12");
+    let (doc, _, _) = run(&["--platform", "linux/amd64", "--distro", "debian13", &image]);
+    assert_eq!(doc["reports"][0]["image"]["binaries"][0]["distro"], "debian13");
+}
+
+/// A library the loader does not find, though the image has it elsewhere:
+/// off the search path, with both ways to put it on.
+#[test]
+fn a_library_off_the_search_path() {
+    let image = images().join("noldcache.tar").to_string_lossy().into_owned();
+    let (doc, status, _) = run(&["--platform", "linux/amd64", &image]);
+    assert_eq!(status, 1);
+    let p = &doc["reports"][0]["image"]["problems"][0];
+    assert_eq!(
+        p["explanation"],
+        "/app needs libz.so.1, which the image has at /opt/zlib/libz.so.1, but /opt/zlib is not where the loader looks (not a default directory, and no /etc/ld.so.cache lists it)"
+    );
+    assert!(
+        p["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("link the program with -Wl,-rpath,/opt/zlib (DT_RUNPATH)")
+    );
+}

@@ -46,7 +46,7 @@ const ELF: [usize; 7] = [0, 1, 2, 3, 4, 5, 6];
 const VERNEED: [usize; 6] = [0, 1, 2, 4, 5, 6];
 
 /// The documented `error.kind` values and their exit codes.
-const KINDS: [(&str, u8); 12] = [
+const KINDS: [(&str, u8); 13] = [
     ("not_found", 3),
     ("is_directory", 3),
     ("permission_denied", 3),
@@ -57,6 +57,7 @@ const KINDS: [(&str, u8); 12] = [
     ("mach_o", 4),
     ("pe", 4),
     ("not_executable", 4),
+    ("debug_info", 4),
     ("unknown_format", 4),
     ("malformed_elf", 5),
 ];

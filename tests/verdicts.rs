@@ -300,3 +300,167 @@ fn build_environment_and_cause_of_a_version_need() {
     assert!(w.contains("glibc 2.34 merged libpthread"), "{w}");
     assert!(w.contains("built with Debian 12 tools"), "{w}");
 }
+
+/// The problems (kind, library) of `name` in `image`.
+fn kinds(r: &BinaryReport, image: &str) -> Vec<(String, Option<String>)> {
+    r.images
+        .iter()
+        .find(|v| v.image == format!("{D}{image}"))
+        .unwrap()
+        .problems
+        .iter()
+        .map(|p| (p.kind.name().to_string(), p.kind.library().map(str::to_string)))
+        .collect()
+}
+
+/// A shared library is judged as loadable by a dynamic program: an image
+/// without a dynamic loader cannot load it, even when it needs nothing
+/// (running a library itself only crashes: testdata/crash).
+#[test]
+fn libraries_are_judged_as_loadable() {
+    use dlcheck::report::JudgedAs;
+    let r = run("libleaf.so", "debian12");
+    assert_eq!(r.judged_as, JudgedAs::Library);
+    assert!(r.elf.needed.is_empty());
+    assert_eq!(kinds(&r, "static-debian12"), [("no_loader".to_string(), None)]);
+    assert!(kinds(&r, "base-nossl-debian12").is_empty());
+    assert_eq!(r.recommendation.unwrap().image, format!("{D}base-nossl-debian12"));
+    let r = run("libdemo.so.1", "debian12");
+    assert_eq!(
+        kinds(&r, "static-debian12"),
+        [
+            ("no_loader".to_string(), None),
+            ("library_missing".to_string(), Some("libc.so.6".to_string()))
+        ]
+    );
+    // A program that is also a shared object keeps the program's view:
+    // libc.so.6 has PT_INTERP; glibc's ld.so runs as a static-pie program.
+    let ld = std::fs::read("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2").unwrap();
+    let Report::Binary(ld) = analyze(&ld, &Options::default()) else {
+        panic!()
+    };
+    assert_eq!((ld.judged_as, ld.elf.linkage), (JudgedAs::Program, Linkage::StaticPie));
+}
+
+/// Separate debug information is not a program (exit 4).
+#[test]
+fn debug_info_is_not_a_program() {
+    for name in ["c-dynamic.debug", "c-static.debug"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(name);
+        let r = analyze(&std::fs::read(path).unwrap(), &Options::default());
+        assert_eq!(r.error().map(|e| e.kind()), Some("debug_info"), "{name}");
+        assert_eq!(r.exit_code(), 4, "{name}");
+    }
+}
+
+/// When no image runs a binary, only fixes that work are given, and what
+/// must go together is one line.
+#[test]
+fn fixes_when_no_image_runs_it() {
+    let r = run("c-nix", "debian12");
+    assert_eq!(
+        r.fixes,
+        [
+            "built by Nix, for Nix's glibc: point it at the standard loader with patchelf --set-interpreter /lib64/ld-linux-x86-64.so.2 --remove-rpath; and FROM gcr.io/distroless/base-nossl-debian12 (all of these are needed)",
+            "or link it statically (gcc -static; Go: CGO_ENABLED=0) and use gcr.io/distroless/static-debian12"
+        ]
+    );
+    let r = run("musl-dynamic", "debian12");
+    assert_eq!(
+        r.fixes,
+        [
+            "link statically against musl (musl-gcc -static; Rust: --target x86_64-unknown-linux-musl) and use gcr.io/distroless/static-debian12"
+        ]
+    );
+}
+
+/// The build image named for a newer-glibc need is the language's own.
+#[test]
+fn builder_images_follow_the_language() {
+    for (name, builder) in [
+        ("rust-release", "rust:1-bullseye"),
+        ("cxx-dynamic", "debian:bullseye with g++"),
+        ("c-dynamic", "debian:bullseye with gcc"),
+        ("go123-cgo-net", "golang:1.24-bullseye"),
+    ] {
+        let r = run(name, "debian11");
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| w.contains(&format!("(for example {builder} for debian11)"))),
+            "{name}: {:?}",
+            r.warnings
+        );
+    }
+}
+
+/// What a program asks of the host CPU, from its GNU property note or its
+/// Go build settings; the quoted messages are those of real runs under
+/// `qemu-x86_64 -cpu qemu64` (testdata/crash).
+#[test]
+fn cpu_levels_are_warned() {
+    let r = run("c-isa-v3", "debian12");
+    assert_eq!(r.elf.isa_needed, Some("x86-64-v3"));
+    assert!(
+        r.warnings.iter().any(|w| w.starts_with("needs a CPU with x86-64-v3")
+            && w.contains("\"/app: CPU ISA level is lower than required\""))
+    );
+    let r = run("go123-goamd64-v3", "debian12");
+    assert!(r.warnings.iter().any(|w| {
+        w.contains("\"This program can only be run on AMD64 processors with v3 microarchitecture support.\"")
+    }));
+    let r = run("go123-goarm64-v9", "debian12");
+    assert!(r.warnings.iter().any(|w| w.starts_with("built with GOARM64=v9.0")));
+    assert!(run("c-dynamic", "debian12").warnings.iter().all(|w| !w.contains("CPU")));
+}
+
+/// Programs that run a shell start, then fail the call.
+#[test]
+fn shell_calls_are_warned() {
+    for (name, calls) in [
+        ("c-shell", &["system", "popen"][..]),
+        ("c-execsh", &["execl /bin/sh"]),
+        ("go123-osexec", &["os/exec /bin/sh"]),
+        ("go123-osexec-stripped", &["os/exec /bin/sh"]),
+        ("c-dynamic", &[]),
+        ("go123-static", &[]),
+    ] {
+        let r = run(name, "debian12");
+        assert_eq!(r.elf.shell_calls, calls, "{name}");
+        assert_eq!(
+            r.warnings.iter().any(|w| w.starts_with("runs a shell at run time")),
+            !calls.is_empty(),
+            "{name}"
+        );
+    }
+}
+
+/// A library that needs an executable stack: glibc 2.41 refuses to
+/// dlopen it.
+#[test]
+fn executable_stack_libraries_are_warned() {
+    let r = run("libexecstack.so", "debian13");
+    assert_eq!((r.elf.gnu_stack, r.elf.executable_stack), (Some("RWX"), true));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.starts_with("needs an executable stack (its PT_GNU_STACK is RWX)"))
+    );
+    let r = run("libdemo.so.1", "debian13");
+    assert_eq!((r.elf.gnu_stack, r.elf.executable_stack), (Some("RW"), false));
+}
+
+/// A race-detector build needs cgo: the advice never says CGO_ENABLED=0
+/// for it (Go refuses `-race` without cgo).
+#[test]
+fn race_builds_keep_cgo() {
+    let r = run("go123-race", "debian12");
+    let w: Vec<&String> = r.warnings.iter().filter(|w| w.contains("cgo")).collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("a race-detector build (-race), which needs cgo"),
+        "{}",
+        w[0]
+    );
+    assert!(!w[0].contains("build with CGO_ENABLED=0"), "{}", w[0]);
+}

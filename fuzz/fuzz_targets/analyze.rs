@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [&str; 12] = [
+const KINDS: [&str; 13] = [
     "not_found",
     "is_directory",
     "permission_denied",
@@ -17,6 +17,7 @@ const KINDS: [&str; 12] = [
     "mach_o",
     "pe",
     "not_executable",
+    "debug_info",
     "unknown_format",
     "malformed_elf",
 ];

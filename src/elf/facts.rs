@@ -77,6 +77,14 @@ impl ElfFile<'_> {
             imports_dlopen: self.imported_symbols().any(|n| n == b"dlopen"),
             dlopen_note: self.dlopen_note(),
             comment: self.comment(),
+            isa_needed: self.isa_level_needed(),
+            gnu_stack: self.gnu_stack(),
+            executable_stack: match self.gnu_stack() {
+                Some(flags) => flags == "RWX",
+                None => !self.dyns.is_empty(),
+            },
+            min_kernel: self.min_kernel(),
+            shell_calls: self.shell_calls(),
         }
     }
 
@@ -91,7 +99,10 @@ impl ElfFile<'_> {
             (false, false) => (Kind::Executable, Linkage::Static),
             (false, true) => {
                 let pie = flags_1 & dynamic::DF_1_PIE != 0;
-                if pie || (strings.needed.is_empty() && strings.soname.is_none() && self.header.e_entry != 0) {
+                // DF_1_PIE, or a self-contained object with an entry point
+                // (a static-pie program; glibc's ld.so, which also runs as
+                // a program).
+                if pie || (strings.needed.is_empty() && self.header.e_entry != 0) {
                     (Kind::Executable, Linkage::StaticPie)
                 } else {
                     (Kind::SharedLibrary, Linkage::Dynamic)
@@ -174,6 +185,60 @@ impl ElfFile<'_> {
                 }
             }
         }
+    }
+
+    /// How the file runs a shell: `system` and `popen` always do; `exec*`
+    /// and `posix_spawn*` do when the file holds a shell's path; for Go,
+    /// `os/exec` with a shell's path.
+    fn shell_calls(&self) -> Vec<String> {
+        use goblin::elf::section_header::SHT_SYMTAB;
+        const ALWAYS: [&str; 2] = ["system", "popen"];
+        const EXEC: [&str; 9] = [
+            "execl",
+            "execlp",
+            "execle",
+            "execv",
+            "execvp",
+            "execvpe",
+            "execve",
+            "posix_spawn",
+            "posix_spawnp",
+        ];
+        let defined_or_imported = |name: &str| {
+            self.imported_symbols().any(|n| n == name.as_bytes())
+                || self
+                    .symbol_table(SHT_SYMTAB)
+                    .name_views()
+                    .any(|v| super::name_is(v, name.as_bytes()))
+        };
+        let mut out: Vec<String> = ALWAYS
+            .iter()
+            .filter(|f| defined_or_imported(f))
+            .map(|f| f.to_string())
+            .collect();
+        let shell = [&b"/bin/sh\0"[..], b"/bin/bash\0", b"/bin/sh"].iter().find_map(|s| {
+            memchr::memmem::find(self.bytes, s).map(|_| String::from_utf8_lossy(s).trim_end_matches('\0').to_string())
+        });
+        if let Some(shell) = shell {
+            out.extend(
+                EXEC.iter()
+                    .filter(|f| defined_or_imported(f))
+                    .map(|f| format!("{f} {shell}")),
+            );
+            // Go: os/exec's Command in .symtab, or in the function table
+            // that stays when .symtab is stripped.
+            let go_exec = self
+                .symbol_table(SHT_SYMTAB)
+                .name_views()
+                .any(|v| v.starts_with(b"os/exec.Command"))
+                || self
+                    .section(".gopclntab")
+                    .is_some_and(|t| memchr::memmem::find(t, b"os/exec.Command").is_some());
+            if go_exec {
+                out.push(format!("os/exec {shell}"));
+            }
+        }
+        out
     }
 
     /// The strings of `.comment`, deduplicated, in order (at most 32).

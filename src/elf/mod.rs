@@ -19,6 +19,7 @@
 mod dynamic;
 mod facts;
 mod notes;
+mod properties;
 mod symbols;
 mod versions;
 
@@ -165,6 +166,26 @@ pub struct ElfFacts {
     /// The strings of the `.comment` section: the compilers that built it
     /// (`GCC: (Debian 12.2.0-14) 12.2.0`, `rustc version 1.95.0 ...`).
     pub comment: Vec<String>,
+    /// The x86-64 ISA level the GNU property note says it needs
+    /// (`x86-64-v2`, `x86-64-v3`, `x86-64-v4`; GNU_PROPERTY_X86_ISA_1_NEEDED),
+    /// or `null` for the baseline or no note. glibc 2.33 and later refuse to
+    /// start it on an older CPU.
+    pub isa_needed: Option<&'static str>,
+    /// PT_GNU_STACK's permissions, `RW` or `RWX`; `null` without one.
+    pub gnu_stack: Option<&'static str>,
+    /// Whether it needs an executable stack: PT_GNU_STACK is `RWX`, or a
+    /// dynamic object has none. glibc 2.41 (debian13) refuses to `dlopen`
+    /// such a library.
+    pub executable_stack: bool,
+    /// The oldest Linux kernel its C library starts on (`3.2.0`), from the
+    /// GNU ABI tag (NT_GNU_ABI_TAG); older kernels print
+    /// `FATAL: kernel too old`.
+    pub min_kernel: Option<String>,
+    /// How it runs a shell (`/bin/sh`), which no distroless image has:
+    /// `system`, `popen`, or an `exec*`/`posix_spawn*` function with a
+    /// `/bin/sh` or `/bin/bash` string in the file (and for Go, `os/exec`
+    /// with such a string). Such a call fails with status 127 at run time.
+    pub shell_calls: Vec<String>,
 }
 
 /// A library glibc loads at run time by `dlopen`, invisible to DT_NEEDED,

@@ -37,13 +37,16 @@ fn walk(data: &[u8], align: usize, order: ByteOrder) -> impl Iterator<Item = Not
         let descsz = order.u32(data, pos.checked_add(4)?)? as usize;
         let ty = order.u32(data, pos.checked_add(8)?)?;
         let name_start = pos.checked_add(12)?;
-        let name = data.get(name_start..name_start.checked_add(namesz)?)?;
-        let desc_start = name_start.checked_add(namesz.checked_next_multiple_of(align)?)?;
+        let name_end = name_start.checked_add(namesz)?;
+        let name = data.get(name_start..name_end)?;
+        // The descriptor and the next note start at `align` boundaries (of
+        // the segment, whose start is aligned).
+        let desc_start = name_end.checked_next_multiple_of(align)?;
         let desc = desc_start
             .checked_add(descsz)
             .and_then(|end| data.get(desc_start..end))
             .unwrap_or_default();
-        pos = desc_start.checked_add(descsz.checked_next_multiple_of(align)?)?;
+        pos = desc_start.checked_add(descsz)?.checked_next_multiple_of(align)?;
         Some(Note {
             owner: name.strip_suffix(b"\0").unwrap_or(name),
             ty,

@@ -390,6 +390,30 @@ impl ImageFs {
         Ok(())
     }
 
+    /// The first regular file named `name` anywhere in the image (for a
+    /// root directory: in the usual library directories), as an absolute
+    /// path: where a library the loader did not find may lie.
+    pub fn find_named(&self, name: &str) -> Option<String> {
+        if self.root.is_some() {
+            const DIRS: [&str; 6] = [
+                "usr/local/lib",
+                "usr/local/lib64",
+                "opt/lib",
+                "app/lib",
+                "lib64",
+                "usr/lib64",
+            ];
+            return DIRS
+                .iter()
+                .map(|d| format!("{d}/{name}"))
+                .find_map(|p| matches!(self.resolve(&p), Ok(Some((_, Node::File { .. })))).then(|| format!("/{p}")));
+        }
+        self.nodes.iter().find_map(|(p, node)| {
+            let here = p.rsplit('/').next() == Some(name) && matches!(node, Node::File { .. } | Node::Symlink(_));
+            here.then(|| format!("/{p}"))
+        })
+    }
+
     /// Names in the directory at `path` (clean).
     pub fn list(&self, path: &str) -> Vec<String> {
         match &self.root {

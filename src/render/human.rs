@@ -6,7 +6,7 @@ use super::sanitize;
 use crate::catalog::GENERATIONS;
 use crate::elf::{ElfFacts, Kind, Linkage};
 use crate::go::EvidenceSource;
-use crate::report::{BinaryReport, Report, Start};
+use crate::report::{BinaryReport, JudgedAs, Report, Start};
 
 /// Write the human-readable rendering of one report: the facts, the
 /// recommendation and its reasons, and a table of which images run it.
@@ -37,7 +37,7 @@ fn field(w: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
 
 fn binary(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
     if let Some(check) = &r.image_check {
-        image_check(check, w)?;
+        image_check(check, r.judged_as, w)?;
     }
     let elf = &r.elf;
     writeln!(w, "  {}", headline(elf, r))?;
@@ -77,13 +77,24 @@ fn binary(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
 fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
     match &r.recommendation {
         Some(rec) => {
-            writeln!(w, "  {} {}", "use".green().bold(), rec.image.green().bold())?;
+            let label = match r.judged_as {
+                JudgedAs::Program => "use",
+                JudgedAs::Library => "loadable in",
+            };
+            writeln!(w, "  {} {}", label.green().bold(), rec.image.green().bold())?;
             for reason in &rec.reasons {
                 writeln!(w, "    - {}", sanitize(reason))?;
             }
         }
         None => {
-            writeln!(w, "  {}", "no distroless image runs it".red().bold())?;
+            let none = match (r.judged_as, r.image_starts) {
+                (JudgedAs::Program, Some(true)) => {
+                    "no published distroless image runs it alone: the image it is in adds what it needs"
+                }
+                (JudgedAs::Program, _) => "no distroless image runs it",
+                (JudgedAs::Library, _) => "no distroless image can load it",
+            };
+            writeln!(w, "  {}", none.red().bold())?;
             // cc has the most of its generation; its problems are what blocks.
             if let Some(v) = r.images.iter().rfind(|v| v.generation == r.distro) {
                 for p in &v.problems {
@@ -218,10 +229,21 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
 
 /// The `--image` verdict, first: what the container will print, why, and
 /// the fix.
-fn image_check(c: &crate::verdict::ImageCheck, w: &mut dyn Write) -> io::Result<()> {
+fn image_check(c: &crate::verdict::ImageCheck, judged_as: JudgedAs, w: &mut dyn Write) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
-    let ok = ("will start in", format!(" {target}"));
-    let crash = ("will crash on start in", format!(" {target}; it prints:"));
+    let (ok, crash) = match judged_as {
+        JudgedAs::Program => (
+            ("will start in", format!(" {target}")),
+            ("will crash on start in", format!(" {target}; it prints:")),
+        ),
+        JudgedAs::Library => (
+            ("can be loaded in", format!(" {target}")),
+            (
+                "cannot be loaded in",
+                format!(" {target}; a program that needs it prints:"),
+            ),
+        ),
+    };
     start(c.runs, ok, crash, c.crash.as_deref(), w)?;
     problems(&c.problems, w)?;
     notes(&c.warnings, w)

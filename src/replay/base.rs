@@ -44,7 +44,7 @@ pub fn identify(image: &ImageFs) -> Option<Base> {
         .map(|(p, _)| image.list(&p))
         .unwrap_or_default()
         .into_iter()
-        .map(|n| n.split('.').next().unwrap_or_default().to_string())
+        .map(|n| n.strip_suffix(".md5sums").unwrap_or(&n).to_string())
         .collect();
     packages.sort();
     packages.dedup();

@@ -169,6 +169,11 @@ pub fn start_command(image: &ImageFs, opts: &Options, argv: &[String]) -> Start 
     }
     r.starts = r.problems.is_empty();
     r.crash = r.problems.first().map(|p| p.message.clone());
+    for b in &mut r.binaries {
+        if let Report::Binary(b) = b {
+            b.image_starts = Some(r.starts);
+        }
+    }
     base::compare_with_data(&mut r);
     r
 }
@@ -355,9 +360,16 @@ fn exec(image: &ImageFs, opts: &Options, shown: &str, path: &str, r: &mut Start,
             }
         }
         Format::Elf => {
-            // The image itself is what is judged: no second --image verdict.
+            // The image itself is what is judged (no second --image
+            // verdict), against its own generation when it is a
+            // distroless one, unless --distro asks for another.
+            let own = r.base.as_ref().and_then(|b| b.generation.clone());
             let inner = Options {
                 image: None,
+                distro: match own {
+                    Some(g) if !opts.distro_given => g,
+                    _ => opts.distro.clone(),
+                },
                 ..opts.clone()
             };
             let report = crate::analyze(&bytes, &inner);
@@ -408,17 +420,28 @@ fn load(image: &ImageFs, shown: &str, path: &str, bytes: &[u8], r: &mut Start) {
         match loader::Root::interpreter(image, interp) {
             Some(p) => r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to {p}")),
             None => {
+                let musl = interp.contains("ld-musl");
+                let fix = if musl {
+                    // No distroless image has musl's loader: only a static
+                    // build runs.
+                    format!(
+                        "link it statically against musl (musl-gcc -static; Rust: --target {}-unknown-linux-musl): no distroless image has musl's loader",
+                        facts.machine
+                    )
+                } else {
+                    "use a base image with glibc's loader (gcr.io/distroless/base-nossl or larger), or link statically"
+                        .into()
+                };
                 r.fail(
                     ProblemKind::InterpreterMissing {
                         interpreter: interp.clone(),
-                        musl: interp.contains("ld-musl"),
+                        musl,
                     },
                     format!("exec {shown}: no such file or directory"),
                     format!(
                         "PT_INTERP {interp} is not in the image: the kernel reports ENOENT for the program, which is there"
                     ),
-                    "use a base image with glibc's loader (gcr.io/distroless/base-nossl or larger), or link statically"
-                        .into(),
+                    fix,
                 );
                 return;
             }
@@ -437,12 +460,12 @@ fn load(image: &ImageFs, shown: &str, path: &str, bytes: &[u8], r: &mut Start) {
     };
     let program = std::sync::Arc::new(loader::Object::read(&file));
     let walk = loader::load(image, &abs(path), program, &env);
-    loader_problems(&walk, shown, want_arch, r);
+    loader_problems(image, &walk, shown, want_arch, r);
 }
 
 /// The loader's first failure, as it reports it: the first library not
 /// found (the loader stops there), else every missing version.
-fn loader_problems(walk: &Walk, shown: &str, arch: &str, r: &mut Start) {
+fn loader_problems(image: &ImageFs, walk: &Walk, shown: &str, arch: &str, r: &mut Start) {
     let name_of = |i: usize| if i == 0 { shown } else { walk.objects[i].path.as_str() };
     for event in &walk.events {
         match event {
@@ -451,6 +474,7 @@ fn loader_problems(walk: &Walk, shown: &str, arch: &str, r: &mut Start) {
                 r.entrypoint_steps.push(format!("{} → {}", o.name, o.path));
             }
             Event::Missing(m) => {
+                let (explanation, fix) = missing_library(image, &m.name, name_of(m.needed_by), arch, r.base.as_ref());
                 r.problems.push(Problem::with(
                     ProblemKind::LibraryMissing {
                         soname: m.name.clone(),
@@ -460,16 +484,8 @@ fn loader_problems(walk: &Walk, shown: &str, arch: &str, r: &mut Start) {
                         "{shown}: error while loading shared libraries: {}: cannot open shared object file: No such file or directory",
                         m.name
                     ),
-                    format!(
-                        "{} needs {}, which the image does not have where the loader looks",
-                        name_of(m.needed_by),
-                        m.name
-                    ),
-                    format!(
-                        "COPY {} into /usr/lib/{} (and what it needs in turn)",
-                        m.name,
-                        loader::multiarch_triplet(arch)
-                    ),
+                    explanation,
+                    fix,
                 ));
                 return;
             }
@@ -506,4 +522,35 @@ fn loader_problems(walk: &Walk, shown: &str, arch: &str, r: &mut Start) {
         format!("{} in the image lacks versions the program needs", libraries.join(", ")),
         "build on the image's Debian generation, or move to a newer base image".into(),
     );
+}
+
+/// Why a library the loader did not find is missing, and the fix: a file
+/// of that name elsewhere in the image is off the loader's search path
+/// (give it a DT_RUNPATH, or move it); on a distroless base, a larger
+/// image of the same generation may have it; otherwise, copy it in.
+fn missing_library(image: &ImageFs, name: &str, needed_by: &str, arch: &str, base: Option<&Base>) -> (String, String) {
+    let dir = format!("/usr/lib/{}", loader::multiarch_triplet(arch));
+    if let Some(found) = image.find_named(name) {
+        let at = found.rsplit_once('/').map_or("/", |(d, _)| d);
+        return (
+            format!(
+                "{needed_by} needs {name}, which the image has at {found}, but {at} is not where the loader looks (not a default directory, and no /etc/ld.so.cache lists it)"
+            ),
+            format!(
+                "link the program with -Wl,-rpath,{at} (DT_RUNPATH), or put {name} in {dir} (or set ENV LD_LIBRARY_PATH={at})"
+            ),
+        );
+    }
+    let catalog = crate::catalog::Catalog::embedded();
+    let holder = base
+        .and_then(|b| b.generation.as_deref())
+        .and_then(|g| catalog.holders(g, arch, name).next());
+    let fix = match holder {
+        Some(h) => format!("FROM {} (it has {name}), or COPY {name} into {dir}", h.reference),
+        None => format!("COPY {name} into {dir} (and what it needs in turn)"),
+    };
+    (
+        format!("{needed_by} needs {name}, which the image does not have where the loader looks"),
+        fix,
+    )
 }

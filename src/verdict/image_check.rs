@@ -8,6 +8,7 @@ use super::problem::{PROGRAM, Problem, ProblemKind};
 use super::recommend::Recommendation;
 use crate::binary::Binary;
 use crate::catalog::{Catalog, ImageRef};
+use crate::elf::Kind;
 
 /// The verdict for the image of `--image` (JSON `image_check`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -123,6 +124,18 @@ fn scratch(
             format!("exec {PROGRAM}: exec format error"),
             format!("built for {own}, but the image is {platform}"),
             format!("rebuild for {platform}"),
+        ));
+    } else if facts.kind == Kind::SharedLibrary {
+        problems.push(Problem::with(
+            ProblemKind::NoLoader {
+                image: "scratch".to_string(),
+            },
+            format!("exec {PROGRAM}: no such file or directory"),
+            "scratch is empty: it has no dynamic loader, so no program there can load a shared library".to_string(),
+            match recommendation {
+                Some(r) => format!("FROM {}", r.image),
+                None => "link it into a static program".to_string(),
+            },
         ));
     } else if !binary.is_static() {
         let interp = facts.interpreter.clone().unwrap_or_default();

@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::problem::{PROGRAM, Problem, ProblemKind};
+use super::problem::{PROGRAM, Problem, ProblemKind, Remedy};
 use crate::binary::Binary;
 use crate::catalog::{self, Catalog, Image, ImageRoot};
-use crate::elf::{Libc, oci_arch, version_cmp};
+use crate::elf::{Kind, Libc, oci_arch, version_cmp};
 use crate::loader::{self, Env, Event, Root, Shipped, Walk};
 
 /// The verdict for one image (JSON `images[]`).
@@ -85,6 +85,7 @@ fn suggest_smallest(binary: &Binary, verdicts: &mut [ImageVerdict]) {
         for p in &mut v.problems {
             let replace = match &p.kind {
                 ProblemKind::InterpreterMissing { musl, .. } => !musl,
+                ProblemKind::NoLoader { .. } => true,
                 ProblemKind::LibraryMissing { .. } => facts.libc != Libc::Musl,
                 ProblemKind::RuntimeLibraryMissing { .. } | ProblemKind::VersionMissing { .. } => true,
                 _ => false,
@@ -96,6 +97,7 @@ fn suggest_smallest(binary: &Binary, verdicts: &mut [ImageVerdict]) {
                     String::new()
                 };
                 p.fix = format!("FROM {best}{also}{}", static_alternative(binary, &p.kind));
+                p.remedy = Remedy::Image(best.clone());
             }
         }
     }
@@ -178,23 +180,29 @@ fn platform_problem(
     let generation = catalog.generation(image.generation)?;
     if platform != native && facts.os == "linux" {
         let want = platform.rsplit('/').next().unwrap_or_default();
-        return Some(Problem::with(
-            ProblemKind::WrongArchitecture {
-                built_for: own.clone(),
-                image: platform.to_string(),
-            },
-            format!("exec {PROGRAM}: exec format error"),
-            format!("built for {own}, but the image is {platform}"),
-            format!("rebuild for {platform} (Go: GOARCH={want}; C: a cross compiler for {want})"),
-        ));
+        return Some(
+            Problem::with(
+                ProblemKind::WrongArchitecture {
+                    built_for: own.clone(),
+                    image: platform.to_string(),
+                },
+                format!("exec {PROGRAM}: exec format error"),
+                format!("built for {own}, but the image is {platform}"),
+                format!("rebuild for {platform} (Go: GOARCH={want}; C: a cross compiler for {want})"),
+            )
+            .remedy(Remedy::Rebuild),
+        );
     }
     if facts.os != "linux" {
-        return Some(Problem::with(
-            ProblemKind::WrongOs { os: facts.os.clone() },
-            format!("exec {PROGRAM}: exec format error"),
-            format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
-            format!("rebuild for linux/{arch} (Go: GOOS=linux GOARCH={arch})"),
-        ));
+        return Some(
+            Problem::with(
+                ProblemKind::WrongOs { os: facts.os.clone() },
+                format!("exec {PROGRAM}: exec format error"),
+                format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
+                format!("rebuild for linux/{arch} (Go: GOOS=linux GOARCH={arch})"),
+            )
+            .remedy(Remedy::Rebuild),
+        );
     }
     if arch == "386" {
         let interp = facts.interpreter.clone()?;
@@ -208,20 +216,24 @@ fn platform_problem(
                 "a 32-bit x86 program: amd64 images run it through the kernel's IA32 emulation, but {name} has no 32-bit loader {interp} or 32-bit libraries: the kernel reports \"no such file or directory\" for the program, which is there"
             ),
             "rebuild as a 64-bit program (drop -m32; Go: GOARCH=amd64)".to_string(),
-        ));
+        )
+        .remedy(Remedy::Rebuild));
     }
     if !generation.built_architectures.contains(&arch) {
-        return Some(Problem::with(
-            ProblemKind::UnsupportedPlatform {
-                platform: format!("linux/{arch}"),
-            },
-            format!("no matching manifest for linux/{arch} in the manifest list entries"),
-            format!("distroless publishes no {} images for linux/{arch}", image.generation),
-            format!(
-                "rebuild for linux/amd64 or linux/arm64: distroless has no {} images for linux/{arch}",
-                image.generation
-            ),
-        ));
+        return Some(
+            Problem::with(
+                ProblemKind::UnsupportedPlatform {
+                    platform: format!("linux/{arch}"),
+                },
+                format!("no matching manifest for linux/{arch} in the manifest list entries"),
+                format!("distroless publishes no {} images for linux/{arch}", image.generation),
+                format!(
+                    "rebuild for linux/amd64 or linux/arm64: distroless has no {} images for linux/{arch}",
+                    image.generation
+                ),
+            )
+            .remedy(Remedy::Rebuild),
+        );
     }
     if !binary.is_static() && image.arch(arch).is_none() {
         return Some(Problem::with(
@@ -253,6 +265,7 @@ impl Context<'_> {
     fn linkage_problems(&self, root: &dyn Root, walk: &Walk) -> Vec<Problem> {
         let mut problems = Vec::new();
         problems.extend(self.interpreter_problem(root));
+        problems.extend(self.no_loader());
         for event in &walk.events {
             if let Event::Missing(m) = event {
                 let needed_by = (m.needed_by != 0).then(|| walk.objects[m.needed_by].name.clone());
@@ -329,13 +342,20 @@ impl Context<'_> {
                 .library(g, self.arch, lib)
                 .is_some_and(|l| versions.iter().all(|v| l.verdefs.contains(&v.as_str())))
         });
-        let fix = match newer {
-            Some(g) => format!(
-                "FROM gcr.io/distroless/{}-{g}, or build on {generation} tools",
-                self.image.variant
-            ),
-            None => format!(
-                "build on {generation} tools (for example a {generation} build image) so that it needs only versions {generation} has"
+        let (fix, remedy) = match newer {
+            Some(g) => {
+                let image = format!("gcr.io/distroless/{}-{g}", self.image.variant);
+                (
+                    format!("FROM {image}, or build on {generation} tools"),
+                    Remedy::Image(image),
+                )
+            }
+            None => (
+                format!(
+                    "build on {generation} tools ({}) so that it needs only versions {generation} has",
+                    builder(self.binary, generation)
+                ),
+                Remedy::BuildOn,
             ),
         };
         Problem {
@@ -347,6 +367,7 @@ impl Context<'_> {
             explanation,
             symbols,
             fix,
+            remedy,
         }
     }
 
@@ -367,12 +388,26 @@ impl Context<'_> {
         } else {
             format!("{name} has only {}", contents.standard_interpreter)
         };
-        let fix = if self.binary.uses_musl() {
-            self.musl_fix()
+        let (fix, remedy) = if self.binary.uses_musl() {
+            (self.musl_fix(), Remedy::Static)
         } else if let Some(h) = self.catalog.loader_holder(self.image.generation, self.arch, interp) {
-            format!("FROM {}", h.reference)
+            (format!("FROM {}", h.reference), Remedy::Image(h.reference.to_string()))
+        } else if interp.starts_with("/nix/store/") {
+            (
+                format!(
+                    "built by Nix, for Nix's glibc: point it at the standard loader with patchelf --set-interpreter {} --remove-rpath",
+                    contents.standard_interpreter
+                ),
+                Remedy::Interpreter,
+            )
         } else {
-            format!("link statically, or build against glibc with its standard loader instead of {interp}")
+            (
+                format!(
+                    "built for another system's loader: point it at the standard loader with patchelf --set-interpreter {}",
+                    contents.standard_interpreter
+                ),
+                Remedy::Interpreter,
+            )
         };
         Some(Problem::with(
             ProblemKind::InterpreterMissing {
@@ -384,7 +419,34 @@ impl Context<'_> {
                 "PT_INTERP {interp} is not in the image ({why}): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there"
             ),
             fix,
-        ))
+        )
+        .remedy(remedy))
+    }
+
+    /// A shared library is loaded by a dynamic program's loader: an image
+    /// without one cannot load it, whatever it needs.
+    fn no_loader(&self) -> Option<Problem> {
+        let contents = self.image.arch(self.arch)?;
+        if self.binary.elf.kind != Kind::SharedLibrary || !contents.loaders.is_empty() {
+            return None;
+        }
+        let holder = self.catalog.images.iter().find(|i| {
+            i.generation == self.image.generation && i.arch(self.arch).is_some_and(|a| !a.loaders.is_empty())
+        })?;
+        Some(
+            Problem::with(
+                ProblemKind::NoLoader {
+                    image: self.image.reference.to_string(),
+                },
+                format!("exec {PROGRAM}: no such file or directory"),
+                format!(
+                    "{} has no dynamic loader, so no program there can load a shared library",
+                    self.image.short_name()
+                ),
+                format!("FROM {}", holder.reference),
+            )
+            .remedy(Remedy::Image(holder.reference.to_string())),
+        )
     }
 
     fn library_missing(&self, soname: &str, needed_by: Option<String>) -> Problem {
@@ -408,17 +470,23 @@ impl Context<'_> {
             explanation.push_str("; unless you ship it in a directory of the binary's RUNPATH/RPATH");
         }
         let dir = format!("/usr/lib/{}", loader::multiarch_triplet(self.arch));
-        let fix = if facts.libc == Libc::Musl {
-            self.musl_fix()
+        let (fix, remedy) = if facts.libc == Libc::Musl {
+            (self.musl_fix(), Remedy::Static)
         } else if let Some(h) = self.holder(soname) {
-            format!("FROM {h}")
+            (format!("FROM {h}"), Remedy::Image(h.to_string()))
         } else if soname.starts_with("libssl.so.1") || soname.starts_with("libcrypto.so.1") {
-            format!(
-                "rebuild against OpenSSL 3 (libssl.so.3 is in gcr.io/distroless/base-debian12 and later), or COPY --from=build {dir}/{soname} {dir}/"
+            (
+                format!(
+                    "rebuild against OpenSSL 3 (libssl.so.3 is in gcr.io/distroless/base-debian12 and later), or COPY --from=build {dir}/{soname} {dir}/"
+                ),
+                Remedy::Library,
             )
         } else {
-            format!(
-                "COPY --from=build {dir}/{soname} {dir}/ (and the libraries it needs in turn), or link {soname} statically"
+            (
+                format!(
+                    "COPY --from=build {dir}/{soname} {dir}/ (and the libraries it needs in turn), or link {soname} statically"
+                ),
+                Remedy::Library,
             )
         };
         Problem::with(
@@ -432,6 +500,7 @@ impl Context<'_> {
             explanation,
             fix,
         )
+        .remedy(remedy)
     }
 
     fn runtime_library_missing(&self, soname: &str, functions: &[&'static str], reason: &str) -> Problem {
@@ -440,9 +509,9 @@ impl Context<'_> {
         } else {
             "pthread_cancel"
         };
-        let fix = match self.holder(soname) {
-            Some(h) => format!("FROM {h}"),
-            None => format!("COPY {soname} into the image"),
+        let (fix, remedy) = match self.holder(soname) {
+            Some(h) => (format!("FROM {h}"), Remedy::Image(h.to_string())),
+            None => (format!("COPY {soname} into the image"), Remedy::Library),
         };
         Problem::with(
             ProblemKind::RuntimeLibraryMissing {
@@ -453,6 +522,7 @@ impl Context<'_> {
             format!("{reason}, and {} does not have {soname}", self.image.short_name()),
             fix,
         )
+        .remedy(remedy)
     }
 
     /// The smallest image of this generation that has `soname`.
@@ -469,6 +539,16 @@ impl Context<'_> {
             "link statically against musl (musl-gcc -static; Rust: --target {}-unknown-linux-musl) and use gcr.io/distroless/static-{}",
             self.binary.elf.machine, self.image.generation
         )
+    }
+}
+
+/// The build environment to name for `generation`: the builder image of
+/// the binary's language (`golang:1.24-bullseye`), or a build image of
+/// that generation.
+pub fn builder(binary: &Binary, generation: &str) -> String {
+    match catalog::builder(binary.language().key(), generation) {
+        Some(image) => format!("for example {image}"),
+        None => format!("for example a {generation} build image"),
     }
 }
 

@@ -18,13 +18,14 @@ pub mod warnings;
 
 pub use image_check::ImageCheck;
 pub use judge::{ImageVerdict, ShippedFiles};
-pub use problem::{PROGRAM, Problem, ProblemKind};
+pub use problem::{PROGRAM, Problem, ProblemKind, Remedy};
 pub use recommend::Recommendation;
 
 use crate::Options;
 use crate::binary::Binary;
 use crate::catalog::Catalog;
-use crate::report::BinaryReport;
+use crate::elf::Kind;
+use crate::report::{BinaryReport, JudgedAs};
 
 /// Judge a binary read from `path` (shown as given) against every image,
 /// recommend one, and say what else is worth knowing. `shipped` holds the
@@ -42,13 +43,16 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
         warnings.extend(warnings::go(g, &binary.elf, recommendation.as_ref(), target));
     }
     warnings.extend(binary.static_nss.as_ref().map(warnings::static_nss));
+    warnings.extend(warnings::cpu(&binary));
+    warnings.extend(warnings::shell(&binary.elf));
+    warnings.extend(warnings::executable_stack(&binary.elf));
     for (lib, at) in uses {
         warnings.push(format!(
-            "{lib} is shipped beside it, at {at} (found through DT_RUNPATH/DT_RPATH)"
+            "{lib} is shipped beside it, at {at} (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths"
         ));
     }
     let fixes = if recommendation.is_none() {
-        recommend::fixes(&images, target)
+        recommend::fixes(&images, target, catalog)
     } else {
         Vec::new()
     };
@@ -63,8 +67,14 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
             shipped,
         )
     });
+    let judged_as = if binary.elf.kind == Kind::SharedLibrary {
+        JudgedAs::Library
+    } else {
+        JudgedAs::Program
+    };
     BinaryReport {
         path,
+        judged_as,
         elf: binary.elf,
         go: binary.go,
         distro: opts.distro.clone(),
@@ -73,5 +83,6 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
         image_check,
         fixes,
         warnings,
+        image_starts: None,
     }
 }

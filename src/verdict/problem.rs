@@ -25,6 +25,12 @@ pub enum ProblemKind {
         /// against musl.
         musl: bool,
     },
+    /// A shared library in an image that has no dynamic loader: no program
+    /// there can load it.
+    NoLoader {
+        /// The image, `gcr.io/distroless/static-debian12`.
+        image: String,
+    },
     /// A DT_NEEDED library is not where the loader looks.
     LibraryMissing {
         /// The DT_NEEDED name.
@@ -114,6 +120,7 @@ impl ProblemKind {
     pub fn name(&self) -> &'static str {
         match self {
             ProblemKind::InterpreterMissing { .. } => "interpreter_missing",
+            ProblemKind::NoLoader { .. } => "no_loader",
             ProblemKind::LibraryMissing { .. } => "library_missing",
             ProblemKind::RuntimeLibraryMissing { .. } => "runtime_library_missing",
             ProblemKind::VersionMissing { .. } => "version_missing",
@@ -149,11 +156,35 @@ impl ProblemKind {
         matches!(
             self,
             ProblemKind::InterpreterMissing { .. }
+                | ProblemKind::NoLoader { .. }
                 | ProblemKind::LibraryMissing { .. }
                 | ProblemKind::RuntimeLibraryMissing { .. }
                 | ProblemKind::VersionMissing { .. }
         )
     }
+}
+
+/// What a fix asks for, typed: decisions about fixes (which one to give
+/// when no image runs the binary, which two go together) read this, never
+/// the fix's text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Remedy {
+    /// Use this image (full reference): it has what the problem lacks.
+    Image(String),
+    /// Rebuild the program statically linked: it then needs no loader and
+    /// no library, and the fix names the image.
+    Static,
+    /// Put the library into the image (or link it statically).
+    Library,
+    /// Rebuild for another platform or operating system.
+    Rebuild,
+    /// Build with the tools of the image's generation.
+    BuildOn,
+    /// Point the program at the standard loader (`patchelf`).
+    Interpreter,
+    /// Nothing more specific.
+    #[default]
+    Other,
 }
 
 /// One reason an image cannot run the program: its kind, and what people
@@ -175,6 +206,8 @@ pub struct Problem {
     pub symbols: Vec<String>,
     /// One concrete way to make it run.
     pub fix: String,
+    /// What the fix asks for (not on the wire: the fix's text is).
+    pub remedy: Remedy,
 }
 
 impl Problem {
@@ -186,7 +219,14 @@ impl Problem {
             explanation,
             symbols: Vec::new(),
             fix: String::new(),
+            remedy: Remedy::Other,
         }
+    }
+
+    /// The same problem, its fix asking for `remedy`.
+    pub fn remedy(mut self, remedy: Remedy) -> Problem {
+        self.remedy = remedy;
+        self
     }
 
     /// A problem with everything but symbols.
@@ -197,6 +237,7 @@ impl Problem {
             explanation,
             symbols: Vec::new(),
             fix,
+            remedy: Remedy::Other,
         }
     }
 }
@@ -205,7 +246,7 @@ impl Problem {
 #[derive(Serialize, schemars::JsonSchema)]
 #[schemars(rename = "Problem")]
 struct Wire<'a> {
-    /// The cause, a stable name: `interpreter_missing`, `library_missing`,
+    /// The cause, a stable name: `interpreter_missing`, `no_loader`, `library_missing`,
     /// `runtime_library_missing`, `version_missing`, `wrong_os`,
     /// `wrong_architecture`, `unsupported_platform`, `no_data`,
     /// `wrong_platform`, `user_missing`, `no_command`,

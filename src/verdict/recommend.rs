@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use super::judge::ImageVerdict;
-use crate::catalog::{self, GENERATIONS};
-use crate::elf::{ElfFacts, Linkage};
+use super::problem::{Problem, Remedy};
+use crate::catalog::{self, Catalog, GENERATIONS};
+use crate::elf::{ElfFacts, Kind, Linkage};
 
 /// The recommended image (JSON `recommendation`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -106,8 +107,13 @@ fn why_it_fits(facts: &ElfFacts, chosen: &ImageVerdict) -> String {
             parts.push(plural(facts.needed.len(), "DT_NEEDED library", "DT_NEEDED libraries"));
             parts.push(plural(versions, "symbol version", "symbol versions"));
             let last = parts.pop().unwrap_or_default();
+            let what = if facts.kind == Kind::SharedLibrary {
+                "a dynamic loader and everything the library needs"
+            } else {
+                "everything it needs"
+            };
             format!(
-                "{}-{} has everything it needs: {} and {last}",
+                "{}-{} has {what}: {} and {last}",
                 chosen.variant,
                 chosen.generation,
                 parts.join(", ")
@@ -116,12 +122,72 @@ fn why_it_fits(facts: &ElfFacts, chosen: &ImageVerdict) -> String {
     }
 }
 
-/// When no image runs the binary: how to make it run, one line each, from
-/// the problems of the largest image of the `target` generation (which
-/// holds every library any image of it has).
-pub fn fixes(verdicts: &[ImageVerdict], target: &str) -> Vec<String> {
+/// When no image runs the binary: how to make it run. Only fixes that work
+/// are given: a fix that moves to another image cannot help when no image
+/// runs it. The closest image is the first, in [`catalog::search_order`]
+/// and smallest first, whose problems all go away without changing image
+/// (a library copied in, the program rebuilt static, its loader path
+/// patched); its fixes are given in one line, with that image when it is
+/// needed too. Without such an image: the fixes of the largest image of the
+/// `target` generation that do not move to another image.
+pub fn fixes(verdicts: &[ImageVerdict], target: &str, catalog: &Catalog) -> Vec<String> {
+    let closest = catalog::search_order(target).find_map(|g| {
+        verdicts
+            .iter()
+            .filter(|v| v.generation == g)
+            .find(|v| !v.problems.is_empty() && v.problems.iter().all(|p| fixable_in(p, v, catalog)))
+    });
+    let Some(v) = closest else {
+        let problems = largest(verdicts, target)
+            .map(|v| v.problems.as_slice())
+            .unwrap_or_default();
+        return distinct_fixes(problems.iter().filter(|p| !matches!(p.remedy, Remedy::Image(_))));
+    };
+    let texts = distinct_fixes(v.problems.iter());
+    // A static rebuild or a rebuild for another platform names its image
+    // itself; anything else still needs this image.
+    let own_image = v
+        .problems
+        .iter()
+        .any(|p| matches!(p.remedy, Remedy::Static | Remedy::Rebuild));
+    let mut line = texts.join("; and ");
+    if !own_image {
+        line = format!("{line}; and FROM {}", v.image);
+    }
+    if texts.len() > 1 || !own_image {
+        line.push_str(" (all of these are needed)");
+    }
+    let mut out = vec![line];
+    // A patched loader path keeps the program dynamic; linking it
+    // statically is the other way out.
+    if v.problems.iter().any(|p| p.remedy == Remedy::Interpreter) {
+        out.push(format!(
+            "or link it statically (gcc -static; Go: CGO_ENABLED=0) and use gcr.io/distroless/static-{target}"
+        ));
+    }
+    out
+}
+
+/// Whether a problem of verdict `v` goes away without moving to another
+/// image: a library put in, a static or another platform's rebuild, a
+/// patched loader path (which needs an image with a loader).
+fn fixable_in(p: &Problem, v: &ImageVerdict, catalog: &Catalog) -> bool {
+    match p.remedy {
+        Remedy::Library | Remedy::Static | Remedy::Rebuild => true,
+        Remedy::Interpreter => catalog
+            .images
+            .iter()
+            .find(|i| i.reference == v.image)
+            .and_then(|i| i.arch.first())
+            .is_some_and(|a| !a.loaders.is_empty()),
+        Remedy::Image(_) | Remedy::BuildOn | Remedy::Other => false,
+    }
+}
+
+/// The fixes of `problems`, each once, in order.
+fn distinct_fixes<'p>(problems: impl Iterator<Item = &'p Problem>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for p in largest(verdicts, target).into_iter().flat_map(|v| &v.problems) {
+    for p in problems {
         if !p.fix.is_empty() && !out.contains(&p.fix) {
             out.push(p.fix.clone());
         }

@@ -7,7 +7,7 @@ use super::problem::ProblemKind;
 use super::recommend::{Recommendation, largest};
 use crate::binary::{Binary, StaticNss};
 use crate::catalog::Catalog;
-use crate::elf::{ElfFacts, Linkage};
+use crate::elf::{ElfFacts, Kind, Linkage};
 use crate::go::{CGO_ONLY_MODULES, GoFacts};
 
 /// A warning that explains why the binary needs newer symbol versions than
@@ -29,8 +29,12 @@ pub fn version(binary: &Binary, verdicts: &[ImageVerdict], target: &str) -> Opti
     if let Some(cause) = version_cause(first) {
         out.push_str(&format!(": {cause}"));
     }
-    if let Some(b) = built_on(&binary.elf) {
-        out.push_str(&format!("; built with {b}"));
+    match built_on(binary, target) {
+        Some(b) => out.push_str(&format!("; built with {b}")),
+        None => out.push_str(&format!(
+            "; build it on the runtime's generation ({} for {target})",
+            super::judge::builder(binary, target)
+        )),
     }
     Some(out)
 }
@@ -51,10 +55,12 @@ fn version_cause(version: &str) -> Option<&'static str> {
 }
 
 /// The build environment, from `.comment`: `Debian 12 tools (GCC: (Debian
-/// 12.2.0-14) 12.2.0)` and what follows from it. Debian's GCC majors: 8
-/// in buster, 10 in bullseye, 12 in bookworm, 14 in trixie.
-pub fn built_on(facts: &ElfFacts) -> Option<String> {
-    facts.comment.iter().find_map(|c| {
+/// 12.2.0-14) 12.2.0)` and what follows from it, with the build image of
+/// the binary's language for the `target` generation. Debian's GCC majors:
+/// 8 in buster, 10 in bullseye, 12 in bookworm, 14 in trixie.
+pub fn built_on(binary: &Binary, target: &str) -> Option<String> {
+    let example = super::judge::builder(binary, target);
+    binary.elf.comment.iter().find_map(|c| {
         let gcc = c.strip_prefix("GCC: (Debian ")?;
         let major: u32 = gcc.split('.').next()?.parse().ok()?;
         let debian = match major {
@@ -64,7 +70,7 @@ pub fn built_on(facts: &ElfFacts) -> Option<String> {
             14 => "13",
             _ => return Some(format!("Debian tools ({c})")),
         };
-        Some(format!("Debian {debian} tools ({c}): it needs debian{debian} or later, or a build on the runtime's generation (for example golang:1.22-bullseye for debian11)"))
+        Some(format!("Debian {debian} tools ({c}): it needs debian{debian} or later, or a build on the runtime's generation ({example} for {target})"))
     })
 }
 
@@ -101,6 +107,16 @@ pub fn go(go: &GoFacts, facts: &ElfFacts, rec: Option<&Recommendation>, target: 
             format!(", pulled in by {}", why.join(" and "))
         };
         let is_static = matches!(facts.linkage, Linkage::Static | Linkage::StaticPie);
+        let race = go.settings.get("-race").is_some_and(|v| v == "true");
+        if race {
+            // Go refuses -race without cgo ("-race requires cgo"): telling
+            // it to build with CGO_ENABLED=0 cannot work.
+            out.push(format!(
+                "a race-detector build (-race), which needs cgo, so it needs glibc's loader and libc{}; a build without -race can drop cgo (CGO_ENABLED=0) and run on {static_image}",
+                rec.map(|r| format!(": use {}", r.image)).unwrap_or_default()
+            ));
+            return out;
+        }
         let fix = if own.is_empty() && !std_pkgs.is_empty() {
             format!(
                 "build with CGO_ENABLED=0 (or -tags netgo,osusergo) for Go's pure resolver and user lookups, and it runs on {static_image}"
@@ -188,4 +204,61 @@ pub fn static_nss(nss: &StaticNss) -> String {
     format!(
         "statically linked glibc that calls {what}: at run time glibc still loads libnss_*.so.2 of the exact glibc version it was built with; on static (and other images with a different glibc) user, group and host lookups fail silently. Use Go's pure resolver (CGO_ENABLED=0 or -tags netgo,osusergo), musl, or dynamic linking on base-nossl"
     )
+}
+
+/// The CPU the host must have: the x86-64 ISA level of the GNU property
+/// note (glibc 2.33 and later check it at start; debian11's glibc 2.31 does
+/// not), Go's GOAMD64 (its runtime checks at start), GOARM64 and GOARM.
+/// Real runs under `qemu-x86_64 -cpu qemu64` print the quoted messages.
+pub fn cpu(binary: &Binary) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(level) = binary.elf.isa_needed {
+        out.push(format!(
+            "needs a CPU with {level} (its GNU property note): glibc 2.33 and later (debian12, debian13) refuse to start it on an older host CPU, printing \"/app: CPU ISA level is lower than required\" (exit 127); debian11's loader does not check, and it dies at its first newer instruction instead"
+        ));
+    }
+    let settings = binary.go.as_ref().map(|g| &g.settings);
+    let setting = |k: &str| settings.and_then(|s| s.get(k)).map(String::as_str);
+    if let Some(v) = setting("GOAMD64").filter(|v| *v != "v1") {
+        out.push(format!(
+            "built with GOAMD64={v}: on a host CPU without x86-64-{v} it exits at once, printing \"This program can only be run on AMD64 processors with {v} microarchitecture support.\""
+        ));
+    }
+    if let Some(v) = setting("GOARM64").filter(|v| *v != "v8.0") {
+        out.push(format!(
+            "built with GOARM64={v}: on an older arm64 host CPU it dies with SIGILL (illegal instruction)"
+        ));
+    }
+    if let Some(v) = setting("GOARM").filter(|v| !v.starts_with('5')) {
+        out.push(format!(
+            "built with GOARM={v}: on an ARM host CPU without the VFP floating point it needs, the Go runtime exits at start"
+        ));
+    }
+    out
+}
+
+/// A program that runs a shell: it starts, then the call fails.
+pub fn shell(facts: &ElfFacts) -> Option<String> {
+    if facts.shell_calls.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "runs a shell at run time ({}): no distroless image has /bin/sh, so that call fails once the program is running (system() returns 127; Go's os/exec returns \"fork/exec /bin/sh: no such file or directory\"); start the command directly (exec, no shell), or use a :debug image, whose shell is /busybox/sh",
+        facts.shell_calls.join(", ")
+    ))
+}
+
+/// A shared library that needs an executable stack: glibc 2.41 (debian13)
+/// refuses to `dlopen` it.
+pub fn executable_stack(facts: &ElfFacts) -> Option<String> {
+    if facts.kind != Kind::SharedLibrary || !facts.executable_stack {
+        return None;
+    }
+    let why = match facts.gnu_stack {
+        Some(_) => "its PT_GNU_STACK is RWX",
+        None => "it has no PT_GNU_STACK",
+    };
+    Some(format!(
+        "needs an executable stack ({why}): glibc 2.41 (debian13) refuses to dlopen it (\"cannot enable executable stack as shared object requires: Invalid argument\"); loaded through DT_NEEDED, it still loads. Relink it with -Wl,-z,noexecstack"
+    ))
 }

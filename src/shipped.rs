@@ -1,0 +1,109 @@
+//! The libraries shipped beside programs: the shared libraries of a set
+//! given together (a scanned release tree, several paths), and those on
+//! disk where a program's DT_RUNPATH or DT_RPATH points with `$ORIGIN` (as
+//! lddtree finds them). The loader finds them where they lie once the tree
+//! is copied into the image at the same paths ([`loader::Shipped`]).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::elf::{ElfFile, Kind, oci_arch};
+use crate::input;
+use crate::loader::{self, Object, ShippedLibrary};
+use crate::run::Read;
+use crate::verdict::ShippedFiles;
+
+/// The most libraries looked for on disk for one request: a real
+/// application ships dozens.
+pub const MAX_ON_DISK: usize = 1024;
+
+/// The shared libraries of a set, and those on disk where its programs'
+/// `$ORIGIN` entries point, under their path and their DT_SONAME in the
+/// same directory (normalised).
+pub fn libraries(items: &[Read]) -> ShippedFiles {
+    let mut out = ShippedFiles::new();
+    for item in items {
+        let Read::Binary { path, binary } = item else { continue };
+        if binary.elf.kind == Kind::SharedLibrary {
+            add(&mut out, path, binary.elf.soname.as_deref(), binary.object.clone());
+        }
+    }
+    let mut pending: Vec<(String, Arc<Object>, String)> = items
+        .iter()
+        .filter_map(|item| match item {
+            Read::Binary { path, binary } => Some((
+                path.clone(),
+                binary.object.clone(),
+                oci_arch(&binary.elf.machine).to_string(),
+            )),
+            Read::Done(_) => None,
+        })
+        .collect();
+    let mut looked = 0;
+    while let Some((path, object, arch)) = pending.pop() {
+        for candidate in on_disk_candidates(&path, &object, &arch) {
+            if out.contains_key(&candidate) {
+                continue;
+            }
+            looked += 1;
+            if looked > MAX_ON_DISK {
+                return out;
+            }
+            if let Some((found, soname)) = read_library(&candidate) {
+                add(&mut out, &candidate, soname.as_deref(), found.clone());
+                pending.push((candidate, found, arch.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// A shipped library, under its path and under its soname in the same
+/// directory.
+fn add(out: &mut ShippedFiles, path: &str, soname: Option<&str>, object: Arc<Object>) {
+    let library = ShippedLibrary {
+        path: loader::normalize(path),
+        object,
+    };
+    if let Some(so) = soname {
+        let dir = match loader::origin_of(&library.path) {
+            "." => String::new(),
+            d => format!("{d}/"),
+        };
+        out.entry(loader::normalize(&format!("{dir}{so}")))
+            .or_insert_with(|| library.clone());
+    }
+    out.insert(library.path.clone(), library);
+}
+
+/// The paths where the loader looks for each DT_NEEDED of the object at
+/// `path` through the entries of its DT_RUNPATH (or DT_RPATH) that name
+/// `$ORIGIN`, normalised.
+fn on_disk_candidates(path: &str, object: &Object, arch: &str) -> Vec<String> {
+    let origin = loader::origin_of(path);
+    let list = object.runpath.as_ref().or(object.rpath.as_ref());
+    let dirs: Vec<String> = list
+        .iter()
+        .flat_map(|l| l.split(':'))
+        .filter(|d| d.contains("ORIGIN"))
+        .map(|d| loader::expand(d, origin, arch))
+        .collect();
+    object
+        .needed
+        .iter()
+        .filter(|n| !n.contains('/'))
+        .flat_map(|n| {
+            dirs.iter()
+                .map(move |d| loader::normalize(&format!("{}/{n}", d.trim_end_matches('/'))))
+        })
+        .collect()
+}
+
+/// The loader's view and the soname of the ELF shared object at `path`
+/// on disk, if it is one.
+fn read_library(path: &str) -> Option<(Arc<Object>, Option<String>)> {
+    let bytes = input::load(Path::new(path)).ok()?;
+    let file = ElfFile::parse(&bytes).ok()?;
+    let soname = file.dynamic_strings().ok()?.soname;
+    Some((Arc::new(Object::read(&file)), soname))
+}

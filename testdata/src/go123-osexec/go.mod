@@ -1,0 +1,3 @@
+module dlcheck.test/go123osexec
+
+go 1.23
