@@ -43,6 +43,8 @@ pub enum WarningKind {
     DebugShell,
     /// A file the program reads that scratch lacks.
     ScratchMissingFile,
+    /// A path that also reads as an image reference (`myapp:dev`).
+    AmbiguousReference,
 }
 
 /// Something worth knowing that does not change the verdict (JSON
