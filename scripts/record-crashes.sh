@@ -7,10 +7,11 @@
 # Host: Linux x86_64 (Debian 12 here), run as root (chroot(2) needs it).
 # Required packages:
 #
-#   apt-get install -y coreutils curl xz-utils dpkg python3
+#   apt-get install -y coreutils curl xz-utils dpkg python3 qemu-user-static
 #
 # (coreutils: timeout, chroot, sha256sum; dpkg: dpkg-deb, dpkg --compare-versions;
-# python3: scripts/crashes/exec-in-root.py, which chroots and execve()s.)
+# python3: scripts/crashes/exec-in-root.py, which chroots and execve()s;
+# qemu-user-static: the baseline-CPU runs of testdata/crash-qemu64/.)
 #
 # What it does:
 #
@@ -82,7 +83,18 @@ FIXTURES=(
     c-dynamic c-static cxx-dynamic rust-release c-libz c-libssl c-relr
     c-pthread-exit go-cgo-net go123-cgo-net musl-dynamic go-pie c-aarch64
     c-i386 script.sh go-macho
+    c-shell c-execsh go123-osexec go123-osexec-stripped c-nix go123-race
+    c-dynamic.debug c-static.debug c-dlopen-execstack c-origin-root c-dlopen
 )
+# Files installed beside /app for a fixture (its DT_RUNPATH is $ORIGIN).
+declare -A COMPANIONS=([c-dlopen-execstack]=libexecstack.so [c-origin-root]=libleaf.so)
+# Fixtures that need a newer CPU than the baseline: also started under
+# qemu-user with the baseline x86-64 CPU (`qemu-x86_64 -cpu qemu64`, copied
+# into the tree as /qemu-x86_64, so the program still runs in the tree),
+# recorded in testdata/crash-qemu64/. Needs qemu-user-static.
+QEMU_FIXTURES=(c-isa-v3 c-isa-v4 go123-goamd64-v3)
+QEMU="${QEMU:-/usr/bin/qemu-x86_64-static}"
+OUT_QEMU="$REPO/testdata/crash-qemu64"
 
 die() {
     echo "record-crashes.sh: error: $*" >&2
@@ -106,7 +118,8 @@ done
 for tool in curl xz dpkg-deb dpkg sha256sum timeout chroot "$PYTHON"; do
     command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
-for f in "${FIXTURES[@]}"; do
+[ -x "$QEMU" ] || die "missing $QEMU (apt-get install qemu-user-static)"
+for f in "${FIXTURES[@]}" "${QEMU_FIXTURES[@]}" "${COMPANIONS[@]}"; do
     [ -f "$BIN/$f" ] || die "missing fixture $BIN/$f"
 done
 # A binfmt_misc handler (qemu-user, wine, ...) would run foreign binaries
@@ -120,6 +133,8 @@ fi
 
 TMP="$(mktemp -d /tmp/record-crashes.XXXXXX)"
 cleanup() {
+    # The trees' /proc mounts go first: rm -rf must never reach into them.
+    grep -oE " $TMP/[^ ]*/(proc|dev) " /proc/self/mounts 2>/dev/null | while read -r m; do umount -l "$m" || true; done
     if [ "${KEEP_ROOTS:-0}" = 1 ]; then
         log "kept $TMP"
     else
@@ -212,8 +227,9 @@ mkdir -p "$RESULTS"
 : >"$TMP/chroot-diffs.tsv"
 
 run_case() { # <root> <outdir> <fixture>
-    local root="$1" dir="$2" fx="$3" st st2
+    local root="$1" dir="$2" fx="$3" st st2 companion="${COMPANIONS[$3]:-}"
     install -m 0755 "$BIN/$fx" "$root/app"
+    [ -z "$companion" ] || install -m 0644 "$BIN/$companion" "$root/$companion"
     # The subshells keep bash's own "Aborted" job notices out of the log.
     set +e
     st="$(
@@ -230,6 +246,7 @@ run_case() { # <root> <outdir> <fixture>
     )" 2>/dev/null
     set -e
     rm -f "$root/app"
+    [ -z "$companion" ] || rm -f "$root/$companion"
     {
         printf 'exit: %s\n' "$st"
         cat "$TMP/stderr"
@@ -242,13 +259,38 @@ run_case() { # <root> <outdir> <fixture>
     fi
 }
 
+run_qemu_case() { # <root> <outdir> <fixture>
+    local root="$1" dir="$2" fx="$3" st
+    install -m 0755 "$BIN/$fx" "$root/app"
+    install -m 0755 "$QEMU" "$root/qemu-x86_64"
+    set +e
+    st="$(
+        env -i PATH="$IMAGE_PATH" LC_ALL=C \
+            timeout -k 2 "$TIMEOUT" "$PYTHON" -I -S "$RUNNER" "$root" /qemu-x86_64 -cpu qemu64 /app \
+            </dev/null >"$dir/$fx.stdout" 2>"$TMP/stderr"
+        echo $?
+    )" 2>/dev/null
+    set -e
+    rm -f "$root/app" "$root/qemu-x86_64"
+    {
+        printf 'exit: %s\n' "$st"
+        cat "$TMP/stderr"
+    } >"$dir/$fx.txt"
+}
+
 printf 'image\tfixture\texit\tfirst_stderr_line\n' >"$RESULTS/index.tsv"
+RESULTS_QEMU="$TMP/out-qemu64"
 for gen in "${GENERATIONS[@]}"; do
     for kind in "${KINDS[@]}"; do
         image="$kind-$gen"
         root="$TMP/roots/$image"
         log "building $image: $(image_packages "$kind" "$gen")"
         build_root "$kind" "$gen" "$root"
+        # A container runtime mounts /proc (the loader reads /proc/self/exe
+        # for the program's $ORIGIN) and /dev (Go's os/exec opens /dev/null).
+        mkdir -p "$root/proc" "$root/dev"
+        mount -t proc proc "$root/proc"
+        mount --bind /dev "$root/dev"
         mkdir -p "$RESULTS/$image"
         for fx in "${FIXTURES[@]}"; do
             run_case "$root" "$RESULTS/$image" "$fx"
@@ -256,6 +298,11 @@ for gen in "${GENERATIONS[@]}"; do
                 "$(head -n1 "$RESULTS/$image/$fx.txt" | sed 's/^exit: //')" \
                 "$(sed -n 2p "$RESULTS/$image/$fx.txt" | tr '\t\r' '  ')" >>"$RESULTS/index.tsv"
         done
+        mkdir -p "$RESULTS_QEMU/$image"
+        for fx in "${QEMU_FIXTURES[@]}"; do
+            run_qemu_case "$root" "$RESULTS_QEMU/$image" "$fx"
+        done
+        umount "$root/proc" "$root/dev"
     done
 done
 
@@ -285,6 +332,23 @@ for gen in debian12 debian13; do
     expect "base-$gen" c-libssl 0
 done
 expect base-debian13 c-libz 0
+for gen in "${GENERATIONS[@]}"; do
+    expect "base-nossl-$gen" c-static.debug 139
+    expect "cc-$gen" c-dynamic.debug 126 "Exec format error"
+done
+expect cc-debian12 c-dlopen-execstack 1
+expect cc-debian13 c-dlopen-execstack 1
+expect base-nossl-debian12 c-origin-root 127 "libleaf.so: cannot open shared object file"
+expect base-nossl-debian13 c-origin-root 0
+qexpect() { # <image> <fixture> <exit> [stderr substring]
+    local f="$RESULTS_QEMU/$1/$2.txt"
+    [ "$(head -n1 "$f")" = "exit: $3" ] || die "sanity: qemu64 $1/$2: expected exit $3, got: $(head -n2 "$f" | tr '\n' ' ')"
+    if [ $# -ge 4 ]; then
+        grep -qF -- "$4" "$f" || die "sanity: qemu64 $1/$2: stderr lacks: $4"
+    fi
+}
+qexpect cc-debian12 c-isa-v3 127 "CPU ISA level is lower than required"
+qexpect static-debian12 go123-goamd64-v3 1 "v3 microarchitecture support"
 expect base-nossl-debian11 c-dynamic 1 "GLIBC_2.34"
 
 # --------------------------------------------------------------------------
@@ -331,7 +395,12 @@ debian13 is usr-merged (`/bin`, `/sbin`, `/lib`, `/lib64` are symlinks to
 also has the generated files of the images (`/etc/passwd`, `/etc/group`,
 `/etc/nsswitch.conf` with `hosts: files dns`, `/usr/lib/os-release`, `/tmp`,
 `/root`, `/home/nonroot`) plus the `/etc/hosts` a container runtime
-provides (`127.0.0.1 localhost`, `::1 localhost`). base-files, netbase,
+provides (`127.0.0.1 localhost`, `::1 localhost`) and, during the runs, the
+`/proc` and `/dev` it mounts (the loader reads `/proc/self/exe` for the
+program's `$ORIGIN`; Go's os/exec opens `/dev/null`; here the host's `/dev`
+is bind-mounted). Fixtures that ship a library beside the program
+(c-dlopen-execstack, c-origin-root) have it installed at `/` next to
+`/app`. base-files, netbase,
 tzdata, media-types and the CA bundle were left out: they hold no ELF files.
 There is no shell in any tree.
 
@@ -384,4 +453,20 @@ EOF
 rm -rf "$OUT"
 mkdir -p "$(dirname "$OUT")"
 cp -a "$RESULTS" "$OUT"
+cat >"$RESULTS_QEMU/README.md" <<EOF
+# Runs on the baseline x86-64 CPU
+
+Generated by \`scripts/record-crashes.sh\` (do not edit by hand), in the same
+root filesystems as testdata/crash/ (see its README.md). Fixtures that need
+a newer CPU were started under qemu-user emulating the baseline x86-64 CPU,
+with qemu copied into the tree so that the tree's loader and libraries are
+used:
+
+    python3 -I -S scripts/crashes/exec-in-root.py ROOT /qemu-x86_64 -cpu qemu64 /app
+
+(qemu: $("$QEMU" --version | head -n1)). \`<image>/<fixture>.txt\` holds
+\`exit: <status>\` and stderr, \`.stdout\` the stdout, as in testdata/crash/.
+EOF
+rm -rf "$OUT_QEMU"
+cp -a "$RESULTS_QEMU" "$OUT_QEMU"
 log "wrote $OUT ($(($(wc -l <"$OUT/index.tsv") - 1)) cases)"

@@ -28,20 +28,22 @@ pub fn libraries(items: &[Read]) -> ShippedFiles {
             add(&mut out, path, binary.elf.soname.as_deref(), binary.object.clone());
         }
     }
-    let mut pending: Vec<(String, Arc<Object>, String)> = items
+    // Each program's DT_NEEDED names, and the names it passes to dlopen.
+    let mut pending: Vec<(String, Arc<Object>, String, Vec<String>)> = items
         .iter()
         .filter_map(|item| match item {
             Read::Binary { path, binary } => Some((
                 path.clone(),
                 binary.object.clone(),
                 oci_arch(&binary.elf.machine).to_string(),
+                crate::verdict::dlopen_names(binary).map(str::to_string).collect(),
             )),
             Read::Done(_) => None,
         })
         .collect();
     let mut looked = 0;
-    while let Some((path, object, arch)) = pending.pop() {
-        for candidate in on_disk_candidates(&path, &object, &arch) {
+    while let Some((path, object, arch, dlopened)) = pending.pop() {
+        for candidate in on_disk_candidates(&path, &object, &arch, &dlopened) {
             if out.contains_key(&candidate) {
                 continue;
             }
@@ -51,7 +53,7 @@ pub fn libraries(items: &[Read]) -> ShippedFiles {
             }
             if let Some((found, soname)) = read_library(&candidate) {
                 add(&mut out, &candidate, soname.as_deref(), found.clone());
-                pending.push((candidate, found, arch.clone()));
+                pending.push((candidate, found, arch.clone(), Vec::new()));
             }
         }
     }
@@ -77,9 +79,9 @@ fn add(out: &mut ShippedFiles, path: &str, soname: Option<&str>, object: Arc<Obj
 }
 
 /// The paths where the loader looks for each DT_NEEDED of the object at
-/// `path` through the entries of its DT_RUNPATH (or DT_RPATH) that name
-/// `$ORIGIN`, normalised.
-fn on_disk_candidates(path: &str, object: &Object, arch: &str) -> Vec<String> {
+/// `path` (and each name in `dlopened`) through the entries of its
+/// DT_RUNPATH (or DT_RPATH) that name `$ORIGIN`, normalised.
+fn on_disk_candidates(path: &str, object: &Object, arch: &str, dlopened: &[String]) -> Vec<String> {
     let origin = loader::origin_of(path);
     let list = object.runpath.as_ref().or(object.rpath.as_ref());
     let dirs: Vec<String> = list
@@ -91,6 +93,7 @@ fn on_disk_candidates(path: &str, object: &Object, arch: &str) -> Vec<String> {
     object
         .needed
         .iter()
+        .chain(dlopened)
         .filter(|n| !n.contains('/'))
         .flat_map(|n| {
             dirs.iter()

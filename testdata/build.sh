@@ -310,6 +310,12 @@ objcopy --only-keep-debug "$BIN/c-static" "$BIN/c-static.debug"
 gcc -O2 -fPIC -shared -nostdlib -Wl,-soname,libleaf.so -o "$BIN/libleaf.so" c/leaf.c
 gcc -O2 -fPIC -shared -Wl,-z,execstack -Wl,-soname,libexecstack.so -o "$BIN/libexecstack.so" c/leaf.c
 gcc -O2 -Wl,--enable-new-dtags,-rpath,'$ORIGIN' -o "$BIN/c-dlopen-execstack" c/dlopen-execstack.c
+# A program with its library beside it (DT_RUNPATH $ORIGIN): copied to /app
+# with /libleaf.so, $ORIGIN is the root. libc.so.6 is listed before
+# libleaf.so, so the loader misses once in / before it looks for libleaf.so
+# there: glibc up to 2.38 then no longer searches /.
+gcc -O2 -o "$BIN/c-origin-root" c/leaf-user.c -Wl,--no-as-needed -lc "$BIN/libleaf.so" \
+    -Wl,--enable-new-dtags,-rpath,'$ORIGIN'
 
 # --------------------------------------------------------------------------
 # Rust (x86_64-unknown-linux-gnu)

@@ -108,6 +108,7 @@ struct JElf {
     runtime_loads: Vec<JRuntimeLoad>,
     imports_dlopen: bool,
     dlopen_note: Vec<String>,
+    dlopen_names: Vec<String>,
     comment: Vec<String>,
     isa_needed: Option<String>,
     gnu_stack: Option<String>,

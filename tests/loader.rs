@@ -131,3 +131,23 @@ fn fixes_name_images_that_run_the_binary() {
     }
     assert!(checked > 100, "only {checked} fixes checked");
 }
+
+/// The glibc release read from this machine's own loader and C library
+/// equals what `ldd --version` says (its first line ends in the release).
+#[test]
+fn glibc_release_of_the_host_loader() {
+    let out = std::process::Command::new("ldd").arg("--version").output().unwrap();
+    let first = String::from_utf8_lossy(&out.stdout).lines().next().unwrap().to_string();
+    let release = first.rsplit(' ').next().unwrap();
+    let expected = dlcheck::loader::parse_release(release);
+    assert!(expected.is_some(), "{first}");
+    for path in ["/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"] {
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(dlcheck::loader::glibc_release(path, &bytes), expected, "{path}");
+    }
+    // glibc 2.31's loader has no banner: its file name says it.
+    assert_eq!(
+        dlcheck::loader::glibc_release("/lib/x86_64-linux-gnu/ld-2.31.so", b""),
+        Some((2, 31))
+    );
+}

@@ -275,9 +275,13 @@ fn no_image_fixes_follow_the_target_generation() {
 fn dlopen_is_warned() {
     let r = run("c-dlopen", "debian12");
     assert!(r.elf.imports_dlopen);
+    // testdata/src/c/dlopen.c: dlopen("libz.so.1", RTLD_NOW)
+    assert_eq!(r.elf.dlopen_names, ["libz.so.1"]);
     assert_eq!(
         msgs(&r.warnings),
-        ["loads libraries at run time with dlopen: DT_NEEDED does not list them, so make sure the image has them"]
+        [
+            "loads libraries at run time with dlopen (library names among its strings: libz.so.1): DT_NEEDED does not list them, so make sure the image has them"
+        ]
     );
     assert!(!run("c-dynamic", "debian12").elf.imports_dlopen);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Helper of scripts/record-crashes.sh.
 
-Usage: exec-in-root.py ROOT PROGRAM
+Usage: exec-in-root.py ROOT PROGRAM [ARG...]
 
 Does what `chroot ROOT PROGRAM` does (chroot(2), chdir("/"), exec PROGRAM),
 except that PROGRAM is started with a plain execve(2), as container runtimes
@@ -23,7 +23,7 @@ import sys
 
 
 def main():
-    root, prog = sys.argv[1], sys.argv[2]
+    root, prog, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     env = {
         "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "LC_ALL": "C",
@@ -34,7 +34,7 @@ def main():
     os.chroot(root)
     os.chdir("/")
     try:
-        os.execve(prog, [prog], env)
+        os.execve(prog, [prog] + args, env)
     except OSError as e:
         sys.stderr.write("chroot: failed to run command '%s': %s\n" % (prog, os.strerror(e.errno)))
         sys.stderr.flush()

@@ -76,13 +76,11 @@ impl ElfFile<'_> {
             runtime_loads,
             imports_dlopen: self.imported_symbols().any(|n| n == b"dlopen"),
             dlopen_note: self.dlopen_note(),
+            dlopen_names: self.dlopen_names(),
             comment: self.comment(),
             isa_needed: self.isa_level_needed(),
             gnu_stack: self.gnu_stack(),
-            executable_stack: match self.gnu_stack() {
-                Some(flags) => flags == "RWX",
-                None => !self.dyns.is_empty(),
-            },
+            executable_stack: self.needs_executable_stack(),
             min_kernel: self.min_kernel(),
             shell_calls: self.shell_calls(),
         }
@@ -190,6 +188,33 @@ impl ElfFile<'_> {
     /// How the file runs a shell: `system` and `popen` always do; `exec*`
     /// and `posix_spawn*` do when the file holds a shell's path; for Go,
     /// `os/exec` with a shell's path.
+    /// Library names among the program's constant strings (`.rodata`) when
+    /// it imports `dlopen`: the names it most likely passes to it
+    /// (`libz.so.1`). A name is `lib`, then letters, digits and `_+-.`, then
+    /// `.so` and an optional version (`.1`, `.1.2.3`). At most
+    /// [`MAX_DLOPEN_NAMES`], in file order.
+    fn dlopen_names(&self) -> Vec<String> {
+        if !self.imported_symbols().any(|n| n == b"dlopen") {
+            return Vec::new();
+        }
+        let Some(rodata) = self.section(".rodata") else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        for s in rodata.split(|&b| b == 0) {
+            if out.len() >= MAX_DLOPEN_NAMES {
+                break;
+            }
+            if looks_like_soname(s) {
+                let name = String::from_utf8_lossy(s).into_owned();
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
     fn shell_calls(&self) -> Vec<String> {
         use goblin::elf::section_header::SHT_SYMTAB;
         const ALWAYS: [&str; 2] = ["system", "popen"];
@@ -252,4 +277,23 @@ impl ElfFile<'_> {
         }
         out
     }
+}
+
+/// The most library names [`ElfFile::dlopen_names`] reports.
+pub const MAX_DLOPEN_NAMES: usize = 32;
+
+/// `libz.so.1`, `libexecstack.so`: a shared-library file name as programs
+/// pass it to `dlopen` (no directory).
+fn looks_like_soname(s: &[u8]) -> bool {
+    if s.len() > 128 || !s.starts_with(b"lib") {
+        return false;
+    }
+    let Some(at) = memchr::memmem::rfind(s, b".so") else {
+        return false;
+    };
+    let (stem, version) = (&s[3..at], &s[at + 3..]);
+    !stem.is_empty()
+        && stem.iter().all(|&b| b.is_ascii_alphanumeric() || b"_+-.".contains(&b))
+        && (version.is_empty()
+            || (version[0] == b'.' && version.len() > 1 && version.iter().all(|&b| b.is_ascii_digit() || b == b'.')))
 }

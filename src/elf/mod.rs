@@ -163,6 +163,10 @@ pub struct ElfFacts {
     /// Sonames listed in a `.note.dlopen` note (owner `FDO`, type
     /// 0x407c0c0a, the ELF dlopen metadata format systemd introduced).
     pub dlopen_note: Vec<String>,
+    /// Library names among its constant strings (`.rodata`) when it imports
+    /// `dlopen`, such as `libz.so.1`: the libraries it most likely loads at
+    /// run time, checked against an image's files like DT_NEEDED.
+    pub dlopen_names: Vec<String>,
     /// The strings of the `.comment` section: the compilers that built it
     /// (`GCC: (Debian 12.2.0-14) 12.2.0`, `rustc version 1.95.0 ...`).
     pub comment: Vec<String>,

@@ -88,6 +88,16 @@ impl ElfFile<'_> {
         Some(if p.p_flags & PF_X != 0 { "RWX" } else { "RW" })
     }
 
+    /// Whether the object needs an executable stack: PT_GNU_STACK is `RWX`,
+    /// or a dynamic object has none (the loader then makes the stack
+    /// executable on x86). glibc 2.41 and later refuse to `dlopen` it.
+    pub fn needs_executable_stack(&self) -> bool {
+        match self.gnu_stack() {
+            Some(flags) => flags == "RWX",
+            None => !self.dyns.is_empty(),
+        }
+    }
+
     /// The oldest Linux kernel the file's C library runs on, from the GNU
     /// ABI tag (`3.2.0`), when it has one for Linux (OS 0).
     pub fn min_kernel(&self) -> Option<String> {

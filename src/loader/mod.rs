@@ -21,7 +21,13 @@
 //! - a library already loaded under the same DT_NEEDED name is not loaded
 //!   again; libraries are loaded breadth first;
 //! - every version in an object's DT_VERNEED must be defined (DT_VERDEF) by
-//!   the library loaded for that file name, unless the need is weak.
+//!   the library loaded for that file name, unless the need is weak;
+//! - up to glibc 2.38, a search directory that is the root itself (`/`:
+//!   `$ORIGIN` of a program at `/app`) is searched only until a name is
+//!   not found there: `open_path` then `stat`s the directory name with its
+//!   last `/` cut off, which for `/` is the empty string, marks it as not
+//!   existing and skips it from then on, for every object that names it
+//!   (see [`drops_root_dir_after_miss`]).
 //!
 //! What a root holds is asked through [`Root`]: the embedded data about a
 //! distroless image (`crate::catalog`), an image's or a root directory's
@@ -64,6 +70,9 @@ pub struct Object {
     pub version_needs: Vec<VersionNeed>,
     /// DT_VERDEF: the versions it defines, without the base entry.
     pub verdefs: Vec<String>,
+    /// It needs an executable stack (PT_GNU_STACK `RWX`, or none): see
+    /// [`refuses_executable_stack`].
+    pub executable_stack: bool,
 }
 
 impl Object {
@@ -73,7 +82,10 @@ impl Object {
     pub fn read(file: &ElfFile<'_>) -> Object {
         let strings = file.dynamic_strings().unwrap_or_default();
         let needs = file.version_needs().unwrap_or_default();
-        Object::from_parts(&strings, &needs, file.version_definitions().unwrap_or_default())
+        Object {
+            executable_stack: file.needs_executable_stack(),
+            ..Object::from_parts(&strings, &needs, file.version_definitions().unwrap_or_default())
+        }
     }
 
     /// The object from the dynamic section's strings, the version needs and
@@ -92,6 +104,7 @@ impl Object {
                 })
                 .collect(),
             verdefs,
+            executable_stack: false,
         }
     }
 }
@@ -119,6 +132,109 @@ pub struct Env<'a> {
     pub arch: &'a str,
     /// `LD_LIBRARY_PATH` entries, in order.
     pub ld_library_path: &'a [String],
+    /// The glibc release of the loader, `(2, 36)`, for the behaviour that
+    /// changed between releases; `None` when unknown (the newest behaviour).
+    pub glibc: Option<(u32, u32)>,
+}
+
+/// Whether glibc's loader stops searching the directory `/` after the
+/// first name not found there. Recorded: glibc 2.31 (debian11) and 2.36
+/// (debian12) do, 2.41 (debian13) does not (testdata/crash/: a program at
+/// `/app` with DT_RUNPATH `$ORIGIN`, its DT_NEEDED `libc.so.6` listed before
+/// a library at `/`). glibc 2.39's `elf/dl-load.c` `open_path` no longer
+/// cuts the `/`; 2.37 and 2.38 are taken to behave as 2.36.
+pub fn drops_root_dir_after_miss(glibc: Option<(u32, u32)>) -> bool {
+    glibc.is_some_and(|v| v < (2, 39))
+}
+
+/// Whether glibc refuses to `dlopen` a library that needs an executable
+/// stack: 2.41 and later do, with "cannot enable executable stack as
+/// shared object requires: Invalid argument" (recorded in debian13); a
+/// library loaded through DT_NEEDED at start still loads.
+pub fn refuses_executable_stack(glibc: Option<(u32, u32)>) -> bool {
+    glibc.is_some_and(|v| v >= (2, 41))
+}
+
+/// Why a `dlopen` the program makes after its start fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DlopenFailure {
+    /// The library is nowhere the loader looks.
+    NotFound {
+        /// The name passed to `dlopen`.
+        name: String,
+    },
+    /// The library needs an executable stack and glibc refuses it (see
+    /// [`refuses_executable_stack`]).
+    ExecutableStack {
+        /// The name passed to `dlopen`.
+        name: String,
+        /// Where the loader found it.
+        path: String,
+    },
+}
+
+impl DlopenFailure {
+    /// What `dlerror()` returns, in glibc's words.
+    pub fn dlerror(&self) -> String {
+        match self {
+            DlopenFailure::NotFound { name } => {
+                format!("{name}: cannot open shared object file: No such file or directory")
+            }
+            DlopenFailure::ExecutableStack { name, .. } => {
+                format!("{name}: cannot enable executable stack as shared object requires: Invalid argument")
+            }
+        }
+    }
+}
+
+/// Why `dlopen(name)` called by the program fails after its start (the
+/// program's DT_RPATH or DT_RUNPATH, `LD_LIBRARY_PATH`, the cache, the
+/// default directories, as the walk left the loader), or `None` when it
+/// loads.
+pub fn dlopen_failure(root: &dyn Root, walk: &Walk, name: &str, env: &Env<'_>) -> Option<DlopenFailure> {
+    if walk.objects.iter().any(|o| o.name == name) {
+        return None; // already loaded: dlopen returns it
+    }
+    let mut root_dir_gone = walk.root_dir_gone;
+    match search(root, &walk.objects, 0, name, env, &mut root_dir_gone) {
+        None => Some(DlopenFailure::NotFound { name: name.to_string() }),
+        Some((path, o)) if o.executable_stack && refuses_executable_stack(env.glibc) => {
+            Some(DlopenFailure::ExecutableStack {
+                name: name.to_string(),
+                path,
+            })
+        }
+        Some(_) => None,
+    }
+}
+
+/// The glibc release of a loader or C library file: from the banner glibc
+/// 2.33 and later put in `ld.so` and every release puts in `libc.so.6`
+/// (`stable release version 2.36.`), else from the file name of older
+/// loaders (`ld-2.31.so`).
+pub fn glibc_release(real_path: &str, bytes: &[u8]) -> Option<(u32, u32)> {
+    const BANNER: &[u8] = b"release version ";
+    if let Some(at) = memchr::memmem::find(bytes, BANNER) {
+        let tail = &bytes[at + BANNER.len()..];
+        let tail = &tail[..tail.len().min(16)];
+        let text: String = tail
+            .iter()
+            .take_while(|b| b.is_ascii_digit() || **b == b'.')
+            .map(|&b| b as char)
+            .collect();
+        if let Some(v) = parse_release(&text) {
+            return Some(v);
+        }
+    }
+    let name = real_path.rsplit('/').next()?;
+    parse_release(name.strip_prefix("ld-")?.strip_suffix(".so")?)
+}
+
+/// `(2, 36)` for `2.36` (and `2.36.1`, `2.36-9+deb12u4`).
+pub fn parse_release(text: &str) -> Option<(u32, u32)> {
+    let (major, rest) = text.split_once('.')?;
+    let minor: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 /// Debian's multiarch directory name for an OCI architecture: the
@@ -281,6 +397,8 @@ pub struct Walk {
     pub missing_versions: Vec<MissingVersion>,
     /// The walk stopped at [`MAX_OBJECTS`].
     pub truncated: bool,
+    /// The loader no longer searches `/` (see [`drops_root_dir_after_miss`]).
+    pub root_dir_gone: bool,
 }
 
 impl Walk {
@@ -333,14 +451,34 @@ fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
 
 /// Where the loader finds `name` for object `at`: the path it opens and
 /// what it maps, or `None`.
-fn search(root: &dyn Root, objects: &[Loaded], at: usize, name: &str, env: &Env<'_>) -> Option<(String, Arc<Object>)> {
+/// `root_dir_gone`: the loader no longer searches `/` (see
+/// [`drops_root_dir_after_miss`]); set here when a miss there makes it so.
+fn search(
+    root: &dyn Root,
+    objects: &[Loaded],
+    at: usize,
+    name: &str,
+    env: &Env<'_>,
+    root_dir_gone: &mut bool,
+) -> Option<(String, Arc<Object>)> {
     if name.contains('/') {
         return root.object(name).map(|o| (name.to_string(), o));
     }
-    let dirs = search_dirs(objects, at, env);
-    dirs.iter()
-        .map(|d| format!("{}/{name}", d.trim_end_matches('/')))
-        .chain(root.cache(name))
+    for dir in search_dirs(objects, at, env) {
+        let dir = dir.trim_end_matches('/');
+        if dir.is_empty() && *root_dir_gone {
+            continue;
+        }
+        let path = format!("{dir}/{name}");
+        if let Some(o) = root.object(&path) {
+            return Some((path, o));
+        }
+        if dir.is_empty() && drops_root_dir_after_miss(env.glibc) {
+            *root_dir_gone = true;
+        }
+    }
+    root.cache(name)
+        .into_iter()
         .chain(default_dirs(env.arch).iter().map(|d| format!("{d}/{name}")))
         .find_map(|p| root.object(&p).map(|o| (p, o)))
 }
@@ -370,6 +508,7 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
         events: Vec::new(),
         missing_versions: Vec::new(),
         truncated: false,
+        root_dir_gone: false,
     };
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut queue: VecDeque<usize> = VecDeque::from([0]);
@@ -383,7 +522,7 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
                 walk.truncated = true;
                 break;
             }
-            match search(root, &walk.objects, at, &name, env) {
+            match search(root, &walk.objects, at, &name, env, &mut walk.root_dir_gone) {
                 Some((path, object)) => {
                     walk.events.push(Event::Loaded(walk.objects.len()));
                     queue.push_back(walk.objects.len());

@@ -416,9 +416,14 @@ fn load(image: &ImageFs, shown: &str, path: &str, bytes: &[u8], r: &mut Start) {
         r.entrypoint_steps.push(format!("/{path} is statically linked"));
         return;
     }
+    let mut glibc = None;
     if let Some(interp) = &facts.interpreter {
         match loader::Root::interpreter(image, interp) {
-            Some(p) => r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to {p}")),
+            Some(p) => {
+                let bytes = image.read(p.trim_start_matches('/')).unwrap_or_default();
+                glibc = loader::glibc_release(&p, &bytes);
+                r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to {p}"));
+            }
             None => {
                 let musl = interp.contains("ld-musl");
                 let fix = if musl {
@@ -457,10 +462,31 @@ fn load(image: &ImageFs, shown: &str, path: &str, bytes: &[u8], r: &mut Start) {
     let env = Env {
         arch: want_arch,
         ld_library_path: &ld_library_path,
+        glibc,
     };
     let program = std::sync::Arc::new(loader::Object::read(&file));
     let walk = loader::load(image, &abs(path), program, &env);
     loader_problems(image, &walk, shown, want_arch, r);
+    if r.problems.is_empty() {
+        let names = facts.dlopen_note.iter().chain(facts.dlopen_names.iter());
+        let mut seen = std::collections::BTreeSet::new();
+        for name in names.filter(|n| seen.insert(n.as_str())) {
+            if let Some(f) = loader::dlopen_failure(image, &walk, name, &env) {
+                let why = match &f {
+                    loader::DlopenFailure::NotFound { .. } => {
+                        "the image does not have it where the loader looks".to_string()
+                    }
+                    loader::DlopenFailure::ExecutableStack { path, .. } => format!(
+                        "{path} needs an executable stack, which glibc 2.41 and later refuse to dlopen; relink it with -Wl,-z,noexecstack"
+                    ),
+                };
+                r.warnings.push(format!(
+                    "dlopen(\"{name}\") will fail once {shown} runs: \"{}\": {why}",
+                    f.dlerror()
+                ));
+            }
+        }
+    }
 }
 
 /// The loader's first failure, as it reports it: the first library not

@@ -10,6 +10,7 @@ use super::warnings::{Warning, WarningKind};
 use crate::binary::Binary;
 use crate::catalog::{Catalog, ImageRef};
 use crate::elf::Kind;
+use crate::loader::DlopenFailure;
 
 /// The verdict for the image of `--image` (JSON `image_check`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -64,11 +65,10 @@ pub fn check_image(
                     ),
                 ));
             }
-            verdicts
-                .into_iter()
-                .find(|x| x.variant == *v && x.generation == *g)
-                .map(|x| x.problems)
-                .unwrap_or_default()
+            let verdict = verdicts.into_iter().find(|x| x.variant == *v && x.generation == *g);
+            let verdict = verdict.map(|x| (x.problems, x.dlopen_failures)).unwrap_or_default();
+            warnings.extend(verdict.1.iter().map(|f| dlopen_warning(f, &image.resolved())));
+            verdict.0
         }
         _ => scratch(binary, &platform, recommendation, &mut warnings),
     };
@@ -175,4 +175,24 @@ fn scratch(
         ));
     }
     problems
+}
+
+/// A `dlopen` that will fail in `image` once the program runs.
+fn dlopen_warning(failure: &DlopenFailure, image: &str) -> Warning {
+    match failure {
+        DlopenFailure::NotFound { name } => Warning::new(
+            WarningKind::Dlopen,
+            format!(
+                "dlopen(\"{name}\") will fail in {image}: \"{}\" (the name is among its strings); add the library to the image, or ship it beside the program",
+                failure.dlerror()
+            ),
+        ),
+        DlopenFailure::ExecutableStack { name, path } => Warning::new(
+            WarningKind::ExecutableStack,
+            format!(
+                "dlopen(\"{name}\") will fail in {image}: \"{}\": {path} needs an executable stack, which glibc 2.41 and later refuse to dlopen; relink it with -Wl,-z,noexecstack",
+                failure.dlerror()
+            ),
+        ),
+    }
 }

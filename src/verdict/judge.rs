@@ -33,6 +33,12 @@ pub struct ImageVerdict {
     pub runs: bool,
     /// Why it does not.
     pub problems: Vec<Problem>,
+    /// The libraries it names for `dlopen` (`.note.dlopen`, constant
+    /// strings) that will not load there, once it runs: warnings of the
+    /// `--image` check, not part of `images[]`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub dlopen_failures: Vec<loader::DlopenFailure>,
 }
 
 /// The libraries shipped beside a binary (see [`Shipped`]), by normalised
@@ -122,6 +128,7 @@ fn judge(
         own
     };
     let platform = platform.unwrap_or(&native).to_string();
+    let mut dlopen_failures = Vec::new();
     let problems = match platform_problem(binary, catalog, image, &platform, &native) {
         Some(p) => vec![p],
         None if binary.is_static() => Vec::new(),
@@ -129,12 +136,21 @@ fn judge(
             let arch = oci_arch(&binary.elf.machine);
             let base = ImageRoot::new(catalog, image, arch);
             let root = Shipped::new(&base, shipped);
-            let walk = load(binary, path, &root, arch);
+            let glibc = image.glibc_version.and_then(loader::parse_release);
+            let walk = load(binary, path, &root, arch, glibc);
             uses.extend(
                 walk.libraries()
                     .iter()
                     .filter_map(|l| Some((l.name.clone(), root.ships(&l.path)?.path.clone()))),
             );
+            let env = Env {
+                arch,
+                ld_library_path: &[],
+                glibc,
+            };
+            dlopen_failures = dlopen_names(binary)
+                .filter_map(|name| loader::dlopen_failure(&root, &walk, name, &env))
+                .collect();
             let c = Context {
                 binary,
                 catalog,
@@ -151,14 +167,25 @@ fn judge(
         platform,
         runs: problems.is_empty(),
         problems,
+        dlopen_failures,
     }
 }
 
+/// The libraries a program names for `dlopen`: its `.note.dlopen`, then
+/// the library names among its strings, each once.
+pub fn dlopen_names(binary: &Binary) -> impl Iterator<Item = &str> {
+    let note = &binary.elf.dlopen_note;
+    note.iter()
+        .chain(binary.elf.dlopen_names.iter().filter(move |n| !note.contains(n)))
+        .map(String::as_str)
+}
+
 /// The loader's walk for the binary at `path` in `root`.
-fn load(binary: &Binary, path: &str, root: &dyn Root, arch: &str) -> Walk {
+fn load(binary: &Binary, path: &str, root: &dyn Root, arch: &str, glibc: Option<(u32, u32)>) -> Walk {
     let env = Env {
         arch,
         ld_library_path: &[],
+        glibc,
     };
     loader::load(root, path, binary.object.clone(), &env)
 }
@@ -276,6 +303,7 @@ impl Context<'_> {
         let env = Env {
             arch: self.arch,
             ld_library_path: &[],
+            glibc: self.image.glibc_version.and_then(loader::parse_release),
         };
         for load in &self.binary.elf.runtime_loads {
             if loader::find_dlopen(root, &load.library, &env).is_none() {

@@ -17,7 +17,7 @@ pub mod set;
 pub mod warnings;
 
 pub use image_check::ImageCheck;
-pub use judge::{ImageVerdict, ShippedFiles};
+pub use judge::{ImageVerdict, ShippedFiles, dlopen_names};
 pub use problem::{PROGRAM, Problem, ProblemKind, Remedy};
 pub use recommend::Recommendation;
 pub use warnings::{Warning, WarningKind};

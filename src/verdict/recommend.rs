@@ -218,6 +218,7 @@ mod tests {
                     format!("needs libssl.so.1.1, which {variant}-{generation} does not have"),
                 )]
             },
+            dlopen_failures: vec![],
         }
     }
 

@@ -238,10 +238,21 @@ pub fn dlopen(facts: &ElfFacts) -> Option<String> {
     if !facts.imports_dlopen && facts.dlopen_note.is_empty() {
         return None;
     }
-    let names = if facts.dlopen_note.is_empty() {
-        String::new()
-    } else {
-        format!(" (its .note.dlopen names {})", facts.dlopen_note.join(", "))
+    let strings: Vec<&str> = facts
+        .dlopen_names
+        .iter()
+        .filter(|n| !facts.dlopen_note.contains(n))
+        .map(String::as_str)
+        .collect();
+    let names = match (facts.dlopen_note.is_empty(), strings.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => format!(" (its .note.dlopen names {})", facts.dlopen_note.join(", ")),
+        (true, false) => format!(" (library names among its strings: {})", strings.join(", ")),
+        (false, false) => format!(
+            " (its .note.dlopen names {}; library names among its strings: {})",
+            facts.dlopen_note.join(", "),
+            strings.join(", ")
+        ),
     };
     Some(format!(
         "loads libraries at run time with dlopen{names}: DT_NEEDED does not list them, so make sure the image has them"
@@ -296,7 +307,7 @@ pub fn shell(facts: &ElfFacts) -> Option<String> {
         return None;
     }
     Some(format!(
-        "runs a shell at run time ({}): no distroless image has /bin/sh, so that call fails once the program is running (system() returns 127; Go's os/exec returns \"fork/exec /bin/sh: no such file or directory\"); start the command directly (exec, no shell), or use a :debug image, whose shell is /busybox/sh",
+        "runs a shell at run time ({}): no distroless image has /bin/sh, so that call fails once the program is running (system() returns 127, popen() returns NULL; Go's os/exec returns \"fork/exec /bin/sh: no such file or directory\"); start the command directly (exec, no shell), or use a :debug image, whose shell is /busybox/sh",
         facts.shell_calls.join(", ")
     ))
 }

@@ -147,6 +147,18 @@ impl Engine {
         Ok(Loaded { name: name.to_string() })
     }
 
+    /// `docker build` of the directory `context` (its `Dockerfile`) as
+    /// `name`, or why the engine refused (a missing base image: see
+    /// scripts/make-distroless-images.sh); removed when the guard drops.
+    pub fn try_build(&self, context: &Path, name: &str) -> Result<Loaded, String> {
+        attempt(
+            Command::new("docker")
+                .args(["build", "--quiet", "--network", "none", "--tag", name])
+                .arg(context),
+        )?;
+        Ok(Loaded { name: name.to_string() })
+    }
+
     /// `docker run --rm IMAGE ARGS...`, stdin closed, with a time limit.
     pub fn run(&self, image: &str, args: &[&str]) -> Output {
         Command::new("timeout")
