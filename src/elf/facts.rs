@@ -77,6 +77,11 @@ impl ElfFile<'_> {
             imports_dlopen: self.imported_symbols().any(|n| n == b"dlopen"),
             dlopen_note: self.dlopen_note(),
             comment: self.comment(),
+            arm_cpu_arch: if self.header.e_machine == header::EM_ARM {
+                self.arm_cpu_arch()
+            } else {
+                None
+            },
         }
     }
 
