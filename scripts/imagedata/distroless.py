@@ -392,3 +392,32 @@ def lock_history(repo, path, commit):
         entries = {(p["name"], p["arch"]): {"version": p["version"], "sha256": p["sha256"], "url": (p.get("urls") or [p.get("url")])[0]} for p in data.get("packages", [])}
         out.append((c, entries))
     return out
+
+
+def generated_files(repo, commit, settings):
+    """The files the static image's own rules make (not from a package),
+    each with the rule that makes it: /etc/passwd, /etc/group, the home
+    directories, /tmp, /etc/nsswitch.conf, /usr/lib/os-release and the CA
+    bundle (made from the ca-certificates package)."""
+    common = repo.show(commit, "common/BUILD.bazel")
+    tree = ast.parse(common)
+    env = literals(repo.show(commit, "common/variables.bzl"))
+    homes = [e["home"] for c in calls(tree, "home") for e in evaluate(keyword(c, "dirs"), env)]
+    tmp = re.search(r'name = "tmp".*?mtree = \["\./(\S+) ', common, re.S).group(1)
+    nss = re.search(r'mtree = \["(\S+) ', repo.show(commit, "static/BUILD")).group(1)
+    rules = settings["generated"]
+    out = {}
+    for rule, paths in [
+        ("//common:passwd", ["/etc/passwd"]),
+        ("//common:group", ["/etc/group"]),
+        ("//common:home", homes),
+        ("//common:tmp", ["/" + tmp]),
+        (":nsswitch", ["/" + nss]),
+        ("//common:os_release_", ["/usr/lib/os-release"]),
+        ("//common:cacerts_", [settings["env"]["SSL_CERT_FILE"]]),
+    ]:
+        if rule not in rules:
+            raise Fail(f"static/static.bzl no longer adds {rule}")
+        for p in paths:
+            out[p] = {"source": f"static/static.bzl: {rule}; common/BUILD.bazel"}
+    return out

@@ -88,7 +88,15 @@ def describe(repo, commit, gens):
     images = distroless.current_images(repo, commit, current)
     for gen, last, _ in distroless.FROZEN:
         images += distroless.frozen_images(repo, last, gen)
+    settings = distroless.image_settings(repo, commit)
+    generated = distroless.generated_files(repo, commit, settings)
+    bundle = settings["env"]["SSL_CERT_FILE"]
     for img in images:
+        if img["name"] == "static":
+            # The CA bundle is made from the ca-certificates package of the
+            # same lock (common/BUILD.bazel: cacerts).
+            img["files"] = {p: f for p, f in generated.items() if p != bundle}
+            img["derived"] = [{"package": "ca-certificates", "file": bundle, "source": generated[bundle]["source"]}]
         if img["name"] == "python3":
             img["files_per_arch"] = {a: python_files(repo, commit, img, a) for a in img["architectures"]}
     return images
@@ -169,6 +177,9 @@ def fetch(gitdir, commit):
                 for name in layer["packages"]:
                     keys.append(packages.read(g["commit"], lock_name, aliases[arch], name))
             img["packages"][arch] = keys
+            for d in img.get("derived", []):
+                lock_name = lock_repository(g["codename"], None, aliases[arch], repos)
+                d.setdefault("keys", {})[arch] = packages.read(g["commit"], lock_name, aliases[arch], d["package"])
     build = distroless.literals(repo.show(commit, "BUILD"))
     return {
         "schema_version": SCHEMA_VERSION,
@@ -198,5 +209,5 @@ def fetch(gitdir, commit):
 def write(data, path):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
-        json.dump(data, f, indent=None, separators=(",", ":"), sort_keys=True)
+        json.dump(data, f, indent=1, sort_keys=True)
         f.write("\n")
