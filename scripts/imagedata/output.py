@@ -42,7 +42,8 @@ def image_arch(src, img, arch):
     why there is no data)."""
     tree, missing, unread = build_tree(src, img, arch)
     if missing:
-        return None, f"Debian's archive no longer has {', '.join(missing)} (nor another version that its signed index or an earlier distroless lock file vouches for)", None
+        more = f" and {len(missing) - 1} more of its packages" if len(missing) > 1 else ""
+        return None, f"Debian's archive no longer has {missing[0]}{more} (nor a version its signed index or an earlier distroless lock file vouches for)", None
     found = sonames(tree, arch)
     libc = tree.resolve(found["libc.so.6"]) if "libc.so.6" in found else None
     entry = {

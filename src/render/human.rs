@@ -82,6 +82,16 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
                 writeln!(w, "    - {}", sanitize(reason))?;
             }
         }
+        None if r.images.iter().any(|v| v.no_data()) => {
+            let known = r.images.iter().any(|v| !v.no_data());
+            let what = if known {
+                "no distroless image dlcheck has data for runs it"
+            } else {
+                "no data"
+            };
+            writeln!(w, "  {}", what.yellow().bold())?;
+            no_data(r, w)?;
+        }
         None => {
             writeln!(w, "  {}", "no distroless image runs it".red().bold())?;
             // cc has the most of its generation; its problems are what blocks.
@@ -110,6 +120,8 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
                 .map(|v| {
                     if v.runs {
                         format!("{} {}", v.variant, "✓".green())
+                    } else if v.no_data() {
+                        format!("{} {}", v.variant, "?".yellow())
                     } else {
                         format!("{} {}", v.variant, "✗".red())
                     }
@@ -117,6 +129,20 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
                 .collect();
             writeln!(w, "    {g:<9} {}", cells.join("  "))?;
         }
+    }
+    Ok(())
+}
+
+/// Why dlcheck cannot decide: each generation without data, once.
+fn no_data(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
+    for g in GENERATIONS {
+        let first = r.images.iter().find(|v| v.generation == g && v.no_data());
+        if let Some(p) = first.and_then(|v| v.problems.first()) {
+            writeln!(w, "    - {g}: {}", sanitize(&p.explanation))?;
+        }
+    }
+    if let Some(fix) = r.images.iter().find(|v| v.no_data()).and_then(|v| v.problems.first()) {
+        writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&fix.fix))?;
     }
     Ok(())
 }
@@ -220,6 +246,11 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
 /// the fix.
 fn image_check(c: &crate::verdict::ImageCheck, w: &mut dyn Write) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
+    if c.no_data() {
+        writeln!(w, "  {} {target}: dlcheck cannot say whether it starts", "no data on".yellow().bold())?;
+        problems(&c.problems, w)?;
+        return notes(&c.warnings, w);
+    }
     let ok = ("will start in", format!(" {target}"));
     let crash = ("will crash on start in", format!(" {target}; it prints:"));
     start(c.runs, ok, crash, c.crash.as_deref(), w)?;

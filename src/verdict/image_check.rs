@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
-use super::judge::{ShippedFiles, judge_all};
+use super::judge::{ShippedFiles, judge_all, judge_image};
 use super::problem::{PROGRAM, Problem, ProblemKind};
 use super::recommend::Recommendation;
 use crate::binary::Binary;
-use crate::catalog::{Catalog, ImageRef};
+use crate::catalog::{self, Catalog, ImageRef};
 
 /// The verdict for the image of `--image` (JSON `image_check`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -18,7 +18,9 @@ pub struct ImageCheck {
     pub image: String,
     /// The platform judged, `linux/amd64`.
     pub platform: String,
-    /// Whether the binary starts there.
+    /// Whether the binary starts there (false too when dlcheck has no data
+    /// on the image for the platform: then the only problem is `no_data`
+    /// and `crash` is null).
     pub runs: bool,
     /// What the container prints when it does not: the first failure, as
     /// the kernel, the container runtime or glibc's loader words it.
@@ -42,9 +44,23 @@ pub fn check_image(
     shipped: &ShippedFiles,
 ) -> ImageCheck {
     let own = binary.elf.platform();
-    let platform = platform.unwrap_or(&own).to_string();
+    // An architecture tag (`:latest-arm64`) names the platform.
+    let tagged = image.arch.as_deref().map(catalog::platform_of);
+    let platform = tagged.as_deref().or(platform).unwrap_or(&own).to_string();
     let mut warnings = Vec::new();
+    if let Some(d) = &image.digest {
+        warnings.push(format!(
+            "{d} pins one build of {}: dlcheck judges the image as its data of {} describes it (distroless {}), which that build may predate or follow; the name still tells the generation",
+            image.name(),
+            catalog::GENERATED,
+            &catalog::DISTROLESS_COMMIT[..12]
+        ));
+    }
     let problems = match (&image.variant, &image.generation) {
+        (Some(v), Some(g)) if image.language => {
+            let found = catalog.image(v, g).map(|i| judge_image(binary, path, catalog, i, Some(&platform), shipped));
+            found.map(|x| x.problems).unwrap_or_default()
+        }
         (Some(v), Some(g)) => {
             let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
             if image.floating {
@@ -69,7 +85,13 @@ pub fn check_image(
     };
     let runs = problems.is_empty();
     let crash = crash(&problems);
-    if !runs && image.variant.is_some() && !image.tag.starts_with("debug") {
+    // The platform as the image publishes it (`linux/arm/v7`).
+    let platform = match problems.first().map(|p| &p.kind) {
+        Some(ProblemKind::WrongArchitecture { .. }) => platform,
+        _ => catalog::arch_of(&platform).map_or(platform.clone(), catalog::platform_of),
+    };
+    let no_data = problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. }));
+    if !runs && !no_data && image.variant.is_some() && !image.tag.starts_with("debug") {
         warnings.push(format!(
             "to look around inside, the :debug tag adds a busybox shell: docker run --rm -it --entrypoint=/busybox/sh {}:debug",
             image.resolved().split(':').next().unwrap_or_default()
@@ -88,9 +110,12 @@ pub fn check_image(
 
 /// What the container prints first: the first problem's message, or every
 /// missing version when the first problem is one (the loader reports them
-/// all before it stops).
+/// all before it stops); nothing when dlcheck has no data to say.
 pub fn crash(problems: &[Problem]) -> Option<String> {
     let first = problems.first()?;
+    if problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. })) {
+        return None;
+    }
     Some(if matches!(first.kind, ProblemKind::VersionMissing { .. }) {
         problems
             .iter()
@@ -114,7 +139,7 @@ fn scratch(
     let facts = &binary.elf;
     let own = facts.platform();
     let mut problems = Vec::new();
-    if platform != own {
+    if catalog::arch_of(platform) != catalog::arch_of(&own) {
         problems.push(Problem::with(
             ProblemKind::WrongArchitecture {
                 built_for: own.clone(),
@@ -148,4 +173,12 @@ fn scratch(
         ));
     }
     problems
+}
+
+impl ImageCheck {
+    /// dlcheck has no data to say whether it starts: the image is not known
+    /// for the platform, or a part it has not read may hold what is missing.
+    pub fn no_data(&self) -> bool {
+        self.problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. }))
+    }
 }
