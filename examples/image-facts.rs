@@ -12,7 +12,7 @@
 //! read gives `{"file", "error"}`. With `--ld-so-cache`: `{"file",
 //! "entries": [[soname, path], ...]}`, the entries for ARCH in cache order.
 
-use dlcheck::elf::{ElfFile, ElfFacts};
+use dlcheck::elf::{ElfFacts, ElfFile};
 use dlcheck::loader::cache;
 use serde_json::{Value, json};
 

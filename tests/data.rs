@@ -66,7 +66,12 @@ fn data_agrees_with_the_reference_field_by_field() {
     // Each known difference is exactly the extra ld-2.31.so path.
     for line in text.lines() {
         let arch = if line.contains("amd64") { "x86_64" } else { "aarch64" };
-        assert!(line.contains(&format!("'/lib/{arch}-linux-gnu/ld-2.31.so': '/lib/{arch}-linux-gnu/ld-2.31.so', ")), "{line}");
+        assert!(
+            line.contains(&format!(
+                "'/lib/{arch}-linux-gnu/ld-2.31.so': '/lib/{arch}-linux-gnu/ld-2.31.so', "
+            )),
+            "{line}"
+        );
     }
 }
 
@@ -74,7 +79,10 @@ fn data_agrees_with_the_reference_field_by_field() {
 fn every_image_generation_and_published_platform_is_present_with_provenance() {
     let c = Catalog::embedded();
     let provenance: serde_json::Value = serde_json::from_str(c.provenance).unwrap();
-    assert_eq!(provenance["distroless_commit"], "cd080764af3103b2f49fb5eb23297c72c945e77a");
+    assert_eq!(
+        provenance["distroless_commit"],
+        "cd080764af3103b2f49fb5eb23297c72c945e77a"
+    );
     assert_eq!(provenance["distroless_commit"], catalog::DISTROLESS_COMMIT);
     assert_eq!(provenance["generated_by"], "scripts/gen-images.py");
     assert_eq!(provenance["generated"], catalog::GENERATED);
@@ -84,7 +92,10 @@ fn every_image_generation_and_published_platform_is_present_with_provenance() {
             assert_eq!(image.reference, format!("gcr.io/distroless/{v}-{g}"));
             // Every published platform has data or says why not.
             for arch in image.architectures {
-                assert!(image.arch(arch).is_some() != image.no_data(arch).is_some(), "{v}-{g} {arch}");
+                assert!(
+                    image.arch(arch).is_some() != image.no_data(arch).is_some(),
+                    "{v}-{g} {arch}"
+                );
             }
             for arch in ["amd64", "arm64", "arm"] {
                 assert!(image.arch(arch).is_some(), "{v}-{g} {arch}");
@@ -102,7 +113,16 @@ fn every_image_generation_and_published_platform_is_present_with_provenance() {
         assert!(cc12.arch(arch).is_some(), "cc-debian12 {arch}");
     }
     assert!(c.image("cc", "debian13").unwrap().arch("riscv64").is_some());
-    for name in ["python3", "java-base", "java17", "java21", "java25", "nodejs22", "nodejs24", "nodejs26"] {
+    for name in [
+        "python3",
+        "java-base",
+        "java17",
+        "java21",
+        "java25",
+        "nodejs22",
+        "nodejs24",
+        "nodejs26",
+    ] {
         let image = c.image(name, "debian13").unwrap_or_else(|| panic!("{name}-debian13"));
         assert!(image.language && image.arch("amd64").is_some(), "{name}");
     }
@@ -115,7 +135,10 @@ fn every_image_generation_and_published_platform_is_present_with_provenance() {
     assert!(!libc("debian11").verdefs.contains(&"GLIBC_2.34"));
     assert!(libc("debian12").verdefs.contains(&"GLIBC_2.36"));
     assert_eq!(libc("debian12").path, "/lib/x86_64-linux-gnu/libc.so.6");
-    assert_eq!((libc("debian12").package, libc("debian12").version), ("libc6", "2.36-9+deb12u14"));
+    assert_eq!(
+        (libc("debian12").package, libc("debian12").version),
+        ("libc6", "2.36-9+deb12u14")
+    );
     assert!(
         c.library("debian11", "amd64", "libm.so.6")
             .unwrap()
@@ -132,7 +155,10 @@ fn every_image_generation_and_published_platform_is_present_with_provenance() {
         Some("/lib/x86_64-linux-gnu/libstdc++.so.6")
     );
     // The other platforms: each ABI's loader, as libc.so.6's PT_INTERP names it.
-    assert_eq!(at("cc", "debian12", "arm").standard_interpreter, "/lib/ld-linux-armhf.so.3");
+    assert_eq!(
+        at("cc", "debian12", "arm").standard_interpreter,
+        "/lib/ld-linux-armhf.so.3"
+    );
     assert!(at("base-nossl", "debian12", "arm").has_loader("/lib/ld-linux-armhf.so.3"));
     assert_eq!(at("cc", "debian12", "s390x").standard_interpreter, "/lib/ld64.so.1");
     assert_eq!(at("cc", "debian12", "ppc64le").standard_interpreter, "/lib64/ld64.so.2");
@@ -141,7 +167,12 @@ fn every_image_generation_and_published_platform_is_present_with_provenance() {
         "/lib/ld-linux-riscv64-lp64d.so.1"
     );
     // python3 has an ld.so.cache; the java images' JRE is not a Debian package.
-    assert!(at("python3", "debian13", "amd64").ld_so_cache.iter().any(|(s, _)| *s == "libz.so.1"));
+    assert!(
+        at("python3", "debian13", "amd64")
+            .ld_so_cache
+            .iter()
+            .any(|(s, _)| *s == "libz.so.1")
+    );
     assert!(at("java21", "debian13", "amd64").unread[0].starts_with("temurin-21-jre"));
     assert!(c.image("cc", "debian12").unwrap().flag("has_libstdcxx"));
     assert!(!c.image("base", "debian12").unwrap().flag("has_libstdcxx"));
@@ -152,7 +183,10 @@ fn every_image_generation_and_published_platform_is_present_with_provenance() {
 #[test]
 fn every_package_is_pinned_with_its_checksum_and_source() {
     let s = sources();
-    let hex = |v: &serde_json::Value| v.as_str().is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    let hex = |v: &serde_json::Value| {
+        v.as_str()
+            .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
     let packages = s["packages"].as_object().unwrap();
     assert!(packages.len() > 300, "{}", packages.len());
     for (key, p) in packages {
@@ -165,7 +199,10 @@ fn every_package_is_pinned_with_its_checksum_and_source() {
         assert!(hex(&read["sha256"]), "{key}");
         assert!(s["contents"].get(read["sha256"].as_str().unwrap()).is_some(), "{key}");
         if let Some(a) = p.get("analyzed") {
-            assert!(a["pinned_by"].is_string() && a["url"].as_str().unwrap().starts_with("http"), "{key}");
+            assert!(
+                a["pinned_by"].is_string() && a["url"].as_str().unwrap().starts_with("http"),
+                "{key}"
+            );
         }
     }
     // Every read library names its file's facts as the reader saw them.

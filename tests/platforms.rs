@@ -39,7 +39,13 @@ fn recordings() -> Vec<(String, String, String, i32, String)> {
             let (status, stderr) = recorded.split_once('\n').unwrap();
             let status = status.strip_prefix("exit: ").unwrap().parse().unwrap();
             let fixture = file.file_stem().unwrap().to_string_lossy().into_owned();
-            out.push((image.into(), arch.into(), fixture, status, stderr.trim_end().to_string()));
+            out.push((
+                image.into(),
+                arch.into(),
+                fixture,
+                status,
+                stderr.trim_end().to_string(),
+            ));
         }
     }
     out.sort();
@@ -66,8 +72,13 @@ fn check(image: &str, arch: &str, fixture: &str) -> dlcheck::verdict::ImageCheck
     };
     let report = analyze(&bytes, &opts);
     let what = format!("{fixture} on {image} {arch}");
-    let binary = report.binary().unwrap_or_else(|| panic!("{what}: {:?}", report.error()));
-    binary.image_check.clone().unwrap_or_else(|| panic!("{what}: no image check"))
+    let binary = report
+        .binary()
+        .unwrap_or_else(|| panic!("{what}: {:?}", report.error()));
+    binary
+        .image_check
+        .clone()
+        .unwrap_or_else(|| panic!("{what}: no image check"))
 }
 
 #[test]
@@ -89,7 +100,11 @@ fn verdicts_match_real_runs_on_every_platform() {
         } else {
             assert!(!c.runs, "{what}: it failed with {stderr:?}");
             let crash = c.crash.as_deref().unwrap_or_default();
-            assert_eq!(crash.lines().next(), Some(container_wording(&stderr).as_str()), "{what}");
+            assert_eq!(
+                crash.lines().next(),
+                Some(container_wording(&stderr).as_str()),
+                "{what}"
+            );
         }
         arches.insert(arch);
         checked += 1;
@@ -110,13 +125,22 @@ fn every_platform_with_data_has_recorded_runs() {
         recordings().into_iter().map(|(i, a, ..)| (i, a)).collect();
     for image in Catalog::embedded().images {
         for a in image.arch.iter().filter(|a| !matches!(a.arch, "amd64" | "arm64")) {
-            assert!(recorded.contains(&(image.short_name(), a.arch.to_string())), "{} {}", image.reference, a.arch);
+            assert!(
+                recorded.contains(&(image.short_name(), a.arch.to_string())),
+                "{} {}",
+                image.reference,
+                a.arch
+            );
         }
     }
 }
 
 fn dlcheck(args: &[&str]) -> (i32, String) {
-    let out = cargo_bin_cmd!("dlcheck").args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    let out = cargo_bin_cmd!("dlcheck")
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
     (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
 }
 
@@ -131,10 +155,22 @@ fn a_dynamic_arm_program_gets_real_verdicts() {
     assert!(!out.contains("no distroless image runs it"), "{out}");
     let (code, out) = dlcheck(&["--image", "static-debian12", "testdata/bin/c-arm"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("it prints:\n    exec /app: no such file or directory\n"), "{out}");
-    let (code, out) = dlcheck(&["--image", "cc-debian13", "--platform", "linux/arm", "testdata/bin/cxx-arm"]);
+    assert!(
+        out.contains("it prints:\n    exec /app: no such file or directory\n"),
+        "{out}"
+    );
+    let (code, out) = dlcheck(&[
+        "--image",
+        "cc-debian13",
+        "--platform",
+        "linux/arm",
+        "testdata/bin/cxx-arm",
+    ]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("will start in gcr.io/distroless/cc-debian13 (linux/arm/v7)"), "{out}");
+    assert!(
+        out.contains("will start in gcr.io/distroless/cc-debian13 (linux/arm/v7)"),
+        "{out}"
+    );
 }
 
 /// No data is its own outcome: exit 6, what is known named, no crash.
@@ -143,10 +179,16 @@ fn no_data_is_not_a_crash() {
     // Debian's archive no longer has the pinned debian13 s390x packages.
     let c = check("cc-debian13", "s390x", "cxx-s390x");
     assert!(c.no_data() && !c.runs && c.crash.is_none(), "{c:?}");
-    assert!(c.problems[0].explanation.contains("it has data for linux/amd64"), "{c:?}");
+    assert!(
+        c.problems[0].explanation.contains("it has data for linux/amd64"),
+        "{c:?}"
+    );
     let (code, out) = dlcheck(&["--image", "cc-debian13", "testdata/bin/cxx-s390x"]);
     assert_eq!(code, 6, "{out}");
-    assert!(out.contains("no data on gcr.io/distroless/cc-debian13 (linux/s390x)"), "{out}");
+    assert!(
+        out.contains("no data on gcr.io/distroless/cc-debian13 (linux/s390x)"),
+        "{out}"
+    );
     assert!(!out.contains("will crash"), "{out}");
     // Without --image: debian12 has data and runs it.
     let (code, out) = dlcheck(&["testdata/bin/cxx-s390x"]);
@@ -158,7 +200,10 @@ fn no_data_is_not_a_crash() {
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     let problem = &doc["reports"][0]["image_check"]["problems"][0];
     assert_eq!(problem["kind"], "no_data");
-    assert!(problem["explanation"].as_str().unwrap().contains("temurin-21-jre"), "{problem}");
+    assert!(
+        problem["explanation"].as_str().unwrap().contains("temurin-21-jre"),
+        "{problem}"
+    );
 }
 
 /// The language images, from their package contents.
@@ -182,14 +227,23 @@ fn native_libraries_in_the_language_images() {
 #[test]
 fn image_references_with_tags_architectures_and_digests() {
     let c = Catalog::embedded();
-    let r = c.resolve("gcr.io/distroless/python3-debian13:debug-nonroot-arm64").unwrap();
-    assert_eq!((r.variant.as_deref(), r.tag.as_str(), r.arch.as_deref()), (Some("python3"), "debug-nonroot", Some("arm64")));
+    let r = c
+        .resolve("gcr.io/distroless/python3-debian13:debug-nonroot-arm64")
+        .unwrap();
+    assert_eq!(
+        (r.variant.as_deref(), r.tag.as_str(), r.arch.as_deref()),
+        (Some("python3"), "debug-nonroot", Some("arm64"))
+    );
     let digest = format!("sha256:{}", "ab".repeat(32));
     let r = c.resolve(&format!("nodejs22-debian13@{digest}")).unwrap();
     assert_eq!(r.digest.as_deref(), Some(digest.as_str()));
     assert_eq!(r.resolved(), format!("gcr.io/distroless/nodejs22-debian13@{digest}"));
     assert!(c.resolve("cc-debian12@sha256:1234").is_err());
-    assert!(c.resolve("python3-debian13:latest-s390x").unwrap_err().contains("not published for s390x"));
+    assert!(
+        c.resolve("python3-debian13:latest-s390x")
+            .unwrap_err()
+            .contains("not published for s390x")
+    );
     assert!(c.resolve("gcr.io/distroless/java21").unwrap().floating);
     // An architecture tag names the platform: an amd64 program there is an exec format error.
     let (code, out) = dlcheck(&["--image", "cc-debian12:latest-arm64", "testdata/bin/c-dynamic"]);
@@ -197,8 +251,19 @@ fn image_references_with_tags_architectures_and_digests() {
     assert!(out.contains("exec /app: exec format error"), "{out}");
     let (code, out) = dlcheck(&["--image", &format!("cc-debian12@{digest}"), "testdata/bin/c-dynamic"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains(&format!("note: {digest} pins one build of gcr.io/distroless/cc-debian12")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "note: {digest} pins one build of gcr.io/distroless/cc-debian12"
+        )),
+        "{out}"
+    );
     let (code, out) = dlcheck(&["--version"]);
     assert_eq!(code, 0);
-    assert!(out.contains(&format!("image data of {}: distroless cd080764af31", catalog::GENERATED)), "{out}");
+    assert!(
+        out.contains(&format!(
+            "image data of {}: distroless cd080764af31",
+            catalog::GENERATED
+        )),
+        "{out}"
+    );
 }

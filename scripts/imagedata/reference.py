@@ -18,6 +18,17 @@ def diff(where, ours, theirs, out):
         out.append(f"{where}: generated {ours!r}, reference {theirs!r}")
 
 
+def both_arches(where, ours, theirs, out):
+    """(arch, ours, theirs) for each compared architecture both sides
+    have; one that only one side has is a disagreement."""
+    for arch in ARCHES:
+        o, t = ours["arch"].get(arch), theirs["arch"].get(arch)
+        if o is None or t is None:
+            diff(f"{where}.arch.{arch}", o is not None, t is not None, out)
+        else:
+            yield arch, o, t
+
+
 def compare_libraries(gen, arch, ours, theirs, base_sonames, out):
     """The libraries of both; of those only generated, the ones a base
     image holds (the reference does not cover the language images)."""
@@ -52,11 +63,7 @@ def compare_image(ours, theirs, out):
     for k, v in sorted(theirs["flags"].items()):
         if k not in PROSE_FLAGS:
             diff(f"{name}.flags.{k}", ours["flags"].get(k), v, out)
-    for arch in ARCHES:
-        o, t = ours["arch"].get(arch), theirs["arch"].get(arch)
-        if o is None or t is None:
-            diff(f"{name}.arch.{arch}", o is not None, t is not None, out)
-            continue
+    for arch, o, t in both_arches(name, ours, theirs, out):
         compare_packages(f"{name}.arch.{arch}.packages", o["packages"], t["packages"], out)
         for k in ("standard_interpreter", "loaders", "sonames"):
             diff(f"{name}.arch.{arch}.{k}", o[k], t[k], out)
@@ -73,11 +80,7 @@ def compare(generated, reference):
         diff(f"generations.{gen}.usr_merged", o["usr_merged"], t["usr_merged"], out)
         diff(f"generations.{gen}.built_architectures", o["built_architectures"], t["built_architectures"], out)
         diff(f"generations.{gen}.removed_date", o["removed_date"], t.get("removed_date"), out)
-        for arch in ARCHES:
-            oa, ta = o["arch"].get(arch), t["arch"].get(arch)
-            if oa is None or ta is None:
-                diff(f"generations.{gen}.arch.{arch}", oa is not None, ta is not None, out)
-                continue
+        for arch, oa, ta in both_arches(f"generations.{gen}", o, t, out):
             diff(f"generations.{gen}.arch.{arch}.glibc_version", oa["glibc_version"], ta["glibc_version"], out)
             base = {
                 lib["path"]

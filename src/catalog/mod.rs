@@ -336,6 +336,12 @@ pub fn arch_of(platform: &str) -> Option<&str> {
     (parts.count() <= 1 && !arch.is_empty()).then_some(arch)
 }
 
+/// A platform as distroless publishes it: `linux/arm` → `linux/arm/v7`;
+/// one that is not `OS/ARCH[/VARIANT]` as it is.
+pub fn published_as(platform: &str) -> String {
+    arch_of(platform).map_or_else(|| platform.to_string(), platform_of)
+}
+
 /// Every platform distroless publishes an image for, as `linux/arm/v7`.
 pub fn published_platforms() -> Vec<String> {
     PLATFORMS.iter().map(|(_, p)| p.to_string()).collect()

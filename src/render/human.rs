@@ -247,7 +247,11 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
 fn image_check(c: &crate::verdict::ImageCheck, w: &mut dyn Write) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
     if c.no_data() {
-        writeln!(w, "  {} {target}: dlcheck cannot say whether it starts", "no data on".yellow().bold())?;
+        writeln!(
+            w,
+            "  {} {target}: dlcheck cannot say whether it starts",
+            "no data on".yellow().bold()
+        )?;
         problems(&c.problems, w)?;
         return notes(&c.warnings, w);
     }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::judge::{ShippedFiles, judge_all, judge_image};
+use super::judge::{ShippedFiles, judge, judge_all};
 use super::problem::{PROGRAM, Problem, ProblemKind};
 use super::recommend::Recommendation;
 use crate::binary::Binary;
@@ -58,7 +58,9 @@ pub fn check_image(
     }
     let problems = match (&image.variant, &image.generation) {
         (Some(v), Some(g)) if image.language => {
-            let found = catalog.image(v, g).map(|i| judge_image(binary, path, catalog, i, Some(&platform), shipped));
+            let found = catalog
+                .image(v, g)
+                .map(|i| judge(binary, path, catalog, i, Some(&platform), shipped, &mut Vec::new()));
             found.map(|x| x.problems).unwrap_or_default()
         }
         (Some(v), Some(g)) => {
@@ -88,7 +90,7 @@ pub fn check_image(
     // The platform as the image publishes it (`linux/arm/v7`).
     let platform = match problems.first().map(|p| &p.kind) {
         Some(ProblemKind::WrongArchitecture { .. }) => platform,
-        _ => catalog::arch_of(&platform).map_or(platform.clone(), catalog::platform_of),
+        _ => catalog::published_as(&platform),
     };
     let no_data = problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. }));
     if !runs && !no_data && image.variant.is_some() && !image.tag.starts_with("debug") {
@@ -179,6 +181,8 @@ impl ImageCheck {
     /// dlcheck has no data to say whether it starts: the image is not known
     /// for the platform, or a part it has not read may hold what is missing.
     pub fn no_data(&self) -> bool {
-        self.problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. }))
+        self.problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::NoData { .. }))
     }
 }

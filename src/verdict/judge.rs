@@ -39,7 +39,9 @@ impl ImageVerdict {
     /// dlcheck has no data on this image for the platform (or on a part of
     /// it that may hold what is missing).
     pub fn no_data(&self) -> bool {
-        self.problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. }))
+        self.problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::NoData { .. }))
     }
 }
 
@@ -109,8 +111,10 @@ fn suggest_smallest(binary: &Binary, verdicts: &mut [ImageVerdict]) {
     }
 }
 
-/// Judge the binary against one image.
-fn judge(
+/// Judge the binary against one image of the catalog (a language image
+/// too), for `platform` (the binary's own when `None`); the shipped
+/// libraries it finds are added to `uses`.
+pub fn judge(
     binary: &Binary,
     path: &str,
     catalog: &'static Catalog,
@@ -132,7 +136,7 @@ fn judge(
     // The image's platform as distroless publishes it (`linux/arm/v7`).
     let shown = match &problem {
         Some(p) if matches!(p.kind, ProblemKind::WrongArchitecture { .. }) => platform.clone(),
-        _ => catalog::arch_of(&platform).map_or(platform.clone(), catalog::platform_of),
+        _ => catalog::published_as(&platform),
     };
     let problems = match problem {
         Some(p) => vec![p],
@@ -164,19 +168,6 @@ fn judge(
         runs: problems.is_empty(),
         problems,
     }
-}
-
-/// Judge the binary against one image of the catalog (a language image
-/// too), for `platform` (the binary's own when `None`).
-pub fn judge_image(
-    binary: &Binary,
-    path: &str,
-    catalog: &'static Catalog,
-    image: &'static Image,
-    platform: Option<&str>,
-    shipped: &ShippedFiles,
-) -> ImageVerdict {
-    judge(binary, path, catalog, image, platform, shipped, &mut Vec::new())
 }
 
 /// In an image with parts dlcheck has not read (the JRE of a java image),
