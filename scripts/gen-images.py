@@ -28,7 +28,7 @@ distroless's newest definitions.
 Needs Python 3.11, git, dpkg-deb, gpgv with debian-archive-keyring (to
 check Debian's signed indexes), cargo (to build examples/image-facts), and
 network access to github.com (for the clone) and deb.debian.org /
-security.debian.org. About 300 MB of .debs are cached in
+security.debian.org. About 110 MB of .debs are cached in
 ~/.cache/dlcheck/image-data/.
 """
 import argparse
