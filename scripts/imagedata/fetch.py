@@ -180,6 +180,8 @@ def fetch(gitdir, commit):
             for d in img.get("derived", []):
                 lock_name = lock_repository(g["codename"], None, aliases[arch], repos)
                 d.setdefault("keys", {})[arch] = packages.read(g["commit"], lock_name, aliases[arch], d["package"])
+    for url in sorted(set(packages.index.skipped)):
+        log(f"not used (its SHA-256 is not the one InRelease signs): {url}")
     build = distroless.literals(repo.show(commit, "BUILD"))
     return {
         "schema_version": SCHEMA_VERSION,
@@ -198,7 +200,6 @@ def fetch(gitdir, commit):
             "files_read": sorted(f"{c[:12]}:{p}" for c, p in repo.read),
         },
         "debian_archive": sorted(set(debian.ARCHIVES.values())),
-        "debian_indexes_skipped": sorted(set(packages.index.skipped)),
         "generations": gens,
         "images": images,
         "packages": dict(sorted(packages.records.items())),
