@@ -19,6 +19,15 @@ struct Doc {
     schema_version: u32,
     reports: Vec<JReport>,
     summary: Option<JSummary>,
+    image_data: JImageData,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JImageData {
+    generated: String,
+    distroless_commit: String,
+    distroless_commit_date: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +101,9 @@ struct JElf {
     imports_dlopen: bool,
     dlopen_note: Vec<String>,
     comment: Vec<String>,
+    /// Only for 32-bit ARM.
+    #[serde(default)]
+    arm_cpu_arch: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +229,13 @@ fn json_for_a_cpp_binary() {
     assert_eq!(status, 0);
     assert_eq!(stderr, "");
     assert_eq!(doc.schema_version, 2);
+    // The image data the verdicts come from: the data's own provenance.
+    assert_eq!(doc.image_data.generated, dlcheck::catalog::GENERATED);
+    assert_eq!(
+        doc.image_data.distroless_commit,
+        "cd080764af3103b2f49fb5eb23297c72c945e77a"
+    );
+    assert_eq!(doc.image_data.distroless_commit_date, "2026-08-21");
     let r = &doc.reports[0];
     assert_eq!(r.path, p("cxx-dynamic"));
     assert_eq!(r.format, "elf");

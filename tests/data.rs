@@ -37,8 +37,12 @@ fn data_is_rebuilt_from_the_committed_sources_byte_for_byte() {
 /// Where the generated data and the reference disagree, each checked: on
 /// debian11 the loader's real file is `/lib/<triplet>/ld-2.31.so` (libc6
 /// 2.31 ships the loader under that name and links
-/// `ld-linux-x86-64.so.2` to it), a path the kernel opens as PT_INTERP as
-/// well as the links; the reference lists only the links.
+/// `ld-linux-x86-64.so.2` to it), a path that works as PT_INTERP as well as
+/// the links (a C program linked with
+/// `--dynamic-linker=/lib/x86_64-linux-gnu/ld-2.31.so`, started in a root
+/// unpacked from base-nossl-debian11's packages, reached glibc's loader,
+/// which reported the GLIBC_2.34 debian11 lacks); the reference lists only
+/// the links.
 const KNOWN_DIFFERENCES: [&str; 6] = [
     "images[base-nossl-debian11].arch.amd64.loaders",
     "images[base-nossl-debian11].arch.arm64.loaders",
