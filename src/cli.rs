@@ -127,6 +127,7 @@ impl Cli {
             .distro
             .clone()
             .or_else(|| image.as_ref().and_then(|i| i.generation.clone()))
+            .filter(|g| GENERATIONS.contains(&g.as_str()))
             .unwrap_or_else(|| DEFAULT_DISTRO.to_string());
         Request {
             paths: self.paths.clone(),

@@ -206,6 +206,27 @@ fn no_data_is_not_a_crash() {
     );
 }
 
+/// An image the data does not know (a newer generation, one it does not
+/// model) is no data, naming what it knows; a name that is not one of
+/// distroless's is a usage error.
+#[test]
+fn unknown_images_are_no_data() {
+    for image in ["cc-debian14", "gcr.io/distroless/nodejs20-debian12:nonroot-arm64"] {
+        let (code, out) = dlcheck(&["--json", "--image", image, "testdata/bin/c-dynamic"]);
+        assert_eq!(code, 6, "{image}: {out}");
+        let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let check = &doc["reports"][0]["image_check"];
+        assert_eq!(check["crash"], serde_json::Value::Null, "{image}");
+        let why = check["problems"][0]["explanation"].as_str().unwrap();
+        assert!(
+            why.contains("knows static-debian11, ") && why.contains("python3-debian13"),
+            "{why}"
+        );
+    }
+    let (code, _) = dlcheck(&["--image", "cc-debain12", "testdata/bin/c-dynamic"]);
+    assert_eq!(code, 2);
+}
+
 /// The language images, from their package contents.
 #[test]
 fn native_libraries_in_the_language_images() {

@@ -40,10 +40,10 @@ impl ImageRef {
     /// (no tag shown for `latest`), with the architecture tag and the digest
     /// as given, or `scratch`.
     pub fn resolved(&self) -> String {
-        let (Some(v), Some(g)) = (&self.variant, &self.generation) else {
+        if self.variant.is_none() {
             return "scratch".to_string();
-        };
-        let mut out = format!("gcr.io/distroless/{v}-{g}");
+        }
+        let mut out = self.name();
         match &self.arch {
             Some(a) => out.push_str(&format!(":{}-{a}", self.tag)),
             None if self.tag != "latest" => out.push_str(&format!(":{}", self.tag)),
@@ -59,6 +59,7 @@ impl ImageRef {
     pub fn name(&self) -> String {
         match (&self.variant, &self.generation) {
             (Some(v), Some(g)) => format!("gcr.io/distroless/{v}-{g}"),
+            (Some(v), None) => format!("gcr.io/distroless/{v}"),
             _ => "scratch".to_string(),
         }
     }
@@ -124,7 +125,16 @@ impl Catalog {
         }
         let (name, tag) = name.split_once(':').unwrap_or((name, "latest"));
         let Some((image, floating)) = self.named(name) else {
-            return Err(unknown("no such distroless image"));
+            // A distroless image the data does not know: no data, not a
+            // usage error (a newer generation, an image it does not model).
+            let distroless = trimmed.starts_with("gcr.io/distroless/") || trimmed.starts_with("distroless/");
+            return match unknown_name(name, tag, digest) {
+                Some(r) if distroless || r.generation.is_some() => Ok(ImageRef {
+                    given: given.to_string(),
+                    ..r
+                }),
+                _ => Err(unknown("no such distroless image")),
+            };
         };
         let (tag, arch) = split_tag(image, tag).map_err(|why| unknown(&why))?;
         Ok(ImageRef {
@@ -152,6 +162,38 @@ impl Catalog {
                     .map(|i| (i, true))
             })
     }
+}
+
+/// An image name the data does not know, as distroless names images:
+/// `<name>-debian<N>` or `<name>`, with its tag and its architecture suffix.
+fn unknown_name(name: &str, tag: &str, digest: Option<String>) -> Option<ImageRef> {
+    let valid = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !valid(name) || !valid(tag) {
+        return None;
+    }
+    let (variant, generation) = match name.rsplit_once("-debian") {
+        Some((v, n)) if !v.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (v, Some(format!("debian{n}")))
+        }
+        _ => (name, None),
+    };
+    let arch = PLATFORMS
+        .iter()
+        .find_map(|(a, _)| Some((tag.strip_suffix(a)?.strip_suffix('-')?, *a)));
+    let (tag, arch) = match arch {
+        Some((base, a)) if !base.is_empty() => (base.to_string(), Some(a.to_string())),
+        _ => (tag.to_string(), None),
+    };
+    Some(ImageRef {
+        given: String::new(),
+        variant: Some(variant.to_string()),
+        generation,
+        tag,
+        floating: false,
+        arch,
+        digest,
+        language: false,
+    })
 }
 
 /// A tag as the base tag and the architecture of its suffix:

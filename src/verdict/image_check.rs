@@ -7,7 +7,7 @@ use super::judge::{ShippedFiles, judge, judge_all};
 use super::problem::{PROGRAM, Problem, ProblemKind};
 use super::recommend::Recommendation;
 use crate::binary::Binary;
-use crate::catalog::{self, Catalog, ImageRef};
+use crate::catalog::{self, Catalog, Image, ImageRef};
 
 /// The verdict for the image of `--image` (JSON `image_check`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -56,34 +56,23 @@ pub fn check_image(
             &catalog::DISTROLESS_COMMIT[..12]
         ));
     }
-    let problems = match (&image.variant, &image.generation) {
-        (Some(v), Some(g)) if image.language => {
-            let found = catalog
-                .image(v, g)
-                .map(|i| judge(binary, path, catalog, i, Some(&platform), shipped, &mut Vec::new()));
-            found.map(|x| x.problems).unwrap_or_default()
-        }
-        (Some(v), Some(g)) => {
-            let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
-            if image.floating {
-                warnings.push(format!(
-                    "{} has no generation in its name: it follows distroless's default, {g} today, and will move; pin gcr.io/distroless/{v}-{g}",
-                    image.given
-                ));
+    let found = match (&image.variant, &image.generation) {
+        (Some(v), Some(g)) => catalog.image(v, g),
+        _ => None,
+    };
+    let problems = match found {
+        Some(i) => {
+            warnings.extend(generation_warnings(catalog, image, i));
+            if i.language {
+                judge(binary, path, catalog, i, Some(&platform), shipped, &mut Vec::new()).problems
+            } else {
+                let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
+                let verdict = verdicts.into_iter().find(|x| x.image == i.reference);
+                verdict.map(|x| x.problems).unwrap_or_default()
             }
-            if let Some(frozen) = catalog.generation(g).filter(|x| !x.supported) {
-                warnings.push(format!(
-                    "{g} images are no longer built or patched (frozen since {})",
-                    frozen.removed_date.unwrap_or("unknown")
-                ));
-            }
-            verdicts
-                .into_iter()
-                .find(|x| x.variant == *v && x.generation == *g)
-                .map(|x| x.problems)
-                .unwrap_or_default()
         }
-        _ => scratch(binary, &platform, recommendation, &mut warnings),
+        None if image.variant.is_some() => vec![unknown_image(catalog, image, &platform)],
+        None => scratch(binary, &platform, recommendation, &mut warnings),
     };
     let runs = problems.is_empty();
     let crash = crash(&problems);
@@ -108,6 +97,52 @@ pub fn check_image(
         problems,
         warnings,
     }
+}
+
+/// Worth knowing about the image's name and generation: a name without a
+/// generation moves; a frozen generation gets no fixes.
+fn generation_warnings(catalog: &Catalog, image: &ImageRef, found: &Image) -> Vec<String> {
+    let (v, g) = (found.variant, found.generation);
+    let mut out = Vec::new();
+    if image.floating {
+        out.push(format!(
+            "{} has no generation in its name: it follows distroless's default, {g} today, and will move; pin gcr.io/distroless/{v}-{g}",
+            image.given
+        ));
+    }
+    if let Some(frozen) = catalog.generation(g).filter(|x| !x.supported) {
+        out.push(format!(
+            "{g} images are no longer built or patched (frozen since {})",
+            frozen.removed_date.unwrap_or("unknown")
+        ));
+    }
+    out
+}
+
+/// A distroless image dlcheck's data does not know (a newer generation, an
+/// image it does not model): no data, naming the images it knows.
+fn unknown_image(catalog: &Catalog, image: &ImageRef, platform: &str) -> Problem {
+    let mut known: Vec<String> = Vec::new();
+    for i in catalog.all_images() {
+        let name = format!("{}-{}", i.variant, i.generation);
+        if !known.contains(&name) {
+            known.push(name);
+        }
+    }
+    Problem::with(
+        ProblemKind::NoData {
+            platform: platform.to_string(),
+        },
+        String::new(),
+        format!(
+            "dlcheck has no data on {}: its data of {} (distroless {}) knows {}",
+            image.name(),
+            catalog::GENERATED,
+            &catalog::DISTROLESS_COMMIT[..12],
+            known.join(", ")
+        ),
+        "refresh dlcheck's data (python3 scripts/gen-images.py refresh --commit origin/main), or check the image itself (docker save the image, then: dlcheck IMAGE.tar)".to_string(),
+    )
 }
 
 /// What the container prints first: the first problem's message, or every
