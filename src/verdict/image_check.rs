@@ -63,6 +63,10 @@ pub fn check_image(
     let problems = match found {
         Some(i) => {
             warnings.extend(generation_warnings(catalog, image, i));
+            let arch = catalog::arch_of(&platform).unwrap_or_default();
+            for part in i.arch(arch).map(|a| a.unread).unwrap_or_default() {
+                warnings.push(format!("dlcheck has not read this part of {}: {part}", i.short_name()));
+            }
             if i.language {
                 judge(binary, path, catalog, i, Some(&platform), shipped, &mut Vec::new()).problems
             } else {
