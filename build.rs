@@ -44,13 +44,56 @@ fn pairs(v: &Value) -> String {
     format!("&[{}]", items.join(", "))
 }
 
-/// A JSON list of `[a, b]` pairs, in its own order.
-fn list_pairs(v: &Value) -> String {
-    let items: Vec<String> = v
+/// A `Table` (src/catalog/table.rs) of `lines`: one string and the byte
+/// offset of each line, two relocations in all.
+fn table(lines: &[String]) -> String {
+    let mut text = String::new();
+    let mut starts = Vec::new();
+    for l in lines {
+        assert!(!l.contains('\n'), "a table entry holds a newline: {l:?}");
+        starts.push(text.len().to_string());
+        text.push_str(l);
+        text.push('\n');
+    }
+    format!("Table::new({text:?}, &[{}])", starts.join(", "))
+}
+
+/// A JSON list of strings as a table, in its own order.
+fn list_table(v: &Value) -> String {
+    let lines: Vec<String> = v
         .as_array()
-        .map(|a| a.iter().map(|p| format!("({}, {})", s(&p[0]), s(&p[1]))).collect())
+        .map(|a| a.iter().map(|x| x.as_str().expect("a string").to_string()).collect())
         .unwrap_or_default();
-    format!("&[{}]", items.join(", "))
+    table(&lines)
+}
+
+/// A JSON object as a table of `key\tvalue` lines sorted by key: strings as
+/// they are, other values as JSON text.
+fn keyed_table(v: &Value) -> String {
+    let mut lines: Vec<String> = v
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| format!("{k}\t{}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect()
+        })
+        .unwrap_or_default();
+    lines.sort();
+    table(&lines)
+}
+
+/// A JSON list of `[a, b]` pairs as a table of `a\tb` lines, in its own
+/// order.
+fn pair_table(v: &Value) -> String {
+    let lines: Vec<String> = v
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| format!("{}\t{}", p[0].as_str().unwrap(), p[1].as_str().unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    table(&lines)
 }
 
 /// The objects of a JSON object, sorted by key.
@@ -71,8 +114,8 @@ fn generation(out: &mut String, name: &str, g: &Value) {
                 s(&l["path"]),
                 s(&l["package"]),
                 s(&l["version"]),
-                strs(&l["needed"]),
-                strs(&l["verdefs"])
+                list_table(&l["needed"]),
+                list_table(&l["verdefs"])
             )
             .unwrap();
         }
@@ -103,27 +146,26 @@ fn generation(out: &mut String, name: &str, g: &Value) {
 fn image(out: &mut String, im: &Value) {
     let mut arch_src = String::new();
     for (arch, a) in sorted(&im["arch"]) {
-        let mut pkg_src = String::new();
-        for (name, p) in sorted(&a["packages"]) {
-            write!(
-                pkg_src,
-                "Package {{ name: {name:?}, pinned: {}, read: {}, read_from: {}, only: {}, unread: {} }},",
-                s(&p["pinned"]),
-                opt(&p["read"]),
-                opt(&p["read_from"]),
-                opt(&p["only"]),
-                opt(&p["unread"])
-            )
-            .unwrap();
-        }
+        let field = |p: &Value, k: &str| p[k].as_str().unwrap_or_default().to_string();
+        let packages: Vec<String> = sorted(&a["packages"])
+            .into_iter()
+            .map(|(name, p)| {
+                let f: Vec<String> = ["pinned", "read", "read_from", "only", "unread"]
+                    .iter()
+                    .map(|k| field(p, k))
+                    .collect();
+                format!("{name}\t{}", f.join("\t"))
+            })
+            .collect();
         write!(
             arch_src,
-            "ImageArch {{ arch: {arch:?}, standard_interpreter: {}, loaders: {}, sonames: {}, ld_so_cache: {}, packages: &[{pkg_src}], unread: {} }},",
+            "ImageArch {{ arch: {arch:?}, standard_interpreter: {}, loaders: {}, sonames: {}, ld_so_cache: {}, package_table: {}, unread: {} }},",
             s(&a["standard_interpreter"]),
-            pairs(&a["loaders"]),
-            pairs(&a["sonames"]),
-            list_pairs(&a["ld_so_cache"]),
-            strs(&a["unread"]),
+            keyed_table(&a["loaders"]),
+            keyed_table(&a["sonames"]),
+            pair_table(&a["ld_so_cache"]),
+            table(&packages),
+            list_table(&a["unread"]),
         )
         .unwrap();
     }
@@ -139,10 +181,10 @@ fn image(out: &mut String, im: &Value) {
         strs(&im["tags"]),
         opt(&im["based_on"]),
         opt(&im["glibc_version"]),
-        strs(&im["packages"]),
-        pairs(&im["flags"]),
+        list_table(&im["packages"]),
+        keyed_table(&im["flags"]),
         strs(&im["architectures"]),
-        pairs(&im["no_data"]),
+        keyed_table(&im["no_data"]),
         s(&im["source"]),
     )
     .unwrap();

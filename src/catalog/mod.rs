@@ -13,8 +13,10 @@
 //! the JSON by hand. build.rs compiles it into static tables.
 
 mod reference;
+mod table;
 
 pub use reference::ImageRef;
+pub use table::Table;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
@@ -126,9 +128,10 @@ pub struct Library {
     /// That package's version, as read (see [`Package`]).
     pub version: &'static str,
     /// Its own DT_NEEDED entries.
-    pub needed: &'static [&'static str],
-    /// Every version it defines (its verdef section, without the base entry).
-    pub verdefs: &'static [&'static str],
+    pub needed: Table,
+    /// Every version it defines (its verdef section, without the base
+    /// entry), in the file's order.
+    pub verdefs: Table,
 }
 
 impl Library {
@@ -143,8 +146,8 @@ impl Library {
             return o;
         }
         let object = Arc::new(loader::Object {
-            needed: self.needed.iter().map(|s| s.to_string()).collect(),
-            verdefs: self.verdefs.iter().map(|s| s.to_string()).collect(),
+            needed: self.needed.iter().map(str::to_string).collect(),
+            verdefs: self.verdefs.iter().map(str::to_string).collect(),
             ..loader::Object::default()
         });
         if let Ok(mut m) = objects.write() {
@@ -178,15 +181,16 @@ pub struct Image {
     /// glibc version, `None` for `static`.
     pub glibc_version: Option<&'static str>,
     /// Debian packages in the image.
-    pub packages: &'static [&'static str],
-    /// Facts such as `has_ca_certificates`, name → JSON value text, sorted.
-    pub flags: &'static [(&'static str, &'static str)],
+    pub packages: Table,
+    /// Facts such as `has_ca_certificates`: name, then the value as JSON
+    /// text, sorted by name.
+    pub flags: Table,
     /// Every architecture distroless publishes the image for (OCI names).
     pub architectures: &'static [&'static str],
     /// Per-architecture contents, for the architectures with data.
     pub arch: &'static [ImageArch],
-    /// Published architectures without data → why, sorted.
-    pub no_data: &'static [(&'static str, &'static str)],
+    /// Published architectures without data, then why, sorted.
+    pub no_data: Table,
     /// The distroless files that define it.
     pub source: &'static str,
 }
@@ -199,19 +203,22 @@ pub struct ImageArch {
     /// The glibc loader path that binaries of this architecture request
     /// (libc.so.6's own PT_INTERP).
     pub standard_interpreter: &'static str,
-    /// Loader paths that resolve inside the image → the real file, sorted.
-    pub loaders: &'static [(&'static str, &'static str)],
-    /// soname → path for every library found through the loader's default
-    /// directories, sorted.
-    pub sonames: &'static [(&'static str, &'static str)],
-    /// The entries of the image's `/etc/ld.so.cache` (soname, path), in
-    /// cache order; empty when it has none (only python3 has one).
-    pub ld_so_cache: &'static [(&'static str, &'static str)],
-    /// Every package, with the version pinned and the one read.
-    pub packages: &'static [Package],
+    /// Loader paths that resolve inside the image, then the real file,
+    /// sorted.
+    pub loaders: Table,
+    /// soname, then the path the loader finds it at in its default
+    /// directories, for every library found there, sorted.
+    pub sonames: Table,
+    /// The entries of the image's `/etc/ld.so.cache` (soname, then path),
+    /// in cache order; empty when it has none (only python3 has one).
+    pub ld_so_cache: Table,
+    /// Every package: name, pinned version, version read, where that
+    /// version's checksum came from, the only file made from it, why it
+    /// was not read (see [`Package`] and [`ImageArch::packages`]).
+    pub package_table: Table,
     /// Parts of the image dlcheck has not read (not Debian packages: the
     /// JRE of the java images, Node.js of the nodejs images).
-    pub unread: &'static [&'static str],
+    pub unread: Table,
 }
 
 /// One Debian package of an image on one architecture: the provenance of
@@ -235,6 +242,26 @@ pub struct Package {
 
 fn lookup(pairs: &'static [(&'static str, &'static str)], key: &str) -> Option<&'static str> {
     pairs.binary_search_by(|(k, _)| (*k).cmp(key)).ok().map(|i| pairs[i].1)
+}
+
+impl ImageArch {
+    /// Every package, with its provenance.
+    pub fn packages(&self) -> impl Iterator<Item = Package> + use<> {
+        self.package_table.iter().map(|line| {
+            let mut f = line.split('\t');
+            let mut next = || f.next().unwrap_or_default();
+            let (name, pinned) = (next(), next());
+            let mut opt = || Some(next()).filter(|x| !x.is_empty());
+            Package {
+                name,
+                pinned,
+                read: opt(),
+                read_from: opt(),
+                only: opt(),
+                unread: opt(),
+            }
+        })
+    }
 }
 
 impl Catalog {
@@ -302,7 +329,7 @@ impl Image {
 
     /// Whether a flag such as `has_ca_certificates` is true.
     pub fn flag(&self, name: &str) -> bool {
-        lookup(self.flags, name) == Some("true")
+        self.flags.get(name) == Some("true")
     }
 
     /// The contents for one architecture.
@@ -318,7 +345,7 @@ impl Image {
     /// Why dlcheck has no data on the image for `arch`, when it is
     /// published for it and has none.
     pub fn no_data(&self, arch: &str) -> Option<&'static str> {
-        lookup(self.no_data, arch)
+        self.no_data.get(arch)
     }
 }
 
@@ -350,17 +377,17 @@ pub fn published_platforms() -> Vec<String> {
 impl ImageArch {
     /// The path a soname resolves to, if the loader finds it.
     pub fn soname(&self, soname: &str) -> Option<&'static str> {
-        lookup(self.sonames, soname)
+        self.sonames.get(soname)
     }
 
     /// Whether the loader finds `soname`.
     pub fn has_soname(&self, soname: &str) -> bool {
-        lookup(self.sonames, soname).is_some()
+        self.sonames.get(soname).is_some()
     }
 
     /// Whether `path` is a loader path that resolves inside the image.
     pub fn has_loader(&self, path: &str) -> bool {
-        lookup(self.loaders, path).is_some()
+        self.loaders.get(path).is_some()
     }
 }
 
@@ -388,14 +415,14 @@ impl ImageRoot {
 
 impl loader::Root for ImageRoot {
     fn interpreter(&self, path: &str) -> Option<String> {
-        self.contents.and_then(|c| lookup(c.loaders, path)).map(str::to_string)
+        self.contents.and_then(|c| c.loaders.get(path)).map(str::to_string)
     }
 
     fn object(&self, path: &str) -> Option<Arc<loader::Object>> {
         let name = path.rsplit('/').next()?;
         let contents = self.contents?;
         let at_default = contents.soname(name) == Some(path);
-        let in_cache = contents.ld_so_cache.iter().any(|(s, p)| *s == name && *p == path);
+        let in_cache = contents.ld_so_cache.pairs().any(|(s, p)| s == name && p == path);
         if !at_default && !in_cache {
             return None;
         }
@@ -407,7 +434,7 @@ impl loader::Root for ImageRoot {
         let contents = self.contents?;
         contents
             .ld_so_cache
-            .iter()
+            .pairs()
             .find(|(s, _)| *s == soname)
             .map(|(_, p)| p.to_string())
     }

@@ -64,7 +64,7 @@ pub fn check_image(
         Some(i) => {
             warnings.extend(generation_warnings(catalog, image, i));
             let arch = catalog::arch_of(&platform).unwrap_or_default();
-            for part in i.arch(arch).map(|a| a.unread).unwrap_or_default() {
+            for part in i.arch(arch).into_iter().flat_map(|a| a.unread.iter()) {
                 warnings.push(format!("dlcheck has not read this part of {}: {part}", i.short_name()));
             }
             if i.language {

@@ -174,7 +174,7 @@ pub fn judge(
 /// a library missing from the parts it has read may be in those: that is no
 /// data, not a crash.
 fn unread_parts(image: &Image, arch: &str, problems: Vec<Problem>) -> Vec<Problem> {
-    let unread = image.arch(arch).map(|a| a.unread).unwrap_or_default();
+    let unread: Vec<&str> = image.arch(arch).into_iter().flat_map(|a| a.unread.iter()).collect();
     if unread.is_empty() {
         return problems;
     }
@@ -380,7 +380,7 @@ impl Context<'_> {
         let newer = catalog::newer_than(generation).find(|g| {
             self.catalog
                 .library(g, self.arch, lib)
-                .is_some_and(|l| versions.iter().all(|v| l.verdefs.contains(&v.as_str())))
+                .is_some_and(|l| versions.iter().all(|v| l.verdefs.contains(v)))
         });
         let fix = match newer {
             Some(g) => format!(
