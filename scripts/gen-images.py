@@ -1,143 +1,140 @@
 #!/usr/bin/env python3
-"""Regenerate data/distroless.json, dlcheck's embedded facts about the
-Google distroless images, from the checked reference data.
+"""Regenerate dlcheck's image data (data/distroless.json) from its primary
+sources: the distroless repository at a pinned commit and the Debian
+packages its lock files pin.
 
-Usage:
-    python3 scripts/gen-images.py [REFERENCE_JSON]          # write data/distroless.json
-    python3 scripts/gen-images.py --check [REFERENCE_JSON]  # exit 1 if the committed file differs
+    python3 scripts/gen-images.py refresh [--distroless GITDIR] [--commit REV]
+        the maintainer's one command: fetch, then build
+    python3 scripts/gen-images.py fetch [--distroless GITDIR] [--commit REV]
+        (network) read the image definitions at REV, download every pinned
+        Debian package from Debian's archive (SHA-256 checked), read each
+        with dlcheck's own ELF reader, and write the compact per-package
+        facts with their provenance: data/sources/distroless-sources.json
+    python3 scripts/gen-images.py build [--check]
+        (no network, deterministic) data/distroless.json from
+        data/sources/distroless-sources.json; --check: exit 1 if the
+        committed file differs from what the sources give
+    python3 scripts/gen-images.py compare [REFERENCE_JSON]
+        print every disagreement with the hand-checked reference
+        (default ../shared/reference/distroless-images.json), amd64 and arm64
 
-REFERENCE_JSON defaults to ../shared/reference/distroless-images.json
-(beside the checkout). That file records where each fact comes from: the
-distroless repository (image definitions, lock files), Debian's archive
-(the packages, unpacked and read with readelf) and chroot runs; its
-`source` block is copied into our `provenance` block unchanged.
+GITDIR is a clone of https://github.com/GoogleContainerTools/distroless (a
+bare one will do); without --distroless the script clones it into
+~/.cache/dlcheck/distroless.git, or fetches there. REV defaults to the
+commit the committed sources record, so a refresh without --commit reads
+the same pins again; pass --commit origin/main (after a fetch) to move to
+distroless's newest definitions.
 
-What is kept: per generation, its status and the catalog of every shared
-library (path, DT_NEEDED, version definitions) per architecture; per image,
-the loader paths, the soname -> path map the loader can resolve, its tags
-and its flags (CA bundle, zoneinfo, passwd ...). The script also checks the
-reference for internal consistency (every soname an image resolves is in
-its generation's catalog, every needed library of an image's library is in
-the image) and refuses to write data that fails.
-Needs only Python 3's standard library.
+Needs Python 3.11, git, dpkg-deb, gpgv with debian-archive-keyring (to
+check Debian's signed indexes), cargo (to build examples/image-facts), and
+network access to github.com (for the clone) and deb.debian.org /
+security.debian.org. About 110 MB of .debs are cached in
+~/.cache/dlcheck/image-data/.
 """
+import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from imagedata import distroless, fetch, output, reference  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCES = os.path.join(ROOT, "data", "sources", "distroless-sources.json")
 OUT = os.path.join(ROOT, "data", "distroless.json")
 DEFAULT_REF = os.path.join(ROOT, "..", "shared", "reference", "distroless-images.json")
-VARIANTS = ["static", "base-nossl", "base", "cc"]  # smallest first
 
 
 def fail(msg):
     sys.exit(f"gen-images: {msg}")
 
 
-def build(ref_path):
-    raw = open(ref_path, "rb").read()
-    ref = json.loads(raw)
-    if ref.get("schema_version") != 1:
-        fail(f"unsupported reference schema_version {ref.get('schema_version')!r}")
+def clone(gitdir):
+    """A clone of the distroless repository: the one given, or a bare clone
+    kept in the cache (fetched again)."""
+    if gitdir:
+        return gitdir if os.path.exists(os.path.join(gitdir, "HEAD")) else os.path.join(gitdir, ".git")
+    path = os.path.join(os.path.expanduser("~"), ".cache", "dlcheck", "distroless.git")
+    if os.path.exists(path):
+        subprocess.run(["git", "--git-dir", path, "fetch", "--quiet", "origin", "+refs/heads/*:refs/remotes/origin/*"], check=True)
+    else:
+        subprocess.run(["git", "clone", "--quiet", "--bare", distroless.REPOSITORY, path], check=True)
+    return path
 
-    generations = {}
-    for name, g in ref["generations"].items():
-        arches = {}
-        for arch, a in g["arch"].items():
-            libs = {}
-            for soname, lib in sorted(a["libraries"].items()):
-                libs[soname] = {
-                    "path": lib["path"],
-                    "package": lib.get("package"),
-                    "needed": lib.get("needed", []),
-                    "verdefs": lib.get("verdefs", []),
-                }
-            arches[arch] = {"glibc_version": a.get("glibc_version"), "libraries": libs}
-        status = g["status"]
-        generations[name] = {
-            "codename": g["debian_codename"],
-            "debian_version": g["debian_version"],
-            "supported": not status.startswith("dropped"),
-            "status": status,
-            "removed_date": g.get("removed_date"),
-            "eol": g.get("eol"),
-            "usr_merged": g["usr_merged"],
-            "built_architectures": g["built_architectures"],
-            "arch": arches,
-        }
 
-    images = []
-    for im in ref["images"]:
-        if im["image"] not in VARIANTS:
-            fail(f"unknown image variant {im['image']!r}")
-        gen = generations.get(im["generation"])
-        if gen is None:
-            fail(f"{im['reference']}: unknown generation {im['generation']!r}")
-        arches = {}
-        for arch, a in im["arch"].items():
-            catalog = gen["arch"].get(arch, {}).get("libraries", {})
-            for soname in a["sonames"]:
-                if soname not in catalog:
-                    fail(f"{im['reference']} {arch}: soname {soname} missing from the {im['generation']} catalog")
-                for dep in catalog[soname]["needed"]:
-                    if dep not in a["sonames"]:
-                        fail(f"{im['reference']} {arch}: {soname} needs {dep}, which the image lacks")
-            if im["flags"]["has_libc"] and a["standard_interpreter"] not in a["loaders"]:
-                fail(f"{im['reference']} {arch}: has libc but no standard loader")
-            arches[arch] = {
-                "standard_interpreter": a["standard_interpreter"],
-                "loaders": a["loaders"],
-                "sonames": a["sonames"],
-            }
-        images.append({
-            "variant": im["image"],
-            "generation": im["generation"],
-            "reference": im["reference"],
-            "also_published_as": im.get("also_published_as"),
-            "status": im["status"],
-            "tags": im["tags"],
-            "glibc_version": im.get("glibc_version"),
-            "packages": sorted(next(iter(im["arch"].values()))["packages"].keys()),
-            "flags": im["flags"],
-            "arch": arches,
-        })
-    images.sort(key=lambda i: (i["generation"], VARIANTS.index(i["variant"])))
+def pinned_commit():
+    if not os.path.exists(SOURCES):
+        fail("no committed sources to take the commit from: pass --commit")
+    with open(SOURCES) as f:
+        return json.load(f)["distroless"]["commit"]
 
-    return {
-        "schema_version": 1,
-        "provenance": {
-            "generated_by": "scripts/gen-images.py",
-            "reference_file": "shared/reference/distroless-images.json",
-            "reference_sha256": hashlib.sha256(raw).hexdigest(),
-            "source": ref["source"],
-            "notes": ref.get("notes", []),
-        },
-        "variants": VARIANTS,
-        "generations": generations,
-        "images": images,
-    }
+
+def text_of_build():
+    if not os.path.exists(SOURCES):
+        fail(f"{SOURCES} not found: run `fetch` first")
+    with open(SOURCES, "rb") as f:
+        raw = f.read()
+    return json.dumps(output.build(json.loads(raw), hashlib.sha256(raw).hexdigest()), indent=1) + "\n"
+
+
+def do_fetch(args):
+    started = time.monotonic()
+    try:
+        data = fetch.fetch(clone(args.distroless), args.commit or pinned_commit())
+    except distroless.Fail as e:
+        fail(str(e))
+    fetch.write(data, SOURCES)
+    print(f"wrote {SOURCES} ({os.path.getsize(SOURCES)} bytes, {time.monotonic() - started:.0f} s)")
+
+
+def do_build(args):
+    text = text_of_build()
+    if args.check:
+        current = open(OUT).read() if os.path.exists(OUT) else ""
+        if current != text:
+            fail("data/distroless.json differs from what data/sources/distroless-sources.json gives: run python3 scripts/gen-images.py build")
+        print("data/distroless.json is what the sources give")
+        return
+    with open(OUT, "w") as f:
+        f.write(text)
+    print(f"wrote {OUT} ({len(text)} bytes)")
+
+
+def do_compare(args):
+    with open(OUT) as f:
+        generated = json.load(f)
+    path = args.reference or DEFAULT_REF
+    if not os.path.exists(path):
+        fail(f"reference data not found at {path}: pass its path")
+    with open(path) as f:
+        ref = json.load(f)
+    for line in reference.compare(generated, ref):
+        print(line)
 
 
 def main():
-    args = sys.argv[1:]
-    check = "--check" in args
-    args = [a for a in args if a != "--check"]
-    ref_path = args[0] if args else DEFAULT_REF
-    if not os.path.exists(ref_path):
-        fail(f"reference data not found at {ref_path}: pass its path")
-    text = json.dumps(build(ref_path), indent=1, sort_keys=False) + "\n"
-    if check:
-        current = open(OUT).read() if os.path.exists(OUT) else ""
-        if current != text:
-            fail("data/distroless.json differs from what the reference gives: run python3 scripts/gen-images.py")
-        print("data/distroless.json is up to date")
-        return
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        f.write(text)
-    print(f"wrote {OUT}")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name in ("refresh", "fetch"):
+        s = sub.add_parser(name)
+        s.add_argument("--distroless", metavar="GITDIR", help="a clone of the distroless repository")
+        s.add_argument("--commit", metavar="REV", help="the distroless commit to read (default: the one the sources record)")
+    b = sub.add_parser("build")
+    b.add_argument("--check", action="store_true")
+    c = sub.add_parser("compare")
+    c.add_argument("reference", nargs="?")
+    args = p.parse_args()
+    if args.command in ("refresh", "fetch"):
+        do_fetch(args)
+    if args.command in ("refresh", "build"):
+        args.check = getattr(args, "check", False)
+        do_build(args)
+    if args.command == "compare":
+        do_compare(args)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, ValueEnum};
-use dlcheck::catalog::{Catalog, GENERATIONS};
+use dlcheck::catalog::{self, Catalog, GENERATIONS};
 use dlcheck::{Options, Request};
 
 /// Will this binary start in a distroless container?
@@ -18,10 +18,10 @@ use dlcheck::{Options, Request};
 ///
 /// Exit status: 0 an image runs every input (or the image starts); 1 one
 /// does not; 2 usage error; 3 input cannot be read; 4 not a Linux ELF
-/// executable; 5 malformed ELF or image archive. With several paths, the
-/// highest wins.
+/// executable; 5 malformed ELF or image archive; 6 no data on the image for
+/// that platform. With several paths, the highest wins.
 #[derive(Debug, Parser)]
-#[command(name = "dlcheck", version, about, long_about)]
+#[command(name = "dlcheck", version = env!("DLCHECK_LONG_VERSION"), about, long_about)]
 pub struct Cli {
     /// Binaries to inspect; container images: a docker save or OCI archive
     /// (plain, gzip or zstd) or an OCI layout directory, `-` (an archive on
@@ -69,14 +69,18 @@ pub struct Cli {
     pub color: ColorWhen,
 
     /// Check against this one image and exit 1 if the binary would not
-    /// start there: gcr.io/distroless/static-debian12, static-debian12,
-    /// with a tag (:nonroot, :debug, :debug-nonroot, :latest), an
-    /// unversioned name (gcr.io/distroless/base) or scratch.
+    /// start there: gcr.io/distroless/static-debian12, static-debian12, a
+    /// language image (python3-debian13, java21-debian13, nodejs22-debian13
+    /// ...), with a tag (:nonroot, :debug, :debug-nonroot, :latest, or one
+    /// with an architecture suffix, :latest-arm64), a digest (@sha256:...),
+    /// an unversioned name (gcr.io/distroless/base) or scratch.
     #[arg(long, value_name = "REF")]
     pub image: Option<String>,
 
-    /// Judge for this platform instead of the binary's own.
-    #[arg(long, value_name = "PLATFORM", value_parser = ["linux/amd64", "linux/arm64"])]
+    /// Judge for this platform instead of the binary's own: one distroless
+    /// publishes (linux/amd64, linux/arm64, linux/arm/v7, linux/s390x,
+    /// linux/ppc64le, linux/riscv64).
+    #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
     pub platform: Option<String>,
 
     /// Debian generation to recommend from; a newer one is chosen only when
@@ -84,6 +88,20 @@ pub struct Cli {
     /// --image when one is given, else debian11.
     #[arg(long, value_name = "GEN", value_parser = clap::builder::PossibleValuesParser::new(GENERATIONS))]
     pub distro: Option<String>,
+}
+
+/// `--platform`: a platform distroless publishes, as it publishes it
+/// (`linux/arm` and `linux/arm/v7` are `linux/arm/v7`; `linux/arm64/v8` is
+/// `linux/arm64`).
+fn parse_platform(given: &str) -> Result<String, String> {
+    let published = catalog::published_platforms();
+    let arch = catalog::arch_of(given).filter(|_| given.starts_with("linux/"));
+    let platform = arch.map(catalog::platform_of);
+    let variant_ok = |p: &str| given.matches('/').count() == 1 || p == given || given == "linux/arm64/v8";
+    match platform {
+        Some(p) if published.contains(&p) && variant_ok(&p) => Ok(p),
+        _ => Err(format!("distroless publishes images for {}", published.join(", "))),
+    }
 }
 
 /// The generation recommended from when neither `--distro` nor `--image`
@@ -118,6 +136,7 @@ impl Cli {
             .distro
             .clone()
             .or_else(|| image.as_ref().and_then(|i| i.generation.clone()))
+            .filter(|g| GENERATIONS.contains(&g.as_str()))
             .unwrap_or_else(|| DEFAULT_DISTRO.to_string());
         Request {
             paths: self.paths.clone(),

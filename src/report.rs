@@ -20,12 +20,17 @@ pub use crate::replay::{Base, Config, FileCheck, Start};
 pub use crate::verdict::set::{SetReason, Summary};
 pub use crate::verdict::{ImageCheck, ImageVerdict, Problem, ProblemKind, Recommendation, Warning, WarningKind};
 
+/// The exit status when dlcheck has no data to decide: the image is not
+/// known for the binary's platform (or a part of it was not read). Not a
+/// crash (1) and not an error about the input (3 to 5).
+pub const NO_DATA: u8 = 6;
+
 /// Version of the JSON document's shape. Changes only on purpose, when a
 /// field is removed or changes meaning; adding fields does not change it.
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// The top-level JSON document: `{"schema_version": 2, "reports": [...],
-/// "summary": ...}`.
+/// "summary": ..., "image_data": ...}`.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Document<'a> {
     /// [`SCHEMA_VERSION`].
@@ -35,6 +40,31 @@ pub struct Document<'a> {
     pub reports: &'a [Report],
     /// With several paths or a scan: the one image for the whole set.
     pub summary: Option<&'a Summary>,
+    /// Which image data the verdicts come from.
+    pub image_data: ImageData,
+}
+
+/// Which image data the verdicts come from (JSON `image_data`): the day it
+/// was read from its sources and the distroless commit it describes.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ImageData {
+    /// The day the data was generated from its sources, `YYYY-MM-DD`.
+    pub generated: &'static str,
+    /// The distroless commit whose image definitions were read.
+    pub distroless_commit: &'static str,
+    /// That commit's date, `YYYY-MM-DD`.
+    pub distroless_commit_date: &'static str,
+}
+
+impl ImageData {
+    /// The data compiled into this binary.
+    pub fn embedded() -> ImageData {
+        ImageData {
+            generated: crate::catalog::GENERATED,
+            distroless_commit: crate::catalog::DISTROLESS_COMMIT,
+            distroless_commit_date: crate::catalog::DISTROLESS_COMMIT_DATE,
+        }
+    }
 }
 
 /// Everything dlcheck found about one input.
@@ -216,15 +246,19 @@ impl Report {
 
     /// Exit status for this input: the error's code; for an image, 0 when
     /// it starts and 1 when it does not; for a binary with `--image`, 0
-    /// when that image runs it and 1 when it does not; without, 0 when an
-    /// image runs it and 1 when none does.
+    /// when that image runs it, 1 when it does not and [`NO_DATA`] when
+    /// dlcheck has no data on that image for the platform; without, 0 when
+    /// an image runs it, 1 when none does and [`NO_DATA`] when none it has
+    /// data for does but some have no data.
     pub fn exit_code(&self) -> u8 {
         match self {
             Report::Failure(r) => r.error.exit_code(),
             Report::Image(r) => u8::from(!r.start.starts),
             Report::Binary(r) => match (&r.image_check, &r.recommendation) {
+                (Some(check), _) if check.no_data() => NO_DATA,
                 (Some(check), _) => u8::from(!check.runs),
                 (None, Some(_)) => 0,
+                (None, None) if r.images.iter().any(ImageVerdict::no_data) => NO_DATA,
                 (None, None) => 1,
             },
         }

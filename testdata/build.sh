@@ -8,6 +8,12 @@
 #       gcc-aarch64-linux-gnu libc6-dev-arm64-cross libssl-dev zlib1g-dev \
 #       binutils file python3 coreutils curl xz-utils dpkg
 #
+# and for testdata/build-platforms.sh (run from here):
+#
+#   apt-get install -y libpython3.11-dev gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf \
+#       gcc-s390x-linux-gnu g++-s390x-linux-gnu gcc-powerpc64le-linux-gnu \
+#       g++-powerpc64le-linux-gnu gcc-riscv64-linux-gnu g++-riscv64-linux-gnu
+#
 # NOTE: use gcc-12-multilib (for `gcc -m32`), NOT the gcc-multilib meta
 # package: on Debian gcc-multilib Conflicts with gcc-aarch64-linux-gnu and
 # apt would silently remove the aarch64 cross compiler.
@@ -328,6 +334,13 @@ rustc --edition 2021 -C opt-level=3 -C strip=debuginfo \
 rustc --edition 2021 -C opt-level=3 -C strip=debuginfo -C target-feature=+crt-static \
     --remap-path-prefix="$SRC=src" -o "$BIN/rust-crt-static" hello.rs
 set +x
+
+# --------------------------------------------------------------------------
+# linux/arm/v7, s390x, ppc64le, riscv64 (Debian's cross compilers) and the
+# native libraries judged against the language images: see that script for
+# the packages it needs.
+# --------------------------------------------------------------------------
+bash "$TD/build-platforms.sh"
 
 # --------------------------------------------------------------------------
 # Non-ELF / broken inputs

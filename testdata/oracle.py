@@ -13,7 +13,9 @@ JSON keys:
   all:     name, format ("elf"|"mach-o"|"pe"|"script"|"empty"|"unknown")
   script:  shebang (interpreter path), shebang_arg (str|null), crlf (bool)
   elf:     class, endianness, readelf_machine, e_type, interpreter, needed,
-           soname, rpath, runpath, version_needs, has_dynamic, malformed
+           soname, rpath, runpath, version_needs, has_dynamic, malformed;
+           arm_cpu_arch (Tag_CPU_arch) from `readelf -A` (<name>.readelf-A)
+           when that file exists (32-bit ARM fixtures)
   Go:      go_version, go_path, go_settings, go_main_module, go_deps (also for
            the Mach-O/PE Go files).
            go_main_module: {path, version, sum} from the `mod` line, or null.
@@ -248,6 +250,15 @@ def parse_go_version(text):
     return res
 
 
+def parse_arm_attributes(text):
+    """Tag_CPU_arch from `readelf -A` (the ARM build attributes), or None."""
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("Tag_CPU_arch:"):
+            return s.split(":", 1)[1].strip()
+    return None
+
+
 def main():
     bin_dir, oracle_dir = sys.argv[1], sys.argv[2]
     for name in sorted(os.listdir(bin_dir)):
@@ -264,6 +275,10 @@ def main():
             with open(os.path.join(oracle_dir, name + ".readelf"),
                       encoding="utf-8", errors="replace") as f:
                 rec.update(parse_readelf(f.read()))
+        attrs = os.path.join(oracle_dir, name + ".readelf-A")
+        if os.path.exists(attrs):
+            with open(attrs, encoding="utf-8", errors="replace") as f:
+                rec["arm_cpu_arch"] = parse_arm_attributes(f.read())
         gv = os.path.join(oracle_dir, name + ".go-version")
         if os.path.exists(gv):
             with open(gv, encoding="utf-8", errors="replace") as f:

@@ -19,6 +19,15 @@ struct Doc {
     schema_version: u32,
     reports: Vec<JReport>,
     summary: Option<JSummary>,
+    image_data: JImageData,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JImageData {
+    generated: String,
+    distroless_commit: String,
+    distroless_commit_date: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +124,9 @@ struct JElf {
     executable_stack: bool,
     min_kernel: Option<String>,
     shell_calls: Vec<String>,
+    /// Only for 32-bit ARM.
+    #[serde(default)]
+    arm_cpu_arch: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -240,6 +252,14 @@ fn json_for_a_cpp_binary() {
     assert_eq!(status, 0);
     assert_eq!(stderr, "");
     assert_eq!(doc.schema_version, 3);
+    assert_eq!(doc.schema_version, 3);
+    // The image data the verdicts come from: the data's own provenance.
+    assert_eq!(doc.image_data.generated, dlcheck::catalog::GENERATED);
+    assert_eq!(
+        doc.image_data.distroless_commit,
+        "cd080764af3103b2f49fb5eb23297c72c945e77a"
+    );
+    assert_eq!(doc.image_data.distroless_commit_date, "2026-08-21");
     let r = &doc.reports[0];
     assert_eq!(r.path, p("cxx-dynamic"));
     assert_eq!(r.format, "elf");
@@ -508,13 +528,14 @@ fn image_references() {
     let c = doc.reports[0].image_check.as_ref().unwrap();
     assert_eq!(c.platform, "linux/arm64");
     assert_eq!(c.crash.as_deref(), Some("exec /app: exec format error"));
-    // Unknown references are usage errors that list the known images.
-    for bad in [
-        "gcr.io/distroless/nodejs22-debian12",
-        "static-debian10",
-        "static-debian12:edge",
-        "ubuntu",
-    ] {
+    // distroless images the data does not know are no data (exit 6), naming
+    // what it knows; see tests/platforms.rs.
+    for unknown in ["gcr.io/distroless/nodejs22-debian12", "static-debian10"] {
+        let (status, _) = code(&["--image", unknown, &p("c-static")]);
+        assert_eq!(status, 6, "{unknown}");
+    }
+    // Other references are usage errors that list the known images.
+    for bad in ["static-debian12:edge", "ubuntu"] {
         let (status, stderr) = code(&["--image", bad, &p("c-static")]);
         assert_eq!(status, 2, "{bad}");
         assert!(

@@ -35,14 +35,18 @@ fn analyze_fixture(name: &str) -> Report {
     analyze(&bytes, &Options::default())
 }
 
-/// readelf's `Machine:` text to dlcheck's short machine name.
-fn machine_from_readelf(m: &str) -> &'static str {
-    match m {
-        "Advanced Micro Devices X86-64" => "x86_64",
-        "AArch64" => "aarch64",
-        "Intel 80386" => "i386",
-        "ARM" => "arm",
-        other => panic!("add readelf machine {other:?} to the test's table"),
+/// readelf's `Machine:` text (and the byte order) to dlcheck's short
+/// machine name.
+fn machine_from_readelf(m: &str, endianness: &Value) -> &'static str {
+    match (m, endianness.as_str()) {
+        ("Advanced Micro Devices X86-64", _) => "x86_64",
+        ("AArch64", _) => "aarch64",
+        ("Intel 80386", _) => "i386",
+        ("ARM", _) => "arm",
+        ("IBM S/390", _) => "s390x",
+        ("PowerPC64", Some("little")) => "ppc64le",
+        ("RISC-V", _) => "riscv64",
+        (other, _) => panic!("add readelf machine {other:?} to the test's table"),
     }
 }
 
@@ -85,9 +89,14 @@ fn elf_facts_match_readelf() {
         );
         assert_eq!(
             elf.machine,
-            machine_from_readelf(o["readelf_machine"].as_str().unwrap()),
+            machine_from_readelf(o["readelf_machine"].as_str().unwrap(), &o["endianness"]),
             "{name}: machine"
         );
+        // Tag_CPU_arch, where readelf -A was recorded (the 32-bit ARM fixtures).
+        if let Some(arch) = o.get("arm_cpu_arch") {
+            assert_eq!(elf.arm_cpu_arch, arch.as_str(), "{name}: Tag_CPU_arch");
+            assert_eq!(elf.platform(), "linux/arm/v7", "{name}: platform");
+        }
         assert_eq!(elf.e_type, o["e_type"].as_str().unwrap(), "{name}: e_type");
         assert_eq!(elf.interpreter, opt_str(&o["interpreter"]), "{name}: PT_INTERP");
         let needed: Vec<String> = serde_json::from_value(o["needed"].clone()).unwrap();

@@ -7,13 +7,16 @@
 //! - `verdicts`: which images run each fixture, and why;
 //! - `loader`: shipped libraries, DT_RUNPATH tokens, advice that agrees;
 //! - `crash`: predicted messages against real runs in the images;
+//! - `platforms`: arm/v7, s390x, ppc64le, riscv64 and the language images
+//!   against real runs, and "no data" where there is none;
 //! - `image`: container images and root file systems;
 //! - `sources`: images from stdin, compressed, the Docker engine and a
 //!   registry (the real ones, through `common::engine`);
 //! - `inputs`, `cli`: bad input, exit codes, the command line;
 //! - `hostile`, `proptest`: damaged and mutated files, never a panic;
 //! - `system`: this machine's own /usr/bin against readelf;
-//! - `data`: the embedded image data against its source;
+//! - `data`: the embedded image data: rebuilt from its sources, against
+//!   the reference;
 //! - `readme`: the README's samples are what dlcheck prints;
 //! - `golden`: every rendering, byte for byte, and the JSON Schema.
 
@@ -28,6 +31,7 @@ mod hostile;
 mod image;
 mod inputs;
 mod loader;
+mod platforms;
 mod proptest;
 mod readme;
 mod sources;

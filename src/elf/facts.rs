@@ -83,6 +83,11 @@ impl ElfFile<'_> {
             executable_stack: self.needs_executable_stack(),
             min_kernel: self.min_kernel(),
             shell_calls: self.shell_calls(),
+            arm_cpu_arch: if self.header.e_machine == header::EM_ARM {
+                self.arm_cpu_arch()
+            } else {
+                None
+            },
         }
     }
 

@@ -16,6 +16,7 @@
 //! explicitly, so a damaged file is reported as malformed, never as a
 //! different kind of binary.
 
+mod arm;
 mod dynamic;
 mod facts;
 mod notes;
@@ -32,6 +33,7 @@ use goblin::elf::program_header::{self, ProgramHeader};
 use goblin::elf::section_header::{self, SectionHeader};
 use serde::Serialize;
 
+pub use arm::oci_variant;
 pub use dynamic::DynStrings;
 pub use notes::Note;
 pub use symbols::{MAX_MATCHING_STRINGS, SymbolTable, demangle, name_is};
@@ -190,6 +192,12 @@ pub struct ElfFacts {
     /// `/bin/sh` or `/bin/bash` string in the file (and for Go, `os/exec`
     /// with such a string). Such a call fails with status 127 at run time.
     pub shell_calls: Vec<String>,
+    /// 32-bit ARM only: the architecture version the code was built for,
+    /// Tag_CPU_arch of the `.ARM.attributes` build attributes as
+    /// `readelf -A` names it (`v7`, `v6KZ` ...); absent elsewhere, or when
+    /// the file does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arm_cpu_arch: Option<&'static str>,
 }
 
 /// A library glibc loads at run time by `dlopen`, invisible to DT_NEEDED,
@@ -247,9 +255,15 @@ impl schemars::JsonSchema for RuntimeLoad {
 
 impl ElfFacts {
     /// The OCI platform string, `linux/amd64`, `linux/arm64`, ... (the
-    /// architecture named as Go and OCI name it).
+    /// architecture named as Go and OCI name it, with the variant where the
+    /// file states it).
+    /// 32-bit ARM code built for v7 is `linux/arm/v7` (from Tag_CPU_arch);
+    /// without build attributes, `linux/arm`.
     pub fn platform(&self) -> String {
-        format!("{}/{}", self.os, oci_arch(&self.machine))
+        match self.arm_cpu_arch.and_then(oci_variant) {
+            Some(v) => format!("{}/{}/{v}", self.os, oci_arch(&self.machine)),
+            None => format!("{}/{}", self.os, oci_arch(&self.machine)),
+        }
     }
 }
 

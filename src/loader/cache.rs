@@ -16,12 +16,19 @@ const MAGIC: &[u8] = b"glibc-ld.so.cache1.1";
 /// The most entries read: a real cache lists a few thousand libraries.
 pub const MAX_ENTRIES: usize = 1 << 16;
 
-/// The `flags` architecture bits (`FLAG_X8664_LIB64` 0x0300,
-/// `FLAG_AARCH64_LIB64` 0x0a00) of an OCI architecture, when known.
+/// The `flags` architecture bits of an OCI architecture, when known
+/// (glibc's `sysdeps/generic/ldconfig.h`: `FLAG_X8664_LIB64` 0x0300,
+/// `FLAG_S390_LIB64` 0x0400, `FLAG_POWERPC_LIB64` 0x0500, `FLAG_ARM_LIBHF`
+/// 0x0900, `FLAG_AARCH64_LIB64` 0x0a00, `FLAG_RISCV_FLOAT_ABI_DOUBLE`
+/// 0x1000).
 fn arch_flag(arch: &str) -> Option<u32> {
     match arch {
         "amd64" => Some(0x0300),
+        "s390x" => Some(0x0400),
+        "ppc64le" => Some(0x0500),
+        "arm" => Some(0x0900),
         "arm64" => Some(0x0a00),
+        "riscv64" => Some(0x1000),
         _ => None,
     }
 }

@@ -86,6 +86,16 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
                 writeln!(w, "    - {}", sanitize(reason))?;
             }
         }
+        None if r.images.iter().any(|v| v.no_data()) => {
+            let known = r.images.iter().any(|v| !v.no_data());
+            let what = if known {
+                "no distroless image dlcheck has data for runs it"
+            } else {
+                "no data"
+            };
+            writeln!(w, "  {}", what.yellow().bold())?;
+            no_data(r, w)?;
+        }
         None => {
             let none = match (r.judged_as, r.image_starts) {
                 (JudgedAs::Program, Some(true)) => {
@@ -121,6 +131,8 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
                 .map(|v| {
                     if v.runs {
                         format!("{} {}", v.variant, "✓".green())
+                    } else if v.no_data() {
+                        format!("{} {}", v.variant, "?".yellow())
                     } else {
                         format!("{} {}", v.variant, "✗".red())
                     }
@@ -128,6 +140,20 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
                 .collect();
             writeln!(w, "    {g:<9} {}", cells.join("  "))?;
         }
+    }
+    Ok(())
+}
+
+/// Why dlcheck cannot decide: each generation without data, once.
+fn no_data(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
+    for g in GENERATIONS {
+        let first = r.images.iter().find(|v| v.generation == g && v.no_data());
+        if let Some(p) = first.and_then(|v| v.problems.first()) {
+            writeln!(w, "    - {g}: {}", sanitize(&p.explanation))?;
+        }
+    }
+    if let Some(fix) = r.images.iter().find(|v| v.no_data()).and_then(|v| v.problems.first()) {
+        writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&fix.fix))?;
     }
     Ok(())
 }
@@ -231,6 +257,16 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
 /// the fix.
 fn image_check(c: &crate::verdict::ImageCheck, judged_as: JudgedAs, w: &mut dyn Write) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
+    let messages: Vec<String> = c.warnings.iter().map(|w| w.message.clone()).collect();
+    if c.no_data() {
+        writeln!(
+            w,
+            "  {} {target}: dlcheck cannot say whether it starts",
+            "no data on".yellow().bold()
+        )?;
+        problems(&c.problems, w)?;
+        return notes(&messages, w);
+    }
     let (ok, crash) = match judged_as {
         JudgedAs::Program => (
             ("will start in", format!(" {target}")),
@@ -246,7 +282,6 @@ fn image_check(c: &crate::verdict::ImageCheck, judged_as: JudgedAs, w: &mut dyn 
     };
     start(c.runs, ok, crash, c.crash.as_deref(), w)?;
     problems(&c.problems, w)?;
-    let messages: Vec<String> = c.warnings.iter().map(|w| w.message.clone()).collect();
     notes(&messages, w)
 }
 

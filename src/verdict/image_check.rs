@@ -3,12 +3,12 @@
 
 use serde::Serialize;
 
-use super::judge::{ShippedFiles, judge_all};
+use super::judge::{ShippedFiles, judge, judge_all};
 use super::problem::{PROGRAM, Problem, ProblemKind};
 use super::recommend::Recommendation;
 use super::warnings::{Warning, WarningKind};
 use crate::binary::Binary;
-use crate::catalog::{Catalog, ImageRef};
+use crate::catalog::{self, Catalog, Image, ImageRef};
 use crate::elf::Kind;
 use crate::loader::DlopenFailure;
 
@@ -21,7 +21,9 @@ pub struct ImageCheck {
     pub image: String,
     /// The platform judged, `linux/amd64`.
     pub platform: String,
-    /// Whether the binary starts there.
+    /// Whether the binary starts there (false too when dlcheck has no data
+    /// on the image for the platform: then the only problem is `no_data`
+    /// and `crash` is null).
     pub runs: bool,
     /// What the container prints when it does not: the first failure, as
     /// the kernel, the container runtime or glibc's loader words it.
@@ -45,32 +47,52 @@ pub fn check_image(
     shipped: &ShippedFiles,
 ) -> ImageCheck {
     let own = binary.elf.platform();
-    let platform = platform.unwrap_or(&own).to_string();
+    // An architecture tag (`:latest-arm64`) names the platform.
+    let tagged = image.arch.as_deref().map(catalog::platform_of);
+    let platform = tagged.as_deref().or(platform).unwrap_or(&own).to_string();
     let mut warnings = Vec::new();
-    let problems = match (&image.variant, &image.generation) {
-        (Some(v), Some(g)) => {
-            let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
-            if image.floating {
-                warnings.push(Warning::new(WarningKind::FloatingTag, format!(
-                    "{} has no generation in its name: it follows distroless's default, {g} today, and will move; pin gcr.io/distroless/{v}-{g}",
-                    image.given
-                )));
-            }
-            if let Some(frozen) = catalog.generation(g).filter(|x| !x.supported) {
+    if let Some(d) = &image.digest {
+        warnings.push(Warning::new(WarningKind::DigestPin, format!(
+            "{d} pins one build of {}: dlcheck judges the image as its data of {} describes it (distroless {}), which that build may predate or follow; the name still tells the generation",
+            image.name(),
+            catalog::GENERATED,
+            &catalog::DISTROLESS_COMMIT[..12]
+        )));
+    }
+    let found = match (&image.variant, &image.generation) {
+        (Some(v), Some(g)) => catalog.image(v, g),
+        _ => None,
+    };
+    let problems = match found {
+        Some(i) => {
+            warnings.extend(generation_warnings(catalog, image, i));
+            let arch = catalog::arch_of(&platform).unwrap_or_default();
+            for part in i.arch(arch).into_iter().flat_map(|a| a.unread.iter()) {
                 warnings.push(Warning::new(
-                    WarningKind::FrozenGeneration,
-                    format!(
-                        "{g} images are no longer built or patched (frozen since {})",
-                        frozen.removed_date.unwrap_or("unknown")
-                    ),
+                    WarningKind::UnreadPart,
+                    format!("dlcheck has not read this part of {}: {part}", i.short_name()),
                 ));
             }
-            let verdict = verdicts.into_iter().find(|x| x.variant == *v && x.generation == *g);
-            let verdict = verdict.map(|x| (x.problems, x.dlopen_failures)).unwrap_or_default();
-            warnings.extend(verdict.1.iter().map(|f| dlopen_warning(f, &image.resolved())));
-            verdict.0
+            let verdict = if i.language {
+                Some(judge(
+                    binary,
+                    path,
+                    catalog,
+                    i,
+                    Some(&platform),
+                    shipped,
+                    &mut Vec::new(),
+                ))
+            } else {
+                let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
+                verdicts.into_iter().find(|x| x.image == i.reference)
+            };
+            let failures = verdict.iter().flat_map(|v| &v.dlopen_failures);
+            warnings.extend(failures.map(|f| dlopen_warning(f, &image.resolved())));
+            verdict.map(|x| x.problems).unwrap_or_default()
         }
-        _ => scratch(binary, &platform, recommendation, &mut warnings),
+        None if image.variant.is_some() => vec![unknown_image(catalog, image, &platform)],
+        None => scratch(binary, &platform, recommendation, &mut warnings),
     };
     // The host CPU is the host's: the image cannot decide it.
     for m in super::warnings::cpu(binary) {
@@ -81,7 +103,13 @@ pub fn check_image(
     }
     let runs = problems.is_empty();
     let crash = crash(&problems);
-    if !runs && image.variant.is_some() && !image.tag.starts_with("debug") {
+    // The platform as the image publishes it (`linux/arm/v7`).
+    let platform = match problems.first().map(|p| &p.kind) {
+        Some(ProblemKind::WrongArchitecture { .. }) => platform,
+        _ => catalog::published_as(&platform),
+    };
+    let no_data = problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. }));
+    if !runs && !no_data && image.variant.is_some() && !image.tag.starts_with("debug") {
         warnings.push(Warning::new(WarningKind::DebugShell, format!(
             "to look around inside, the :debug tag adds a busybox shell: docker run --rm -it --entrypoint=/busybox/sh {}:debug",
             image.resolved().split(':').next().unwrap_or_default()
@@ -98,11 +126,63 @@ pub fn check_image(
     }
 }
 
+/// Worth knowing about the image's name and generation: a name without a
+/// generation moves; a frozen generation gets no fixes.
+fn generation_warnings(catalog: &Catalog, image: &ImageRef, found: &Image) -> Vec<Warning> {
+    let (v, g) = (found.variant, found.generation);
+    let mut out = Vec::new();
+    if image.floating {
+        out.push(Warning::new(WarningKind::FloatingTag, format!(
+            "{} has no generation in its name: it follows distroless's default, {g} today, and will move; pin gcr.io/distroless/{v}-{g}",
+            image.given
+        )));
+    }
+    if let Some(frozen) = catalog.generation(g).filter(|x| !x.supported) {
+        out.push(Warning::new(
+            WarningKind::FrozenGeneration,
+            format!(
+                "{g} images are no longer built or patched (frozen since {})",
+                frozen.removed_date.unwrap_or("unknown")
+            ),
+        ));
+    }
+    out
+}
+
+/// A distroless image dlcheck's data does not know (a newer generation, an
+/// image it does not model): no data, naming the images it knows.
+fn unknown_image(catalog: &Catalog, image: &ImageRef, platform: &str) -> Problem {
+    let mut known: Vec<String> = Vec::new();
+    for i in catalog.all_images() {
+        let name = format!("{}-{}", i.variant, i.generation);
+        if !known.contains(&name) {
+            known.push(name);
+        }
+    }
+    Problem::with(
+        ProblemKind::NoData {
+            platform: platform.to_string(),
+        },
+        String::new(),
+        format!(
+            "dlcheck has no data on {}: its data of {} (distroless {}) knows {}",
+            image.name(),
+            catalog::GENERATED,
+            &catalog::DISTROLESS_COMMIT[..12],
+            known.join(", ")
+        ),
+        "refresh dlcheck's data (python3 scripts/gen-images.py refresh --commit origin/main), or check the image itself (docker save the image, then: dlcheck IMAGE.tar)".to_string(),
+    )
+}
+
 /// What the container prints first: the first problem's message, or every
 /// missing version when the first problem is one (the loader reports them
-/// all before it stops).
+/// all before it stops); nothing when dlcheck has no data to say.
 pub fn crash(problems: &[Problem]) -> Option<String> {
     let first = problems.first()?;
+    if problems.iter().any(|p| matches!(p.kind, ProblemKind::NoData { .. })) {
+        return None;
+    }
     Some(if matches!(first.kind, ProblemKind::VersionMissing { .. }) {
         problems
             .iter()
@@ -126,7 +206,7 @@ fn scratch(
     let facts = &binary.elf;
     let own = facts.platform();
     let mut problems = Vec::new();
-    if platform != own {
+    if catalog::arch_of(platform) != catalog::arch_of(&own) {
         problems.push(Problem::with(
             ProblemKind::WrongArchitecture {
                 built_for: own.clone(),
@@ -194,5 +274,15 @@ fn dlopen_warning(failure: &DlopenFailure, image: &str) -> Warning {
                 failure.dlerror()
             ),
         ),
+    }
+}
+
+impl ImageCheck {
+    /// dlcheck has no data to say whether it starts: the image is not known
+    /// for the platform, or a part it has not read may hold what is missing.
+    pub fn no_data(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::NoData { .. }))
     }
 }

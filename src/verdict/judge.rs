@@ -41,6 +41,16 @@ pub struct ImageVerdict {
     pub dlopen_failures: Vec<loader::DlopenFailure>,
 }
 
+impl ImageVerdict {
+    /// dlcheck has no data on this image for the platform (or on a part of
+    /// it that may hold what is missing).
+    pub fn no_data(&self) -> bool {
+        self.problems
+            .iter()
+            .any(|p| matches!(p.kind, ProblemKind::NoData { .. }))
+    }
+}
+
 /// The libraries shipped beside a binary (see [`Shipped`]), by normalised
 /// path: what a set of binaries brings along.
 pub type ShippedFiles = BTreeMap<String, loader::ShippedLibrary>;
@@ -109,8 +119,10 @@ fn suggest_smallest(binary: &Binary, verdicts: &mut [ImageVerdict]) {
     }
 }
 
-/// Judge the binary against one image.
-fn judge(
+/// Judge the binary against one image of the catalog (a language image
+/// too), for `platform` (the binary's own when `None`); the shipped
+/// libraries it finds are added to `uses`.
+pub fn judge(
     binary: &Binary,
     path: &str,
     catalog: &'static Catalog,
@@ -129,7 +141,13 @@ fn judge(
     };
     let platform = platform.unwrap_or(&native).to_string();
     let mut dlopen_failures = Vec::new();
-    let problems = match platform_problem(binary, catalog, image, &platform, &native) {
+    let problem = platform_problem(binary, image, &platform, &native);
+    // The image's platform as distroless publishes it (`linux/arm/v7`).
+    let shown = match &problem {
+        Some(p) if matches!(p.kind, ProblemKind::WrongArchitecture { .. }) => platform.clone(),
+        _ => catalog::published_as(&platform),
+    };
+    let problems = match problem {
         Some(p) => vec![p],
         None if binary.is_static() => Vec::new(),
         None => {
@@ -157,14 +175,14 @@ fn judge(
                 image,
                 arch,
             };
-            c.linkage_problems(&root, &walk)
+            unread_parts(image, arch, c.linkage_problems(&root, &walk))
         }
     };
     ImageVerdict {
         image: image.reference.to_string(),
         variant: image.variant.to_string(),
         generation: image.generation.to_string(),
-        platform,
+        platform: shown,
         runs: problems.is_empty(),
         problems,
         dlopen_failures,
@@ -180,6 +198,36 @@ pub fn dlopen_names(binary: &Binary) -> impl Iterator<Item = &str> {
         .map(String::as_str)
 }
 
+/// In an image with parts dlcheck has not read (the JRE of a java image),
+/// a library missing from the parts it has read may be in those: that is no
+/// data, not a crash.
+fn unread_parts(image: &Image, arch: &str, problems: Vec<Problem>) -> Vec<Problem> {
+    let unread: Vec<&str> = image.arch(arch).into_iter().flat_map(|a| a.unread.iter()).collect();
+    if unread.is_empty() {
+        return problems;
+    }
+    problems
+        .into_iter()
+        .map(|p| match &p.kind {
+            ProblemKind::LibraryMissing { soname, .. } => Problem::with(
+                ProblemKind::NoData {
+                    platform: catalog::platform_of(arch),
+                },
+                String::new(),
+                format!(
+                    "{soname} is not in the Debian packages of {}; the image also holds {}, which dlcheck has not read: it may provide {soname}",
+                    image.short_name(),
+                    unread.join("; ")
+                ),
+                format!(
+                    "check the binary in the image itself (docker save the image, then: dlcheck IMAGE.tar), or ship {soname} beside it (DT_RUNPATH $ORIGIN)"
+                ),
+            ),
+            _ => p,
+        })
+        .collect()
+}
+
 /// The loader's walk for the binary at `path` in `root`.
 fn load(binary: &Binary, path: &str, root: &dyn Root, arch: &str, glibc: Option<(u32, u32)>) -> Walk {
     let env = Env {
@@ -192,21 +240,15 @@ fn load(binary: &Binary, path: &str, root: &dyn Root, arch: &str, glibc: Option<
 
 /// What stops the binary before any loader runs: another architecture or
 /// OS, a 32-bit x86 program on an image without 32-bit libraries, a
-/// platform distroless does not publish, or one dlcheck has no data for.
-fn platform_problem(
-    binary: &Binary,
-    catalog: &Catalog,
-    image: &Image,
-    platform: &str,
-    native: &str,
-) -> Option<Problem> {
+/// platform distroless does not publish the image for, or one dlcheck has
+/// no data for.
+fn platform_problem(binary: &Binary, image: &Image, platform: &str, native: &str) -> Option<Problem> {
     let facts = &binary.elf;
     let arch = oci_arch(&facts.machine);
     let own = facts.platform();
     let name = image.short_name();
-    let generation = catalog.generation(image.generation)?;
-    if platform != native && facts.os == "linux" {
-        let want = platform.rsplit('/').next().unwrap_or_default();
+    if catalog::arch_of(platform) != catalog::arch_of(native) && facts.os == "linux" {
+        let want = catalog::arch_of(platform).unwrap_or_default();
         return Some(
             Problem::with(
                 ProblemKind::WrongArchitecture {
@@ -246,35 +288,46 @@ fn platform_problem(
         )
         .remedy(Remedy::Rebuild));
     }
-    if !generation.built_architectures.contains(&arch) {
+    if !image.published_for(arch) {
+        let published: Vec<String> = image.architectures.iter().map(|a| catalog::platform_of(a)).collect();
         return Some(
             Problem::with(
                 ProblemKind::UnsupportedPlatform {
                     platform: format!("linux/{arch}"),
                 },
                 format!("no matching manifest for linux/{arch} in the manifest list entries"),
-                format!("distroless publishes no {} images for linux/{arch}", image.generation),
-                format!(
-                    "rebuild for linux/amd64 or linux/arm64: distroless has no {} images for linux/{arch}",
-                    image.generation
-                ),
+                format!("distroless publishes no {name} image for linux/{arch}"),
+                format!("rebuild for one of {}", published.join(", ")),
             )
             .remedy(Remedy::Rebuild),
         );
     }
     if !binary.is_static() && image.arch(arch).is_none() {
-        return Some(Problem::with(
-            ProblemKind::NoData {
-                platform: format!("linux/{arch}"),
-            },
-            String::new(),
-            format!("dlcheck has no data on the libraries of {name} for linux/{arch}"),
-            format!(
-                "dlcheck knows the libraries of the amd64 and arm64 images only; distroless does publish linux/{arch} images: check the binary in one"
-            ),
-        ));
+        return Some(no_data(image, arch));
     }
     None
+}
+
+/// dlcheck has no data on `image` for `arch`, though distroless publishes
+/// it: say why, and what is known instead.
+fn no_data(image: &Image, arch: &str) -> Problem {
+    let platform = catalog::platform_of(arch);
+    let known: Vec<String> = image.arch.iter().map(|a| catalog::platform_of(a.arch)).collect();
+    let why = image.no_data(arch).unwrap_or("its packages were not read");
+    let known = if known.is_empty() {
+        "no platform".to_string()
+    } else {
+        known.join(", ")
+    };
+    Problem::with(
+        ProblemKind::NoData { platform: platform.clone() },
+        String::new(),
+        format!(
+            "dlcheck has no data on {} for {platform}: {why}; it has data for {known}",
+            image.short_name()
+        ),
+        "check the binary in the image itself (docker save the image, then: dlcheck IMAGE.tar), or refresh dlcheck's data (python3 scripts/gen-images.py refresh)".to_string(),
+    )
 }
 
 /// What a problem's words are made from.
@@ -368,7 +421,7 @@ impl Context<'_> {
         let newer = catalog::newer_than(generation).find(|g| {
             self.catalog
                 .library(g, self.arch, lib)
-                .is_some_and(|l| versions.iter().all(|v| l.verdefs.contains(&v.as_str())))
+                .is_some_and(|l| versions.iter().all(|v| l.verdefs.contains(v)))
         });
         let (fix, remedy) = match newer {
             Some(g) => {

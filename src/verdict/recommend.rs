@@ -51,7 +51,12 @@ pub fn recommend(facts: &ElfFacts, verdicts: &[ImageVerdict], target: &str) -> O
             .iter()
             .flat_map(|v| v.problems.iter().map(|p| p.explanation.as_str()))
             .collect();
-        reasons.push(format!("no {g} image runs it: {}", blockers.join("; ")));
+        // Without data on the generation, it is not known that none runs it.
+        if largest(verdicts, g).is_some_and(ImageVerdict::no_data) {
+            reasons.push(format!("{g}: {}", blockers.join("; ")));
+        } else {
+            reasons.push(format!("no {g} image runs it: {}", blockers.join("; ")));
+        }
     }
     let chosen = chosen?;
     if chosen.generation != target {

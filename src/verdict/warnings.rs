@@ -45,6 +45,11 @@ pub enum WarningKind {
     ScratchMissingFile,
     /// A path that also reads as an image reference (`myapp:dev`).
     AmbiguousReference,
+    /// An image named by digest: judged as dlcheck's data describes the
+    /// name, which that build may predate or follow.
+    DigestPin,
+    /// A part of a language image dlcheck has not read (the JRE of java).
+    UnreadPart,
 }
 
 /// Something worth knowing that does not change the verdict (JSON

@@ -1,0 +1,223 @@
+//! `--image` references: a distroless image by name, tag, architecture tag
+//! and digest, resolved against the catalog.
+//!
+//! The names and tags are the ones distroless's top-level `BUILD` publishes:
+//! `gcr.io/distroless/<image>-<generation>` and, for the default
+//! generation, `gcr.io/distroless/<image>`; tags `latest`, `nonroot`,
+//! `debug`, `debug-nonroot`, each also with an architecture suffix
+//! (`latest-amd64`, `nonroot-arm`) naming one platform of the index.
+
+use super::{Catalog, Image, PLATFORMS};
+
+/// A resolved `--image` reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    /// As the user wrote it.
+    pub given: String,
+    /// The image's name (`cc`, `python3` ...); `None` for `scratch` (an
+    /// empty image).
+    pub variant: Option<String>,
+    /// The generation it resolves to (`None` for `scratch`).
+    pub generation: Option<String>,
+    /// The tag without its architecture suffix (`latest`, `nonroot`,
+    /// `debug`, `debug-nonroot`).
+    pub tag: String,
+    /// The name carried no generation (`gcr.io/distroless/base`): it follows
+    /// the default generation, which moves.
+    pub floating: bool,
+    /// The OCI architecture an architecture tag names (`latest-arm64` →
+    /// `arm64`): the image is that platform's, not an index.
+    pub arch: Option<String>,
+    /// The digest given after `@` (`sha256:...`): it pins one build of the
+    /// image, whose generation the name still tells.
+    pub digest: Option<String>,
+    /// A language image (`python3`, `java21` ...), judged only when named.
+    pub language: bool,
+}
+
+impl ImageRef {
+    /// The full reference it resolves to, `gcr.io/distroless/cc-debian12:nonroot`
+    /// (no tag shown for `latest`), with the architecture tag and the digest
+    /// as given, or `scratch`.
+    pub fn resolved(&self) -> String {
+        if self.variant.is_none() {
+            return "scratch".to_string();
+        }
+        let mut out = self.name();
+        match &self.arch {
+            Some(a) => out.push_str(&format!(":{}-{a}", self.tag)),
+            None if self.tag != "latest" => out.push_str(&format!(":{}", self.tag)),
+            None => {}
+        }
+        if let Some(d) = &self.digest {
+            out.push_str(&format!("@{d}"));
+        }
+        out
+    }
+
+    /// The unpinned name, without tag or digest: `gcr.io/distroless/cc-debian12`.
+    pub fn name(&self) -> String {
+        match (&self.variant, &self.generation) {
+            (Some(v), Some(g)) => format!("gcr.io/distroless/{v}-{g}"),
+            (Some(v), None) => format!("gcr.io/distroless/{v}"),
+            _ => "scratch".to_string(),
+        }
+    }
+
+    fn scratch(given: &str) -> ImageRef {
+        ImageRef {
+            given: given.to_string(),
+            variant: None,
+            generation: None,
+            tag: "latest".into(),
+            floating: false,
+            arch: None,
+            digest: None,
+            language: false,
+        }
+    }
+}
+
+/// A digest as OCI writes it: `sha256:` and 64 lowercase hex digits (or
+/// `sha512:` and 128).
+fn valid_digest(d: &str) -> bool {
+    let hex = |h: &str, n: usize| h.len() == n && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    match d.split_once(':') {
+        Some(("sha256", h)) => hex(h, 64),
+        Some(("sha512", h)) => hex(h, 128),
+        _ => false,
+    }
+}
+
+impl Catalog {
+    /// Resolve an image reference: `gcr.io/distroless/static-debian11`,
+    /// `static-debian11`, a language image (`python3-debian13`,
+    /// `java21-debian13`, `nodejs22-debian13`), with a tag (`:nonroot`,
+    /// `:debug`, `:debug-nonroot`, `:latest`, or one with an architecture
+    /// suffix, `:latest-arm64`), a digest (`@sha256:...`, accepted and
+    /// noted), an unsuffixed name (`gcr.io/distroless/base`, resolved
+    /// through the data's `also_published_as`, the generation the tag points
+    /// to today), or `scratch`.
+    ///
+    /// Errors: a one-line message that lists the known images.
+    pub fn resolve(&self, given: &str) -> Result<ImageRef, String> {
+        let known = || {
+            let mut names: Vec<String> = self.all_images().map(|i| i.reference.to_string()).collect();
+            names.push("scratch".into());
+            names.join(", ")
+        };
+        let unknown = |why: &str| format!("unknown image '{given}' ({why}); known images: {}", known());
+        let trimmed = given.trim();
+        let (trimmed, digest) = match trimmed.split_once('@') {
+            Some((name, d)) if valid_digest(d) => (name, Some(d.to_string())),
+            Some(_) => return Err(unknown("a digest is sha256: and 64 hex digits")),
+            None => (trimmed, None),
+        };
+        if matches!(trimmed, "scratch" | "docker.io/library/scratch") {
+            return Ok(ImageRef::scratch(given));
+        }
+        let name = trimmed
+            .strip_prefix("gcr.io/distroless/")
+            .or_else(|| trimmed.strip_prefix("distroless/"))
+            .unwrap_or(trimmed);
+        if name.contains('/') {
+            return Err(unknown("not a gcr.io/distroless image"));
+        }
+        let (name, tag) = name.split_once(':').unwrap_or((name, "latest"));
+        let Some((image, floating)) = self.named(name) else {
+            // A distroless image the data does not know: no data, not a
+            // usage error (a newer generation, an image it does not model).
+            let distroless = trimmed.starts_with("gcr.io/distroless/") || trimmed.starts_with("distroless/");
+            return match unknown_name(name, tag, digest) {
+                Some(r) if distroless || r.generation.is_some() => Ok(ImageRef {
+                    given: given.to_string(),
+                    ..r
+                }),
+                _ => Err(unknown("no such distroless image")),
+            };
+        };
+        let (tag, arch) = split_tag(image, tag).map_err(|why| unknown(&why))?;
+        Ok(ImageRef {
+            given: given.to_string(),
+            variant: Some(image.variant.to_string()),
+            generation: Some(image.generation.to_string()),
+            tag,
+            floating,
+            arch,
+            digest,
+            language: image.language,
+        })
+    }
+
+    /// The image a name (`cc-debian12`, or the unversioned `cc`) names,
+    /// and whether the name was unversioned.
+    fn named(&self, name: &str) -> Option<(&'static Image, bool)> {
+        self.all_images()
+            .find(|i| i.reference.strip_prefix("gcr.io/distroless/") == Some(name))
+            .map(|i| (i, false))
+            .or_else(|| {
+                let floating = format!("gcr.io/distroless/{name}");
+                self.all_images()
+                    .find(|i| i.also_published_as == Some(floating.as_str()))
+                    .map(|i| (i, true))
+            })
+    }
+}
+
+/// An image name the data does not know, as distroless names images:
+/// `<name>-debian<N>` or `<name>`, with its tag and its architecture suffix.
+fn unknown_name(name: &str, tag: &str, digest: Option<String>) -> Option<ImageRef> {
+    let valid = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    if !valid(name) || !valid(tag) {
+        return None;
+    }
+    let (variant, generation) = match name.rsplit_once("-debian") {
+        Some((v, n)) if !v.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (v, Some(format!("debian{n}")))
+        }
+        _ => (name, None),
+    };
+    let arch = PLATFORMS
+        .iter()
+        .find_map(|(a, _)| Some((tag.strip_suffix(a)?.strip_suffix('-')?, *a)));
+    let (tag, arch) = match arch {
+        Some((base, a)) if !base.is_empty() => (base.to_string(), Some(a.to_string())),
+        _ => (tag.to_string(), None),
+    };
+    Some(ImageRef {
+        given: String::new(),
+        variant: Some(variant.to_string()),
+        generation,
+        tag,
+        floating: false,
+        arch,
+        digest,
+        language: false,
+    })
+}
+
+/// A tag as the base tag and the architecture of its suffix:
+/// `debug-nonroot-arm64` → (`debug-nonroot`, `arm64`).
+fn split_tag(image: &Image, tag: &str) -> Result<(String, Option<String>), String> {
+    if image.tags.contains(&tag) {
+        return Ok((tag.to_string(), None));
+    }
+    let suffixed = PLATFORMS
+        .iter()
+        .find_map(|(arch, _)| Some((tag.strip_suffix(arch)?.strip_suffix('-')?, *arch)));
+    match suffixed {
+        Some((base, arch)) if image.tags.contains(&base) && image.published_for(arch) => {
+            Ok((base.to_string(), Some(arch.to_string())))
+        }
+        Some((base, arch)) if image.tags.contains(&base) => Err(format!(
+            "{} is not published for {arch}: only for {}",
+            image.reference,
+            image.architectures.join(", ")
+        )),
+        _ => Err(format!(
+            "tag '{tag}' is not one of {}, or one of them with an architecture suffix (latest-{})",
+            image.tags.join(", "),
+            image.architectures.first().unwrap_or(&"amd64")
+        )),
+    }
+}
