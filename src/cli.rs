@@ -23,10 +23,19 @@ use dlcheck::{Options, Request};
 #[derive(Debug, Parser)]
 #[command(name = "dlcheck", version, about, long_about)]
 pub struct Cli {
-    /// Binaries to inspect; container images (a docker save or OCI archive,
-    /// or an OCI layout directory); or, with --root, programs inside the root.
+    /// Binaries to inspect; container images: a docker save or OCI archive
+    /// (plain, gzip or zstd) or an OCI layout directory, `-` (an archive on
+    /// stdin), docker:NAME[:TAG] (the local Docker engine), registry:REF,
+    /// oci:DIR, docker-archive:FILE, oci-archive:FILE, or a reference that
+    /// is not a path (the engine first, then the registry); or, with
+    /// --root, programs inside the root.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// A registry (HOST or HOST:PORT) to speak to in plain HTTP, as
+    /// Docker's --insecure-registry; localhost always is. Repeatable.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
 
     /// For a container image or --root: check every ELF program and library
     /// in it, not just the entrypoint.
@@ -118,6 +127,7 @@ impl Cli {
                 platform: self.platform.clone(),
                 image,
                 all: self.all,
+                insecure_registries: self.insecure_registry.clone(),
             },
             recursive: self.recursive,
             follow: self.follow,

@@ -66,6 +66,18 @@ pub enum Error {
     /// truncated, inconsistent, or with names that leave the image (exit 5).
     #[error("malformed image: {0}")]
     MalformedImage(String),
+    /// An image source (the Docker engine, a registry) that cannot be
+    /// reached: not running, a socket not permitted, the network or TLS
+    /// (exit 3). Holds what was tried, why it failed and what to do.
+    #[error("{0}")]
+    Unreachable(String),
+    /// A registry or engine refused the credentials tried, or asked for
+    /// some (HTTP 401/403) (exit 3). Holds which credential was tried.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The engine or registry has no such image, repository or tag (exit 3).
+    #[error("{0}")]
+    ImageNotFound(String),
     /// A file that starts like ELF but whose headers or tables are
     /// inconsistent or run past the end of the file (exit 5).
     #[error("malformed ELF: {0}; the file may be truncated or corrupt: rebuild or re-copy it")]
@@ -81,7 +93,10 @@ impl Error {
             | Error::IsDirectory(_)
             | Error::PermissionDenied(_)
             | Error::NotRegularFile(_)
-            | Error::Io(_) => 3,
+            | Error::Io(_)
+            | Error::Unreachable(_)
+            | Error::Unauthorized(_)
+            | Error::ImageNotFound(_) => 3,
             Error::Empty
             | Error::Script { .. }
             | Error::MachO
@@ -107,6 +122,9 @@ impl Error {
             Error::PermissionDenied(_) => "permission_denied",
             Error::NotRegularFile(_) => "not_regular_file",
             Error::Io(_) => "io",
+            Error::Unreachable(_) => "unreachable",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::ImageNotFound(_) => "image_not_found",
             Error::Empty => "empty",
             Error::Script { .. } => "script",
             Error::MachO => "mach_o",

@@ -16,6 +16,8 @@
 //! - [`catalog`]: what each distroless image contains;
 //! - [`loader`]: glibc's dynamic loader, modelled once, over any root;
 //! - [`verdict`]: which images run a binary, which to use, what will fail;
+//! - [`source`]: where an image is (a path, stdin, the Docker engine, a
+//!   registry), made local for [`imagefs`];
 //! - [`imagefs`], [`replay`]: a built image's files, and its start replayed;
 //! - [`report`]: the one report model and its JSON wire types;
 //! - [`render`]: human and JSON output, which only render.
@@ -40,10 +42,11 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod shipped;
+pub mod source;
 pub mod text;
 pub mod verdict;
 
 pub use error::Error;
 pub use input::Format;
 pub use report::{Document, Report, SCHEMA_VERSION};
-pub use run::{Options, Outcome, Request, analyze, run};
+pub use run::{Options, Outcome, Progress, Request, analyze, run};

@@ -1,5 +1,6 @@
 //! The `dlcheck` binary: parse flags, run the request, render, exit.
 
+mod bars;
 mod cli;
 
 use std::io::{self, IsTerminal, Write};
@@ -12,24 +13,10 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     colored::control::set_override(cli.colour());
     let request = cli.request();
-    // Progress on stderr for scans, only on a terminal and never with --json.
-    let bar = (cli.recursive && !cli.json && io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {pos} files, {elapsed}") {
-            bar.set_style(style);
-        }
-        bar
-    });
-    let progress = |done: usize| {
-        if let Some(bar) = &bar {
-            bar.set_position(done as u64);
-        }
-    };
-    let outcome = dlcheck::run(&request, &progress);
-    if let Some(bar) = &bar {
-        bar.finish_and_clear();
-    }
+    // Progress on stderr, only on a terminal and never with --json.
+    let bars = bars::Bars::new(cli.recursive, !cli.json && io::stderr().is_terminal());
+    let outcome = dlcheck::run(&request, &bars);
+    bars.finish();
     let format = if cli.json {
         OutputFormat::Json
     } else {

@@ -23,6 +23,7 @@ use crate::error::Error;
 use crate::imagefs::{ImageFs, Limits};
 use crate::input::{self, Format, scan};
 use crate::report::{ImageReport, Report};
+use crate::source::{self, Source};
 use crate::verdict::set::{Summary, summarize};
 use crate::verdict::{self, ShippedFiles};
 use crate::{go, replay, shipped, text};
@@ -44,6 +45,9 @@ pub struct Options {
     pub image: Option<ImageRef>,
     /// For a container image or root file system: check every ELF file.
     pub all: bool,
+    /// Registries (`host` or `host:port`) spoken to in plain HTTP, besides
+    /// localhost (`--insecure-registry`).
+    pub insecure_registries: Vec<String>,
 }
 
 impl Default for Options {
@@ -54,6 +58,7 @@ impl Default for Options {
             platform: None,
             image: None,
             all: false,
+            insecure_registries: Vec::new(),
         }
     }
 }
@@ -119,6 +124,29 @@ impl Read {
     }
 }
 
+/// What a run reports while it works, from any thread; every method does
+/// nothing unless implemented. A closure `Fn(usize)` receives the file
+/// counts of a scan.
+pub trait Progress: Sync {
+    /// A directory scan has read `files` files so far.
+    fn files(&self, files: usize) {
+        let _ = files;
+    }
+    /// `done` bytes of `what` (`stdin`, `docker:myapp export`, a layer)
+    /// have been read or downloaded, of `total` when known.
+    fn bytes(&self, what: &str, done: u64, total: Option<u64>) {
+        let _ = (what, done, total);
+    }
+    /// The transfer last reported by [`Progress::bytes`] is over.
+    fn done(&self) {}
+}
+
+impl<F: Fn(usize) + Sync> Progress for F {
+    fn files(&self, files: usize) {
+        self(files)
+    }
+}
+
 /// A path as text, losslessly (see [`crate::text`]).
 pub fn shown(path: &Path) -> String {
     text::from_bytes(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()))
@@ -126,7 +154,7 @@ pub fn shown(path: &Path) -> String {
 
 /// Run a request. `progress` is called with the number of files a scan has
 /// done, from any thread.
-pub fn run(request: &Request, progress: &(dyn Fn(usize) + Sync)) -> Outcome {
+pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
     let opts = &request.options;
     let mut items: Vec<Read> = Vec::new();
     let mut outcome = Outcome::default();
@@ -136,10 +164,14 @@ pub fn run(request: &Request, progress: &(dyn Fn(usize) + Sync)) -> Outcome {
         items.extend(inspect_root(root, &inside, opts).into_iter().map(Read::Done));
     }
     for path in request.paths.iter().filter(|_| request.root.is_none()) {
-        if input::sniff::path(path) == Some(Format::Image) {
+        let source = Source::parse(path);
+        if !matches!(source, Source::Path(_)) || source::compressed_tar(path).is_some() {
+            items.push(inspect_source(path, &source, opts, progress));
+        } else if input::sniff::path(path) == Some(Format::Image) {
             items.push(Read::Done(inspect_image(path, opts)));
         } else if request.recursive && path.is_dir() {
-            let found = scan::scan(path, request.follow, request.list_skipped, opts, progress);
+            let files = |n: usize| progress.files(n);
+            let found = scan::scan(path, request.follow, request.list_skipped, opts, &files);
             items.extend(found.items);
             outcome.skipped.extend(found.skipped);
             skipped += found.skipped_count;
@@ -149,12 +181,27 @@ pub fn run(request: &Request, progress: &(dyn Fn(usize) + Sync)) -> Outcome {
     }
     let shipped = shipped::libraries(&items);
     outcome.reports = items.into_par_iter().map(|item| judge(item, opts, &shipped)).collect();
+    for path in request.paths.iter().filter(|_| request.root.is_none()) {
+        if let Some(note) = source::ambiguity(path) {
+            note_ambiguity(&mut outcome.reports, &shown(path), note);
+        }
+    }
     // A set summary is about binaries; images carry their own verdicts.
     let binaries = outcome.reports.iter().any(|r| !matches!(r, Report::Image(_)));
     if binaries && (request.recursive || request.paths.len() > 1) {
         outcome.summary = Some(summarize(&outcome.reports, skipped, &opts.distro));
     }
     outcome
+}
+
+/// Add `note` (a path that also reads as an image reference) to the
+/// warnings of the report of `path`.
+fn note_ambiguity(reports: &mut [Report], path: &str, note: String) {
+    match reports.iter_mut().find(|r| r.path() == path) {
+        Some(Report::Binary(b)) => b.warnings.push(note),
+        Some(Report::Image(i)) => i.start.warnings.push(note),
+        _ => {}
+    }
 }
 
 /// Judge what was read.
@@ -218,12 +265,45 @@ pub fn read_bytes(bytes: &[u8], opts: &Options) -> Read {
     Read::Done(Report::Failure(failure))
 }
 
+/// Read an image from where `source` says (stdin, the Docker engine, a
+/// registry, a compressed archive, an explicit `oci:`/`docker-archive:`/
+/// `oci-archive:` path), through a temporary local copy (see
+/// [`crate::source`]), and judge it. Stdin that holds a program rather than
+/// an archive is read as that program.
+pub fn inspect_source(path: &Path, source: &Source, opts: &Options, progress: &dyn Progress) -> Read {
+    let shown = shown(path);
+    let fetched = match source::fetch(source, opts, progress) {
+        Ok(f) => f,
+        // A bare name the engine does not have: the missing path it also is.
+        Err(Error::NotFound(_)) => return read_path(path, opts),
+        Err(e) => return Read::Done(Report::failed(shown, Format::Image, &e)),
+    };
+    let image = matches!(source, Source::Image(_))
+        || fetched.path.is_dir()
+        || input::sniff::path(&fetched.path) == Some(Format::Image);
+    if !image {
+        return match read_path(&fetched.path, opts) {
+            Read::Binary { binary, .. } => Read::Binary { path: shown, binary },
+            Read::Done(r) => Read::Done(r.with_path(shown)),
+        };
+    }
+    let mut report = inspect_image_at(shown, &fetched.path, opts);
+    if let Report::Image(r) = &mut report {
+        r.start.source = fetched.info.clone();
+    }
+    Read::Done(report)
+}
+
 /// Judge a container image: a `docker save` or OCI archive, or an OCI
 /// layout directory, for `opts.platform` (default: this machine's). Never
 /// writes to disk; a hostile or broken archive gives a failure report whose
 /// error is `malformed_image`.
 pub fn inspect_image(path: &Path, opts: &Options) -> Report {
-    let shown = shown(path);
+    inspect_image_at(shown(path), path, opts)
+}
+
+/// [`inspect_image`] of `path`, reported as `shown`.
+fn inspect_image_at(shown: String, path: &Path, opts: &Options) -> Report {
     let image = match ImageFs::open(path, opts.platform.as_deref(), Limits::default()) {
         Ok(image) => image,
         Err(e) => return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0)),

@@ -8,6 +8,8 @@
 //! - `loader`: shipped libraries, DT_RUNPATH tokens, advice that agrees;
 //! - `crash`: predicted messages against real runs in the images;
 //! - `image`: container images and root file systems;
+//! - `sources`: images from stdin, compressed, the Docker engine and a
+//!   registry (the real ones, through `common::engine`);
 //! - `inputs`, `cli`: bad input, exit codes, the command line;
 //! - `hostile`, `proptest`: damaged and mutated files, never a panic;
 //! - `system`: this machine's own /usr/bin against readelf;
@@ -16,6 +18,7 @@
 //! - `golden`: every rendering, byte for byte, and the JSON Schema.
 
 mod cli;
+mod common;
 mod crash;
 mod data;
 mod facts;
@@ -27,5 +30,6 @@ mod inputs;
 mod loader;
 mod proptest;
 mod readme;
+mod sources;
 mod system;
 mod verdicts;

@@ -239,14 +239,9 @@ fn oci_manifest(store: &Store, want: &str) -> Result<Parts, ImageError> {
     }
     resolved.reverse();
     let platforms: Vec<String> = resolved.iter().filter_map(|(p, _)| p.clone()).collect();
-    let chosen = resolved
-        .iter()
-        .find(|(p, _)| {
-            p.as_deref()
-                .is_some_and(|p| p == want || p.starts_with(&format!("{want}/")))
-        })
-        .or_else(|| resolved.iter().find(|(p, _)| p.is_none()))
-        .or_else(|| (resolved.len() == 1).then(|| &resolved[0]))
+    let offered: Vec<Option<String>> = resolved.iter().map(|(p, _)| p.clone()).collect();
+    let chosen = super::pick_platform(&offered, want)
+        .map(|i| &resolved[i])
         .ok_or_else(|| ImageError(format!("no image for {want}; the index has {}", platforms.join(", "))))?;
     let manifest = &chosen.1;
     let config = store.described(&manifest["config"])?;

@@ -488,6 +488,22 @@ impl loader::Root for ImageFs {
     }
 }
 
+/// Which of an index's manifests is the image for `want` (`linux/arm64`):
+/// the one whose platform is `want` or a variant of it (`linux/arm64/v8`),
+/// else the one without a platform, else the only one. `offered` lists each
+/// manifest's platform, in index order. Also used by the registry source,
+/// which downloads only the layers of the manifest chosen here.
+pub fn pick_platform(offered: &[Option<String>], want: &str) -> Option<usize> {
+    offered
+        .iter()
+        .position(|p| {
+            p.as_deref()
+                .is_some_and(|p| p == want || p.starts_with(&format!("{want}/")))
+        })
+        .or_else(|| offered.iter().position(Option::is_none))
+        .or_else(|| (offered.len() == 1).then_some(0))
+}
+
 /// This machine's platform, `linux/amd64`.
 pub fn host_platform() -> String {
     let arch = match std::env::consts::ARCH {

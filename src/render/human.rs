@@ -333,6 +333,33 @@ pub fn summary(s: &crate::verdict::set::Summary, skipped: Option<&[String]>, w: 
     Ok(())
 }
 
+/// Where an image was read from, in one line: `the Docker engine:
+/// myapp:dev (image sha256:…)`, `stdin, zstd-compressed`.
+fn read_from(s: &crate::source::SourceInfo) -> String {
+    use crate::source::SourceKind;
+    let mut out = match s.kind {
+        SourceKind::Docker => "the Docker engine".to_string(),
+        SourceKind::Registry => "the registry".to_string(),
+        SourceKind::Stdin => "stdin".to_string(),
+        SourceKind::File => "a compressed archive".to_string(),
+    };
+    if let Some(r) = &s.reference {
+        out.push_str(&format!(": {r}"));
+    }
+    match (s.kind, &s.digest) {
+        (SourceKind::Docker, Some(d)) => out.push_str(&format!(" (image {d})")),
+        (_, Some(d)) => out.push_str(&format!(" (manifest {d})")),
+        _ => {}
+    }
+    if let Some(c) = s.compression {
+        out.push_str(&format!(", {}-compressed", c.name()));
+    }
+    if let Some(n) = &s.note {
+        out.push_str(&format!("; {n}"));
+    }
+    out
+}
+
 /// A container image: the verdict and what it prints first, why and the
 /// fix, how the entrypoint was found, then its binaries.
 fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
@@ -345,6 +372,9 @@ fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
         None => String::new(),
     };
     writeln!(w, "  {} {}{base}", i.format, i.platform)?;
+    if let Some(source) = &i.source {
+        field(w, "read from", &sanitize(&read_from(source)))?;
+    }
     let (ok, crash) = (
         ("will start", String::new()),
         ("will crash on start; it prints:", String::new()),

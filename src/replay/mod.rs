@@ -51,6 +51,11 @@ pub struct Start {
     /// With `--all`: every ELF program and library in the image, each
     /// checked against the image's files as the loader would load it.
     pub all: Vec<FileCheck>,
+    /// Where the image was read from, when not from a path as given: the
+    /// Docker engine, a registry, stdin, a compressed archive. Absent
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::source::SourceInfo>,
 }
 
 impl Start {
@@ -70,6 +75,7 @@ impl Start {
             warnings: Vec::new(),
             binaries: Vec::new(),
             all: Vec::new(),
+            source: None,
         }
     }
 

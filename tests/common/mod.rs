@@ -1,0 +1,3 @@
+//! Support shared by the test modules.
+
+pub mod engine;
