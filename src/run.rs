@@ -179,7 +179,12 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
         } else if input::sniff::path(path) == Some(Format::Image) {
             items.push(Read::Done(inspect_image(path, opts)));
         } else if let Some(text) = dockerfile_text(path) {
-            items.push(Read::Done(check_dockerfile(path, &text, &request.dockerfile_settings, None)));
+            items.push(Read::Done(check_dockerfile(
+                path,
+                &text,
+                &request.dockerfile_settings,
+                None,
+            )));
         } else if request.recursive && path.is_dir() {
             let files = |n: usize| progress.files(n);
             let found = scan::scan(path, request.follow, request.list_skipped, opts, &files);
@@ -253,7 +258,10 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
             return check_dockerfile(file, &text, settings, None);
         };
         let program = first.check.command.first().cloned().unwrap_or_default();
-        inspect_root(root, &[program], opts).into_iter().next().map(Joined::Report)
+        inspect_root(root, &[program], opts)
+            .into_iter()
+            .next()
+            .map(Joined::Report)
     } else {
         request.paths.first().map(|path| {
             let source = Source::parse(path);
@@ -263,7 +271,9 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
             match (image, input::load(path)) {
                 (true, _) => match inspect_source(path, &source, opts, progress) {
                     Read::Done(r) => Joined::Report(r),
-                    Read::Binary { path, binary } => Joined::Report(judge(Read::Binary { path, binary }, opts, &ShippedFiles::new())),
+                    Read::Binary { path, binary } => {
+                        Joined::Report(judge(Read::Binary { path, binary }, opts, &ShippedFiles::new()))
+                    }
                 },
                 (false, Ok(bytes)) => Joined::Binary(shown(path), bytes.to_vec()),
                 (false, Err(e)) => Joined::Report(Report::failed(shown(path), Format::Unknown, &e)),

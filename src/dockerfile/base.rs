@@ -182,18 +182,41 @@ mod tests {
     #[test]
     fn distroless_spellings() {
         let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
-        assert_eq!(distroless("gcr.io/distroless/static-debian12"), s("static", "debian12", "latest"));
-        assert_eq!(distroless("gcr.io/distroless/cc-debian12:nonroot"), s("cc", "debian12", "nonroot"));
-        assert_eq!(distroless("gcr.io/distroless/base-debian11:debug"), s("base", "debian11", "debug"));
         assert_eq!(
-            distroless("gcr.io/distroless/static-debian12@sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+            distroless("gcr.io/distroless/static-debian12"),
             s("static", "debian12", "latest")
         );
-        assert_eq!(distroless("gcr.io/distroless/static-debian12:latest-amd64"), s("static", "debian12", "latest"));
-        assert_eq!(distroless("gcr.io/distroless/static-debian12:debug-nonroot-arm64"), s("static", "debian12", "debug-nonroot"));
+        assert_eq!(
+            distroless("gcr.io/distroless/cc-debian12:nonroot"),
+            s("cc", "debian12", "nonroot")
+        );
+        assert_eq!(
+            distroless("gcr.io/distroless/base-debian11:debug"),
+            s("base", "debian11", "debug")
+        );
+        assert_eq!(
+            distroless(
+                "gcr.io/distroless/static-debian12@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+            ),
+            s("static", "debian12", "latest")
+        );
+        assert_eq!(
+            distroless("gcr.io/distroless/static-debian12:latest-amd64"),
+            s("static", "debian12", "latest")
+        );
+        assert_eq!(
+            distroless("gcr.io/distroless/static-debian12:debug-nonroot-arm64"),
+            s("static", "debian12", "debug-nonroot")
+        );
         let floating = classify("gcr.io/distroless/static", &[]);
-        assert!(matches!(floating, BaseKind::Distroless(ref i) if i.floating), "{floating:?}");
-        assert_eq!(classify("gcr.io/distroless/java17-debian12", &[]), BaseKind::OtherDistroless);
+        assert!(
+            matches!(floating, BaseKind::Distroless(ref i) if i.floating),
+            "{floating:?}"
+        );
+        assert_eq!(
+            classify("gcr.io/distroless/java17-debian12", &[]),
+            BaseKind::OtherDistroless
+        );
         assert_eq!(classify("scratch", &[]), BaseKind::Scratch);
         assert_eq!(classify("alpine:3.20", &[]), BaseKind::Other);
         assert_eq!(classify("Build", &[None, Some("build".into())]), BaseKind::Stage(1));

@@ -52,14 +52,14 @@ fn build_event(e: &Event, r: &Replayed, last: bool) -> Option<Finding> {
         Event::SourceMissing { at, path } => Finding::new(
             Rule::CopySourceMissing,
             *at,
-            format!("{path} is not in the build context (or the stage it is copied from): the build fails"),
-            Some(format!("\"{path}\": not found")),
+            format!("{path} is not in the build context (or the stage it is copied from): the build fails (newer BuildKit words it \"failed to calculate checksum of ref ...: \"{path}\": not found\")"),
+            Some(format!("failed to compute cache key: \"{path}\" not found")),
             "fix the source path, or check .dockerignore".into(),
         ),
         Event::MultipleToFile { at } => Finding::new(
             Rule::CopySeveralToFile,
             *at,
-            "several sources are copied to a destination that does not end with a slash: the build fails".into(),
+            "several sources are copied to a destination that does not end with a slash and is not a directory: BuildKit copies each onto that one path, so only the last source is there, as a file; the legacy builder (DOCKER_BUILDKIT=0) refuses the build".into(),
             Some("When using COPY with more than one source file, the destination must be a directory and end with a /".into()),
             "end the destination with /".into(),
         ),
@@ -136,7 +136,8 @@ pub fn start(r: &Replayed) -> (Vec<Finding>, Option<String>) {
         let f = Finding::new(
             Rule::NoCommand,
             Pos::default(),
-            "the final stage has neither ENTRYPOINT nor CMD (and its base gives none): docker run refuses to start it".into(),
+            "the final stage has neither ENTRYPOINT nor CMD (and its base gives none): docker run refuses to start it"
+                .into(),
             Some("No command specified".into()),
             "add ENTRYPOINT [\"/path/to/program\"] (exec form)".into(),
         );
@@ -148,11 +149,18 @@ pub fn start(r: &Replayed) -> (Vec<Finding>, Option<String>) {
         (Lookup::Missing, true) => out.push(Finding::new(
             Rule::ShellForm,
             at,
-            format!("the shell form runs {} and the image has no {program}: the container does not start", argv.args[..argv.args.len() - 1].join(" ")),
+            format!(
+                "the shell form runs {} and the image has no {program}: the container does not start",
+                argv.args[..argv.args.len() - 1].join(" ")
+            ),
             Some(exec_stat(program)),
-            format!("use the exec form: {}", exec_form_of(argv.args.last().map_or("", String::as_str))),
+            format!(
+                "use the exec form: {}",
+                exec_form_of(argv.args.last().map_or("", String::as_str))
+            ),
         )),
-        (Lookup::Missing, false) => out.push(missing_program(r, program, at)),
+        (Lookup::Missing, false) => out.push(missing_program(r, program, at, None)),
+        (Lookup::NotDirectory(file), _) => out.push(missing_program(r, program, at, Some(file))),
         (Lookup::Found(path, node), _) => {
             if let Some(f) = not_executable(program, node, at) {
                 out.push(f);
@@ -172,12 +180,15 @@ fn exec_form_of(text: &str) -> String {
     format!("CMD [{}] (or ENTRYPOINT)", words.join(", "))
 }
 
-fn missing_program(r: &Replayed, program: &str, at: Pos) -> Finding {
+/// The program is not there (`not_dir`: because this parent is a file).
+fn missing_program(r: &Replayed, program: &str, at: Pos, not_dir: Option<&str>) -> Finding {
     let placed: Vec<String> = r
         .events
         .iter()
         .filter_map(|e| match e {
-            Event::Placed { path, at, origin } if !matches!(origin, Origin::Base) => Some(format!("{path} (line {})", at.line)),
+            Event::Placed { path, at, origin } if !matches!(origin, Origin::Base) => {
+                Some(format!("{path} (line {})", at.line))
+            }
             Event::CopyFailed {
                 at,
                 error: CopyError::ReplaceDirectory(p),
@@ -185,6 +196,8 @@ fn missing_program(r: &Replayed, program: &str, at: Pos) -> Finding {
             _ => None,
         })
         .collect();
+    let mut placed = placed;
+    placed.dedup();
     let put = if placed.is_empty() {
         "the Dockerfile puts no file there".to_string()
     } else {
@@ -192,13 +205,23 @@ fn missing_program(r: &Replayed, program: &str, at: Pos) -> Finding {
     };
     if program.contains('/') {
         let full = super::fs::normalize(program, &r.workdir);
+        let (why, output) = match not_dir {
+            Some(file) => (
+                format!("{file} is a file, not a directory"),
+                format!("exec: \"{program}\": stat {program}: not a directory"),
+            ),
+            None => ("it is not in the image".to_string(), exec_stat(program)),
+        };
         Finding::new(
             Rule::CommandMissing,
             at,
-            format!("the command runs {full}, which is not in the image ({put}): the container does not start"),
-            Some(exec_stat(program)),
+            format!("the command runs {full}, and {why} ({put}): the container does not start"),
+            Some(output),
             match placed.first() {
-                Some(p) => format!("point the command at the program ({}), or COPY it to {full}", p.split(' ').next().unwrap_or_default()),
+                Some(p) => format!(
+                    "point the command at the program ({}), or COPY it to {full}",
+                    p.split(' ').next().unwrap_or_default()
+                ),
                 None => format!("COPY the program to {full}"),
             },
         )
@@ -207,9 +230,15 @@ fn missing_program(r: &Replayed, program: &str, at: Pos) -> Finding {
         Finding::new(
             Rule::CommandNotInPath,
             at,
-            format!("{program} has no slash, so the runtime looks for it in PATH={path} only (not in WORKDIR {}), and it is not there ({put})", r.workdir),
+            format!(
+                "{program} has no slash, so the runtime looks for it in PATH={path} only (not in WORKDIR {}), and it is not there ({put})",
+                r.workdir
+            ),
             Some(format!("exec: \"{program}\": executable file not found in $PATH")),
-            format!("use the absolute path ({}), or ./{program} from the WORKDIR", super::fs::normalize(program, &r.workdir)),
+            format!(
+                "use the absolute path ({}), or ./{program} from the WORKDIR",
+                super::fs::normalize(program, &r.workdir)
+            ),
         )
     }
 }
@@ -239,21 +268,33 @@ fn user(r: &Replayed) -> Option<Finding> {
             continue;
         }
         let known: Option<&[&str]> = match r.tree.lookup(file) {
-            Lookup::Found(_, Node::File(f)) if f.origin == Origin::Base => {
-                Some(if is_group { &DISTROLESS_GROUPS } else { &DISTROLESS_USERS })
-            }
+            Lookup::Found(_, Node::File(f)) if f.origin == Origin::Base => Some(if is_group {
+                &DISTROLESS_GROUPS
+            } else {
+                &DISTROLESS_USERS
+            }),
             Lookup::Missing => Some(&[]),
             _ => None,
         };
         if known.is_some_and(|k| !k.contains(&name)) {
-            let (what, plural) = if is_group { ("group", "group") } else { ("user", "passwd") };
+            let (what, plural) = if is_group {
+                ("group", "group")
+            } else {
+                ("user", "passwd")
+            };
             let listed = known.unwrap_or_default().join(", ");
-            let has = if listed.is_empty() { format!("the image has no {file}") } else { format!("{file} lists {listed}") };
+            let has = if listed.is_empty() {
+                format!("the image has no {file}")
+            } else {
+                format!("{file} lists {listed}")
+            };
             return Some(Finding::new(
                 Rule::UserMissing,
                 at.unwrap_or_default(),
                 format!("USER {spec}: {has}, so the runtime cannot find {name} and the container does not start"),
-                Some(format!("unable to find {what} {name}: no matching entries in {plural} file")),
+                Some(format!(
+                    "unable to find {what} {name}: no matching entries in {plural} file"
+                )),
                 format!("use a numeric id (USER 65532), or a {what} the image has (distroless: root, nobody, nonroot)"),
             ));
         }
@@ -271,7 +312,10 @@ pub fn nonroot(r: &Replayed) -> Option<Finding> {
         return Some(Finding::new(
             Rule::NonrootUser,
             at,
-            format!("{} runs as nonroot (65532), and USER {spec} makes the container run as root again", image.given),
+            format!(
+                "{} runs as nonroot (65532), and USER {spec} makes the container run as root again",
+                image.given
+            ),
             None,
             "drop the USER line, or use the :latest tag if root is meant".into(),
         ));

@@ -48,7 +48,8 @@ pub enum Rule {
     CopyOntoFile,
     /// A source that is not in the context or stage: the build fails.
     CopySourceMissing,
-    /// Several sources to a destination without a trailing slash.
+    /// Several sources to a destination without a trailing slash that is
+    /// not a directory.
     CopySeveralToFile,
     /// `USER` names a user (or group) the image does not list.
     UserMissing,
@@ -121,9 +122,11 @@ impl Rule {
     pub fn severity(self) -> Severity {
         match self {
             Rule::FinalBase | Rule::UnknownBase => Severity::Info,
-            Rule::NonrootUser | Rule::BuilderNewerGlibc | Rule::CgoStatic | Rule::DynamicOnStatic => {
-                Severity::Warning
-            }
+            Rule::NonrootUser
+            | Rule::BuilderNewerGlibc
+            | Rule::CgoStatic
+            | Rule::DynamicOnStatic
+            | Rule::CopySeveralToFile => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -62,6 +62,8 @@ pub enum Lookup<'a> {
     Found(String, &'a Node),
     /// Not there, and nothing unseen can have put it there.
     Missing,
+    /// Not there: a parent (this one) is a file (`ENOTDIR`).
+    NotDirectory(String),
     /// Not known to be there; something unseen may have put it there.
     Unknown,
 }
@@ -72,7 +74,7 @@ impl Lookup<'_> {
     pub fn found(&self) -> Option<bool> {
         match self {
             Lookup::Found(..) => Some(true),
-            Lookup::Missing => Some(false),
+            Lookup::Missing | Lookup::NotDirectory(_) => Some(false),
             Lookup::Unknown => None,
         }
     }
@@ -181,6 +183,13 @@ impl Tree {
     /// What `path` is.
     pub fn lookup(&self, path: &str) -> Lookup<'_> {
         let real = self.resolve(&normalize(path, "/"));
+        let mut up = real.as_str();
+        while up != "/" {
+            up = parent(up);
+            if let Some(Node::File(_)) = self.nodes.get(up) {
+                return Lookup::NotDirectory(up.to_string());
+            }
+        }
         match self.nodes.get(&real) {
             Some(n) => Lookup::Found(real, n),
             None if self.open || self.open_above(&real) => Lookup::Unknown,
@@ -251,7 +260,11 @@ impl Tree {
     /// paths relative to it.
     pub fn files_under(&self, dir: &str) -> Vec<(String, Node)> {
         let real = self.resolve(&normalize(dir, "/"));
-        let prefix = if real == "/" { "/".to_string() } else { format!("{real}/") };
+        let prefix = if real == "/" {
+            "/".to_string()
+        } else {
+            format!("{real}/")
+        };
         self.nodes
             .range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
@@ -308,7 +321,10 @@ mod tests {
         t.mkdir_p("/usr/bin").unwrap();
         t.put_link("/sbin", "usr/bin");
         // A file onto an existing directory fails.
-        assert_eq!(t.put_file("/bin", file()), Err(CopyError::ReplaceDirectory("/bin".into())));
+        assert_eq!(
+            t.put_file("/bin", file()),
+            Err(CopyError::ReplaceDirectory("/bin".into()))
+        );
         // Into a directory through a link.
         assert_eq!(t.put_file("/sbin/app", file()).unwrap(), "/usr/bin/app");
         assert!(matches!(t.lookup("/sbin/app"), Lookup::Found(p, Node::File(_)) if p == "/usr/bin/app"));

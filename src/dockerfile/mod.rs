@@ -156,7 +156,10 @@ impl Check {
 /// reads as one: text whose first instruction is `FROM`, or `ARG` then
 /// `FROM`, after comments and parser directives.
 pub fn is_dockerfile(path: &Path, head: &[u8]) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     if name == "dockerfile"
         || name == "containerfile"
         || name.ends_with(".dockerfile")
@@ -186,15 +189,19 @@ pub fn is_dockerfile(path: &Path, head: &[u8]) -> bool {
 /// Check the Dockerfile `text` (read from `path`).
 pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined>) -> Result<Check, ParseError> {
     let dockerfile = parse::parse(text, &settings.build_args)?;
-    let context = Context(
-        settings
-            .context
-            .clone()
-            .or_else(|| Some(path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf())),
-    );
+    let context = Context(settings.context.clone().or_else(|| {
+        Some(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+        )
+    }));
     let stages = &dockerfile.stages;
     let target = match &settings.target {
-        Some(t) => stages.iter().position(|s| s.name.as_deref() == Some(t.to_lowercase().as_str())),
+        Some(t) => stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(t.to_lowercase().as_str())),
         None => stages.len().checked_sub(1),
     };
     let infos: Vec<StageInfo> = stages
@@ -213,7 +220,10 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     let replayed = stage::replay_all(&stages[..=target], &context);
     let last = &replayed[target];
     let mut findings = check::build(&replayed.iter().collect::<Vec<_>>());
-    let build_fails = findings.first().map(|f| f.output.clone().unwrap_or_default());
+    let build_fails = findings
+        .iter()
+        .find(|f| f.rule.severity() == Severity::Error)
+        .map(|f| f.output.clone().unwrap_or_default());
     let (start, resolved) = check::start(last);
     findings.extend(start);
     findings.extend(check::nonroot(last));
@@ -300,20 +310,27 @@ fn judge_program(
         (Some(Joined::Binary(name, bytes)), _) if resolved.is_some() || argv.args.is_empty() => {
             program::judge_bytes(&bytes, &name, &shown, &last.root, at, findings)
         }
-        (Some(Joined::Binary(name, bytes)), _) => {
-            program::judge_bytes(&bytes, &name, argv.args.first().map_or("/app", |s| s.as_str()), &last.root, at, findings)
+        (Some(Joined::Binary(name, bytes)), _) => program::judge_bytes(
+            &bytes,
+            &name,
+            argv.args.first().map_or("/app", |s| s.as_str()),
+            &last.root,
+            at,
+            findings,
+        ),
+        (None, Some((_, Origin::Context(rel)))) => {
+            match context.0.as_ref().map(|d| d.join(rel.trim_start_matches('/'))) {
+                Some(file) => match crate::input::load(&file) {
+                    Ok(bytes) if bytes.starts_with(b"#!") => {
+                        findings.extend(program::script(&bytes, &shown, last, at));
+                        none
+                    }
+                    Ok(bytes) => program::judge_bytes(&bytes, &rel[1..], &shown, &last.root, at, findings),
+                    Err(_) => none,
+                },
+                None => none,
+            }
         }
-        (None, Some((_, Origin::Context(rel)))) => match context.0.as_ref().map(|d| d.join(rel.trim_start_matches('/'))) {
-            Some(file) => match crate::input::load(&file) {
-                Ok(bytes) if bytes.starts_with(b"#!") => {
-                    findings.extend(program::script(&bytes, &shown, last, at));
-                    none
-                }
-                Ok(bytes) => program::judge_bytes(&bytes, &rel[1..], &shown, &last.root, at, findings),
-                Err(_) => none,
-            },
-            None => none,
-        },
         (None, Some((_, Origin::From { from, .. }))) => {
             program::from_builder(stages, from, &last.root, &shown, at, findings)
         }
@@ -326,20 +343,40 @@ fn base_findings(last: &Replayed, at: parse::Pos) -> Option<Finding> {
     let (rule, message, fix) = match &last.root {
         Root::Distroless(i) => {
             let floating = if i.floating {
-                format!("; the name has no generation, so it follows distroless's default ({} today) and will move", i.generation.as_deref().unwrap_or("?"))
+                format!(
+                    "; the name has no generation, so it follows distroless's default ({} today) and will move",
+                    i.generation.as_deref().unwrap_or("?")
+                )
             } else {
                 String::new()
             };
             (
                 Rule::FinalBase,
-                format!("the final image is {} ({}, {}, :{}){floating}; it has no shell{}", i.given, i.variant.as_deref().unwrap_or("?"), i.generation.as_deref().unwrap_or("?"), i.tag, if i.tag.starts_with("debug") { " but busybox's /busybox/sh" } else { "" }),
+                format!(
+                    "the final image is {} ({}, {}, :{}){floating}; it has no shell{}",
+                    i.given,
+                    i.variant.as_deref().unwrap_or("?"),
+                    i.generation.as_deref().unwrap_or("?"),
+                    i.tag,
+                    if i.tag.starts_with("debug") {
+                        " but busybox's /busybox/sh"
+                    } else {
+                        ""
+                    }
+                ),
                 String::new(),
             )
         }
-        Root::Scratch => (Rule::FinalBase, "the final image is scratch: empty, no shell, no libc, no /etc/passwd".to_string(), String::new()),
+        Root::Scratch => (
+            Rule::FinalBase,
+            "the final image is scratch: empty, no shell, no libc, no /etc/passwd".to_string(),
+            String::new(),
+        ),
         Root::OtherDistroless(r) | Root::Other(r) => (
             Rule::UnknownBase,
-            format!("the final image is built on {r}, which dlcheck has no data for: only the image's start is checked from what the Dockerfile says; judge the built image (dlcheck --dockerfile Dockerfile image.tar) or its files (--root DIR)"),
+            format!(
+                "the final image is built on {r}, which dlcheck has no data for: only the image's start is checked from what the Dockerfile says; judge the built image (dlcheck --dockerfile Dockerfile image.tar) or its files (--root DIR)"
+            ),
             "docker save the built image and pass it with --dockerfile".to_string(),
         ),
     };

@@ -143,11 +143,7 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
         column: e.column(),
         message: e.to_string(),
     })?;
-    let escape = parsed
-        .parser_directives
-        .escape
-        .as_ref()
-        .map_or('\\', |d| d.value.value);
+    let escape = parsed.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
     let lines = Lines::new(&blanked);
     let mut globals = Vars::new();
     for arg in parsed.global_args() {
@@ -163,7 +159,9 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
         let base = words::expand(&s.from.image.value, &globals, escape);
         let name = s.from.as_.as_ref().map(|(_, n)| n.value.to_lowercase());
         // A stage built on an earlier one starts with its variables.
-        let parent = stages.iter().position(|p| p.name.as_deref() == Some(base.to_lowercase().as_str()));
+        let parent = stages
+            .iter()
+            .position(|p| p.name.as_deref() == Some(base.to_lowercase().as_str()));
         let mut vars = parent.map(|i| envs[i].clone()).unwrap_or_else(default_env);
         let mut steps = Vec::new();
         for i in s.instructions {
@@ -221,7 +219,11 @@ fn lower(
         }
         pd::Instruction::Arg(a) => {
             for (name, default) in words::args(&a.arguments.value, vars, escape) {
-                let value = build_args.get(&name).cloned().or(default).or_else(|| globals.get(&name).cloned());
+                let value = build_args
+                    .get(&name)
+                    .cloned()
+                    .or(default)
+                    .or_else(|| globals.get(&name).cloned());
                 if let Some(v) = value {
                     vars.insert(name, v);
                 }
@@ -353,7 +355,11 @@ fn put_back_resets(stages: &mut [Stage], resets: &[Pos]) {
         let Some(stage) = stages.iter_mut().rev().find(|s| s.at.line < at.line) else {
             continue;
         };
-        let i = stage.steps.iter().position(|s| s.at.line > at.line).unwrap_or(stage.steps.len());
+        let i = stage
+            .steps
+            .iter()
+            .position(|s| s.at.line > at.line)
+            .unwrap_or(stage.steps.len());
         stage.steps.insert(
             i,
             Step {

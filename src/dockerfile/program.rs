@@ -54,14 +54,20 @@ fn at_path(text: &str, path: &str) -> String {
 pub fn judge_bytes(bytes: &[u8], shown: &str, path: &str, root: &Root, at: Pos, out: &mut Vec<Finding>) -> Judged {
     let image = image_ref(root);
     let opts = crate::Options {
-        distro: image.as_ref().and_then(|i| i.generation.clone()).unwrap_or_else(|| "debian12".into()),
+        distro: image
+            .as_ref()
+            .and_then(|i| i.generation.clone())
+            .unwrap_or_else(|| "debian12".into()),
         image: image.clone(),
         ..Default::default()
     };
     let report = match run::read_bytes(bytes, &opts) {
-        Read::Binary { binary, .. } => {
-            Report::Binary(Box::new(verdict::judge_binary(shown.to_string(), *binary, &opts, &ShippedFiles::new())))
-        }
+        Read::Binary { binary, .. } => Report::Binary(Box::new(verdict::judge_binary(
+            shown.to_string(),
+            *binary,
+            &opts,
+            &ShippedFiles::new(),
+        ))),
         Read::Done(r) => r.with_path(shown.to_string()),
     };
     let check = report.binary().and_then(|b| b.image_check.as_ref());
@@ -92,11 +98,18 @@ pub fn script(bytes: &[u8], program: &str, r: &Replayed, at: Pos) -> Option<Find
     if super::stage::find_program(&r.tree, &r.env, "/", &interp).found() != Some(false) {
         return None;
     }
-    let crlf = if interp.ends_with('\r') { " (its line ends in CR: Windows line endings)" } else { "" };
+    let crlf = if interp.ends_with('\r') {
+        " (its line ends in CR: Windows line endings)"
+    } else {
+        ""
+    };
     Some(Finding::new(
         Rule::ScriptEntrypoint,
         at,
-        format!("{program} is a script for {}{crlf}, which the image does not have: the kernel reports the missing interpreter as if the script were missing", interp.trim_end()),
+        format!(
+            "{program} is a script for {}{crlf}, which the image does not have: the kernel reports the missing interpreter as if the script were missing",
+            interp.trim_end()
+        ),
         Some(format!("exec {program}: no such file or directory")),
         "ship a compiled program, or an image that has the interpreter (gcr.io/distroless/python3, nodejs)".into(),
     ))
@@ -112,7 +125,9 @@ fn chain<'s>(stages: &'s [Stage], from: &str) -> Vec<&'s Stage> {
     while let Some(i) = at.filter(|i| *i < stages.len() && !out.iter().any(|s: &&Stage| s.index == *i)) {
         let s = &stages[i];
         out.push(s);
-        at = stages[..i].iter().rposition(|p| p.name.as_deref() == Some(s.base.to_lowercase().as_str()));
+        at = stages[..i]
+            .iter()
+            .rposition(|p| p.name.as_deref() == Some(s.base.to_lowercase().as_str()));
     }
     out
 }
@@ -139,7 +154,14 @@ fn version(v: &str) -> (u32, u32) {
 }
 
 /// What the builder stage implies for a program copied from it.
-pub fn from_builder(stages: &[Stage], from: &str, root: &Root, program: &str, at: Pos, out: &mut Vec<Finding>) -> Judged {
+pub fn from_builder(
+    stages: &[Stage],
+    from: &str,
+    root: &Root,
+    program: &str,
+    at: Pos,
+    out: &mut Vec<Finding>,
+) -> Judged {
     let unknown = Judged {
         report: None,
         starts: None,
@@ -150,13 +172,18 @@ pub fn from_builder(stages: &[Stage], from: &str, root: &Root, program: &str, at
         return unknown;
     };
     let static_image = image.variant.as_deref().is_none_or(|v| v == "static");
-    let stage_name = chain.first().and_then(|s| s.name.clone()).unwrap_or_else(|| from.to_string());
+    let stage_name = chain
+        .first()
+        .and_then(|s| s.name.clone())
+        .unwrap_or_else(|| from.to_string());
     if builder.image == "golang" {
         if !builder.cgo_default || cgo_off(&chain) {
             return Judged {
                 report: None,
                 starts: Some(true),
-                assumes: Some(format!("{program} is the Go program of stage {stage_name}, built without cgo (CGO_ENABLED=0 or no C compiler): statically linked, it needs nothing from the image")),
+                assumes: Some(format!(
+                    "{program} is the Go program of stage {stage_name}, built without cgo (CGO_ENABLED=0 or no C compiler): statically linked, it needs nothing from the image"
+                )),
             };
         }
         if static_image {
@@ -198,7 +225,9 @@ fn dynamic_on_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos
             builder.image, builder.tag, image.given
         ),
         Some(format!("exec {program}: no such file or directory")),
-        format!("{how}; or use gcr.io/distroless/cc; or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"),
+        format!(
+            "{how}; or use gcr.io/distroless/cc; or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
+        ),
     )
 }
 
@@ -225,6 +254,9 @@ fn newer_glibc(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> O
             builder.image, builder.tag, builder.release, image.given
         ),
         None,
-        format!("build on {same}, or use a final image of {} or later; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain", builder.release),
+        format!(
+            "build on {same}, or use a final image of {} or later; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain",
+            builder.release
+        ),
     ))
 }

@@ -69,7 +69,8 @@ pub enum Event {
         error: CopyError,
     },
     /// A `COPY` of several sources to a destination without a trailing
-    /// slash: BuildKit refuses it.
+    /// slash that is not a directory: BuildKit copies each onto it (the
+    /// last one stays), the legacy builder refuses.
     MultipleToFile {
         /// Where.
         at: Pos,
@@ -127,7 +128,9 @@ pub struct Context(pub Option<PathBuf>);
 
 impl Context {
     fn path(&self, rel: &str) -> Option<PathBuf> {
-        self.0.as_ref().map(|d| d.join(fs::normalize(rel, "/").trim_start_matches('/')))
+        self.0
+            .as_ref()
+            .map(|d| d.join(fs::normalize(rel, "/").trim_start_matches('/')))
     }
 }
 
@@ -155,7 +158,9 @@ fn start(kind: &BaseKind, reference: &str, done: &[Replayed]) -> Replayed {
         cmd_set_here: false,
         user: (String::new(), None),
         workdir: "/".into(),
-        env: [("PATH".to_string(), super::DEFAULT_PATH.to_string())].into_iter().collect(),
+        env: [("PATH".to_string(), super::DEFAULT_PATH.to_string())]
+            .into_iter()
+            .collect(),
         shell: vec!["/bin/sh".into(), "-c".into()],
         config_known: false,
         events: Vec::new(),
@@ -191,7 +196,10 @@ fn distroless(r: &mut Replayed, image: &ImageRef) {
     for (path, target) in links {
         t.put_link(path, target);
     }
-    for d in dirs.iter().chain(["/home/nonroot", "/var/lib/dpkg/status.d", "/etc/ssl/certs"].iter()) {
+    for d in dirs
+        .iter()
+        .chain(["/home/nonroot", "/var/lib/dpkg/status.d", "/etc/ssl/certs"].iter())
+    {
         let _ = t.mkdir_p(d);
     }
     let base_file = |executable| File {
@@ -199,7 +207,12 @@ fn distroless(r: &mut Replayed, image: &ImageRef) {
         line: 0,
         executable: Some(executable),
     };
-    for f in ["/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/ssl/certs/ca-certificates.crt"] {
+    for f in [
+        "/etc/passwd",
+        "/etc/group",
+        "/etc/nsswitch.conf",
+        "/etc/ssl/certs/ca-certificates.crt",
+    ] {
         let _ = t.put_file(f, base_file(false));
     }
     let catalog = Catalog::embedded();
@@ -207,7 +220,12 @@ fn distroless(r: &mut Replayed, image: &ImageRef) {
         .image(image.variant.as_deref().unwrap_or_default(), generation)
         .and_then(|i| i.arch("amd64"))
     {
-        for (path, real) in arch.loaders.iter().copied().chain(arch.sonames.iter().map(|(_, p)| (*p, *p))) {
+        for (path, real) in arch
+            .loaders
+            .iter()
+            .copied()
+            .chain(arch.sonames.iter().map(|(_, p)| (*p, *p)))
+        {
             let _ = t.put_file(real, base_file(true));
             if path != real {
                 let _ = t.put_file(path, base_file(true));
@@ -229,7 +247,8 @@ fn distroless(r: &mut Replayed, image: &ImageRef) {
         });
     }
     r.env.insert("PATH".into(), path);
-    r.env.insert("SSL_CERT_FILE".into(), "/etc/ssl/certs/ca-certificates.crt".into());
+    r.env
+        .insert("SSL_CERT_FILE".into(), "/etc/ssl/certs/ca-certificates.crt".into());
     r.tree = t;
 }
 
@@ -310,12 +329,11 @@ enum Found {
 /// `COPY`/`ADD`: each source placed as BuildKit places it.
 fn copy(r: &mut Replayed, at: Pos, c: &Copy, stages: &[Stage], done: &[Replayed], context: &Context) {
     let dest_dir_like = c.dest.ends_with('/') || c.dest == "." || c.dest.ends_with("/.");
-    if c.sources.len() > 1 && !dest_dir_like {
-        r.events.push(Event::MultipleToFile { at });
-        return;
-    }
     let dest = fs::normalize(&c.dest, &r.workdir);
-    let into_dir = dest_dir_like || c.sources.len() > 1 || r.tree.is_dir(&dest);
+    let into_dir = dest_dir_like || r.tree.is_dir(&dest);
+    if c.sources.len() > 1 && !into_dir {
+        r.events.push(Event::MultipleToFile { at });
+    }
     for source in &c.sources {
         let (name, found) = read_source(source, c, at, stages, done, context);
         let target = if into_dir {
@@ -333,7 +351,11 @@ fn copy(r: &mut Replayed, at: Pos, c: &Copy, stages: &[Stage], done: &[Replayed]
             }
             // A directory's contents go into the destination.
             Found::Dir(entries, open) => r.tree.put_tree(&dest, &entries, at.line).and_then(|()| {
-                if open { r.tree.open_dir(&dest).map(|_| None) } else { Ok(None) }
+                if open {
+                    r.tree.open_dir(&dest).map(|_| None)
+                } else {
+                    Ok(None)
+                }
             }),
             Found::Unseen => r.tree.open_dir(&dest).map(|_| None),
             Found::Missing => {
@@ -407,7 +429,7 @@ fn read_source(
             executable: f.executable,
         }),
         Lookup::Found(..) | Lookup::Unknown => assumed_file(from, path, at),
-        Lookup::Missing => Found::Missing,
+        Lookup::Missing | Lookup::NotDirectory(_) => Found::Missing,
     };
     (name, found)
 }
@@ -451,11 +473,18 @@ fn context_dir(full: &Path, rel: &str, at: Pos) -> Found {
     let mut entries = Vec::new();
     for e in walkdir::WalkDir::new(full).min_depth(1).into_iter().take(4097) {
         let Ok(e) = e else { return Found::Unseen };
-        let sub = e.path().strip_prefix(full).unwrap_or(e.path()).to_string_lossy().into_owned();
+        let sub = e
+            .path()
+            .strip_prefix(full)
+            .unwrap_or(e.path())
+            .to_string_lossy()
+            .into_owned();
         let node = if e.file_type().is_dir() {
             Node::Dir { open: false }
         } else {
-            let mode = e.metadata().map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()));
+            let mode = e
+                .metadata()
+                .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()));
             Node::File(File {
                 origin: Origin::Context(fs::normalize(&sub, &fs::normalize(rel, "/"))),
                 line: at.line,

@@ -80,9 +80,15 @@ fn variable(chars: &mut std::iter::Peekable<std::str::Chars<'_>>, vars: &Vars, e
     let word = |w: &str| expand(w, vars, escape);
     match rest {
         "" => value.cloned().unwrap_or_default(),
-        r if r.starts_with(":-") => value.filter(|v| !v.is_empty()).cloned().unwrap_or_else(|| word(&r[2..])),
+        r if r.starts_with(":-") => value
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .unwrap_or_else(|| word(&r[2..])),
         r if r.starts_with('-') => value.cloned().unwrap_or_else(|| word(&r[1..])),
-        r if r.starts_with(":+") => value.filter(|v| !v.is_empty()).map(|_| word(&r[2..])).unwrap_or_default(),
+        r if r.starts_with(":+") => value
+            .filter(|v| !v.is_empty())
+            .map(|_| word(&r[2..]))
+            .unwrap_or_default(),
         r if r.starts_with('+') => value.map(|_| word(&r[1..])).unwrap_or_default(),
         // A form dlcheck does not evaluate: keep it as written.
         _ => format!("${{{body}}}"),
@@ -191,7 +197,10 @@ mod tests {
             pairs("X=\"a b\" Y=$A", &v, '\\'),
             vec![("X".into(), "a b".into()), ("Y".into(), "1".into())]
         );
-        assert_eq!(pairs("PATH /bin:/usr/bin", &v, '\\'), vec![("PATH".into(), "/bin:/usr/bin".into())]);
+        assert_eq!(
+            pairs("PATH /bin:/usr/bin", &v, '\\'),
+            vec![("PATH".into(), "/bin:/usr/bin".into())]
+        );
         assert_eq!(
             args("V=1.2 N", &v, '\\'),
             vec![("V".into(), Some("1.2".into())), ("N".into(), None)]

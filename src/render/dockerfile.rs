@@ -15,13 +15,19 @@ pub fn dockerfile(c: &Check, w: &mut dyn Write) -> io::Result<()> {
         (Some(image), Some(v), Some(g)) => format!("{} ({v}, {g})", sanitize(image)),
         _ => format!("{} ({})", sanitize(&c.base.reference), c.base.kind),
     };
-    let stage = c.stages.iter().find(|s| s.name.as_deref() == Some(c.target.as_str()) || s.index.to_string() == c.target);
+    let stage = c
+        .stages
+        .iter()
+        .find(|s| s.name.as_deref() == Some(c.target.as_str()) || s.index.to_string() == c.target);
     let target = match stage {
         Some(s) => format!(
             "{} of {}{} (FROM on line {})",
             s.index + 1,
             c.stages.len(),
-            s.name.as_deref().map(|n| format!(", {}", sanitize(n))).unwrap_or_default(),
+            s.name
+                .as_deref()
+                .map(|n| format!(", {}", sanitize(n)))
+                .unwrap_or_default(),
             s.line
         ),
         None => sanitize(&c.target),
@@ -40,7 +46,11 @@ pub fn dockerfile(c: &Check, w: &mut dyn Write) -> io::Result<()> {
     for f in &c.findings {
         if f.at.line != line {
             line = f.at.line;
-            let head = if line == 0 { "Dockerfile".to_string() } else { format!("line {line}") };
+            let head = if line == 0 {
+                "Dockerfile".to_string()
+            } else {
+                format!("line {line}")
+            };
             writeln!(w, "  {}", head.bold())?;
         }
         finding(f, w)?;
@@ -58,7 +68,12 @@ fn prediction(c: &Check, w: &mut dyn Write) -> io::Result<()> {
         ("fails", _) => ("the build fails; it prints:".red().bold(), p.build_output.as_deref()),
         (_, "crashes") => ("will crash on start; it prints:".red().bold(), p.output.as_deref()),
         (_, "starts") => ("will start".green().bold(), None),
-        _ => ("builds; whether it starts is not known from the Dockerfile alone".yellow().bold(), None),
+        _ => (
+            "builds; whether it starts is not known from the Dockerfile alone"
+                .yellow()
+                .bold(),
+            None,
+        ),
     };
     writeln!(w, "  {words}")?;
     for line in output.unwrap_or_default().lines() {
