@@ -172,7 +172,7 @@ impl Cli {
 /// NAME of dlcheck's environment, as docker build does).
 fn build_arg(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
-        Some((k, _)) if k.is_empty() => Err("expected NAME=VALUE".into()),
+        Some(("", _)) => Err("expected NAME=VALUE".into()),
         Some((k, v)) => Ok((k.to_string(), v.to_string())),
         None => std::env::var(s)
             .map(|v| (s.to_string(), v))

@@ -401,7 +401,6 @@ impl<'a> Lines<'a> {
             .next()
             .map(|w| {
                 w.trim_start_matches('-')
-                    .trim()
                     .split_whitespace()
                     .next()
                     .unwrap_or_default()
