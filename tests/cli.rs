@@ -61,6 +61,7 @@ struct JReport {
     fixes: Vec<String>,
     warnings: Vec<String>,
     judged_as: Option<String>,
+    dockerfile: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

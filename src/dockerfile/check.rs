@@ -217,12 +217,14 @@ fn missing_program(r: &Replayed, program: &str, at: Pos, not_dir: Option<&str>) 
             at,
             format!("the command runs {full}, and {why} ({put}): the container does not start"),
             Some(output),
-            match placed.first() {
+            match placed.iter().find(|p| !p.contains("legacy builder")) {
                 Some(p) => format!(
                     "point the command at the program ({}), or COPY it to {full}",
                     p.split(' ').next().unwrap_or_default()
                 ),
-                None => format!("COPY the program to {full}"),
+                None => {
+                    format!("COPY the program to {full}, naming the file in the destination (COPY ... SOURCE {full})")
+                }
             },
         )
     } else {
