@@ -257,11 +257,7 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
         let Report::Dockerfile(first) = check_dockerfile(file, &text, settings, None) else {
             return check_dockerfile(file, &text, settings, None);
         };
-        let program = first.check.command.first().cloned().unwrap_or_default();
-        inspect_root(root, &[program], opts)
-            .into_iter()
-            .next()
-            .map(Joined::Report)
+        Some(Joined::Report(inspect_root_as(root, &first.check, opts)))
     } else {
         request.paths.first().map(|path| {
             let source = Source::parse(path);
@@ -281,6 +277,25 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
         })
     };
     check_dockerfile(file, &text, settings, joined)
+}
+
+/// Start the command a Dockerfile gives (with its user, working directory
+/// and environment) inside the root file system `root`.
+fn inspect_root_as(root: &Path, check: &crate::dockerfile::Check, opts: &Options) -> Report {
+    let shown_root = shown(root);
+    let mut image = match ImageFs::root(root, Limits::default()) {
+        Ok(i) => i,
+        Err(e) => return Report::failed(shown_root, Format::Image, &Error::MalformedImage(e.0)),
+    };
+    image.config.cmd = check.command.clone();
+    image.config.user = check.user.clone();
+    image.config.working_dir = check.workdir.clone();
+    image.config.env = check.env.clone();
+    let start = replay::start(&image, opts);
+    Report::Image(Box::new(ImageReport {
+        path: shown_root,
+        start,
+    }))
 }
 
 /// Add `note` (a path that also reads as an image reference) to the

@@ -460,6 +460,39 @@ fn regex_lite_strip(text: &str) -> String {
     out
 }
 
+/// Fixtures whose built image is also given to dlcheck with the
+/// Dockerfile: as a `docker save` archive, and unpacked for `--root`.
+const JOINED: &[&str] = &["clean-static", "linkage-static", "blog-fixed", "user-missing"];
+
+/// The built image judged with the Dockerfile: its own verdict is the
+/// prediction's, from the archive and from its files (`--root`).
+fn joined_image_agrees(name: &str, tag: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("image.tar");
+    engine::check(Command::new("docker").args(["save", "-o"]).arg(&archive).arg(tag));
+    let rootfs = tmp.path().join("root");
+    std::fs::create_dir(&rootfs).unwrap();
+    let id = String::from_utf8(engine::check(Command::new("docker").args(["create", tag])).stdout).unwrap();
+    let id = id.trim();
+    let export = engine::check(Command::new("docker").args(["export", id]));
+    engine::check(Command::new("docker").args(["rm", id]));
+    tar::Archive::new(&export.stdout[..]).unpack(&rootfs).unwrap();
+    let dockerfile = dir().join(format!("{name}.Dockerfile"));
+    let predicted = report(name, &[])["dockerfile"]["prediction"]["start"] == "starts";
+    let ways: [Vec<std::ffi::OsString>; 2] = [vec![archive.into()], vec!["--root".into(), rootfs.into()]];
+    for way in ways {
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--json", "--platform", "linux/amd64", "--dockerfile"])
+            .arg(&dockerfile)
+            .args(&way)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let image = &doc["reports"][0]["dockerfile"]["program"]["image"];
+        assert_eq!(image["starts"], predicted, "{name} joined with {way:?}: {image}");
+    }
+}
+
 #[test]
 fn engine_agrees() {
     let Some(engine) = engine::Engine::get("dockerfile::engine_agrees") else {
@@ -485,6 +518,9 @@ fn engine_agrees() {
                 assert!(log.contains(want), "{name}: the build did not print {want:?}:\n{log}");
             }
             _ => assert!(built, "{name}: predicted the build succeeds:\n{log}"),
+        }
+        if built && JOINED.contains(name) {
+            joined_image_agrees(name, &tag);
         }
         if built {
             let run = engine.run(&tag, &[]);

@@ -69,6 +69,9 @@ pub struct Check {
     pub user: String,
     /// WORKDIR.
     pub workdir: String,
+    /// The environment the container gets (the base's and ENV), as
+    /// `NAME=value`.
+    pub env: Vec<String>,
     /// The findings, by line.
     pub findings: Vec<Finding>,
     /// What building and starting will do.
@@ -238,6 +241,7 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
         command: check::argv(last).args,
         user: last.user.0.clone(),
         workdir: last.workdir.clone(),
+        env: last.env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         findings,
         prediction,
         program: judged.report,
@@ -255,6 +259,7 @@ fn unknown_target(target: &str, stages: Vec<StageInfo>) -> Check {
         command: Vec::new(),
         user: String::new(),
         workdir: "/".into(),
+        env: Vec::new(),
         findings: vec![Finding::new(
             Rule::UnknownTarget,
             parse::Pos::default(),
