@@ -61,6 +61,7 @@ struct JReport {
     fixes: Vec<String>,
     warnings: Vec<String>,
     judged_as: Option<String>,
+    #[allow(dead_code)]
     dockerfile: Option<serde_json::Value>,
 }
 

@@ -562,3 +562,79 @@ fn engine_agrees() {
         "{printed}"
     );
 }
+
+/// The base-files directories of data/dockerfile.json for debian12 are the
+/// ones this machine's base-files package lists (a Debian 12 host, as CI's:
+/// the directory list does not change between point releases).
+#[test]
+fn base_files_data_matches_this_debian12() {
+    let version = std::fs::read_to_string("/etc/debian_version").unwrap_or_default();
+    let listed = Command::new("dpkg").args(["-L", "base-files"]).output();
+    let Ok(listed) = listed.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()) else {
+        eprintln!("SKIPPED base_files_data_matches_this_debian12: no dpkg");
+        return;
+    };
+    if !version.starts_with("12") {
+        eprintln!(
+            "SKIPPED base_files_data_matches_this_debian12: not a Debian 12 host ({})",
+            version.trim()
+        );
+        return;
+    }
+    let (dirs, links) = dockerfile::base::base_files("debian12");
+    assert!(
+        dirs.contains(&"/bin") && !links.iter().any(|(l, _)| *l == "/bin"),
+        "debian12 is not usr-merged"
+    );
+    let host: Vec<&str> = listed.lines().collect();
+    for d in dirs {
+        assert!(host.contains(&d), "{d} is not a directory of this machine's base-files");
+    }
+    let (dirs13, links13) = dockerfile::base::base_files("debian13");
+    assert!(
+        !dirs13.contains(&"/bin") && links13.contains(&("/bin", "usr/bin")),
+        "debian13 is usr-merged"
+    );
+}
+
+/// The builder tags the issue names, checked against a clone of
+/// docker-library/official-images when one is given
+/// (DLCHECK_OFFICIAL_IMAGES=GITDIR): the release of each entry there.
+#[test]
+fn builder_tags_match_official_images() {
+    let Some(git) = std::env::var_os("DLCHECK_OFFICIAL_IMAGES") else {
+        eprintln!(
+            "SKIPPED builder_tags_match_official_images: set DLCHECK_OFFICIAL_IMAGES to a clone of docker-library/official-images"
+        );
+        return;
+    };
+    for (image, tag, dir_word) in [
+        ("rust", "1-bullseye", "bullseye"),
+        ("golang", "1-bookworm", "bookworm"),
+        ("debian", "12", "bookworm"),
+        ("ubuntu", "22.04", "jammy"),
+    ] {
+        let out = Command::new("git")
+            .arg("--git-dir")
+            .arg(&git)
+            .args(["show", &format!("HEAD:library/{image}")])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let entry = text
+            .split("\n\n")
+            .find(|b| {
+                b.lines()
+                    .any(|l| l.starts_with("Tags:") && l.split([',', ' ']).any(|t| t == tag))
+            })
+            .unwrap_or_else(|| panic!("{image}:{tag} not listed"));
+        assert!(entry.contains(dir_word), "{image}:{tag}: {entry}");
+        let release = dockerfile::base::builder(&format!("{image}:{tag}")).unwrap().release;
+        let want = match dir_word {
+            "bullseye" => "debian11",
+            "bookworm" => "debian12",
+            _ => "ubuntu22.04",
+        };
+        assert_eq!(release, want, "{image}:{tag}");
+    }
+}
