@@ -284,6 +284,20 @@ fn parser_cases() {
         panic!()
     };
     assert!(run.contains("CGO_ENABLED=0 go build"), "continuation joined: {run}");
+    // Two heredocs in one COPY, each a file named after its delimiter.
+    let d = parse::parse("FROM scratch\nCOPY <<A <<\"B\" /etc/\na\nA\nb\nB\n", &BTreeMap::new()).unwrap();
+    let parse::Op::Copy(c) = &d.stages[0].steps[0].op else {
+        panic!()
+    };
+    let names: Vec<&str> = c
+        .sources
+        .iter()
+        .map(|s| match s {
+            parse::Source::HereDoc { name, .. } => name.as_str(),
+            parse::Source::Path(p) => p.as_str(),
+        })
+        .collect();
+    assert_eq!(names, ["A", "B"]);
     // A backtick escape directive.
     let d = parse::parse("# escape=`\nFROM scratch\nCOPY a `\n  /b\n", &BTreeMap::new()).unwrap();
     let parse::Op::Copy(c) = &d.stages[0].steps[0].op else {

@@ -202,8 +202,14 @@ fn lower(
 ) -> Op {
     let x = |s: &str, vars: &Vars| words::expand(s, vars, escape);
     match i {
-        pd::Instruction::Copy(c) => Op::Copy(copy(false, &c.options, &c.src, &c.dest.value, vars, escape, lines)),
-        pd::Instruction::Add(c) => Op::Copy(copy(true, &c.options, &c.src, &c.dest.value, vars, escape, lines)),
+        pd::Instruction::Copy(c) => {
+            let names = lines.heredoc_names(c.copy.span.start);
+            Op::Copy(copy(false, &c.options, &c.src, &c.dest.value, vars, escape, &names))
+        }
+        pd::Instruction::Add(c) => {
+            let names = lines.heredoc_names(c.add.span.start);
+            Op::Copy(copy(true, &c.options, &c.src, &c.dest.value, vars, escape, &names))
+        }
         pd::Instruction::Run(r) => Op::Run {
             command: command(&r.arguments, escape),
             cgo: vars.get("CGO_ENABLED").cloned(),
@@ -242,7 +248,7 @@ fn copy(
     dest: &str,
     vars: &Vars,
     escape: char,
-    lines: &Lines,
+    heredocs: &[String],
 ) -> Copy {
     let flag = |name: &str| {
         options
@@ -251,12 +257,13 @@ fn copy(
             .and_then(|f| f.value.as_ref())
             .map(|v| words::expand(&v.value, vars, escape))
     };
+    let mut names = heredocs.iter();
     let sources = src
         .iter()
         .map(|s| match s {
             pd::Source::Path(p) => Source::Path(words::expand(&p.value, vars, escape)),
             pd::Source::HereDoc(h) => Source::HereDoc {
-                name: lines.heredoc_name(h.span.start),
+                name: names.next().cloned().unwrap_or_default(),
                 body: h.value.to_string(),
             },
             // The crate may add kinds of source: none is known to it yet.
@@ -391,14 +398,14 @@ impl<'a> Lines<'a> {
         Pos { line, column }
     }
 
-    /// The delimiter of the heredoc whose body starts at `body`: the word
-    /// after the last `<<` (or `<<-`) on the instruction's lines before it.
-    fn heredoc_name(&self, body: usize) -> String {
-        let head = &self.text[..body.min(self.text.len())];
-        let line_start = head.trim_end_matches('\n').rfind('\n').map_or(0, |i| i + 1);
-        let line = &head[line_start..];
-        line.rsplit("<<")
-            .next()
+    /// The delimiters of the heredocs of the instruction at `keyword`, in
+    /// order: the word after each `<<` (or `<<-`) on its first line, quotes
+    /// removed (a quoted delimiter only turns expansion off).
+    fn heredoc_names(&self, keyword: usize) -> Vec<String> {
+        let rest = &self.text[keyword.min(self.text.len())..];
+        let line = rest.split('\n').next().unwrap_or_default();
+        line.split("<<")
+            .skip(1)
             .map(|w| {
                 w.trim_start_matches('-')
                     .split_whitespace()
@@ -407,6 +414,6 @@ impl<'a> Lines<'a> {
                     .trim_matches(|c| c == '"' || c == '\'')
                     .to_string()
             })
-            .unwrap_or_default()
+            .collect()
     }
 }
