@@ -652,3 +652,28 @@ fn builder_tags_match_official_images() {
         assert_eq!(release, want, "{image}:{tag}");
     }
 }
+
+/// CMD and ENTRYPOINT as the engine combines them: an ENTRYPOINT clears the
+/// CMD inherited from an earlier stage, not one set before it in the same
+/// stage; `:debug`'s entrypoint is busybox's shell, and a SHELL pointing at
+/// it makes the shell form start.
+#[test]
+fn entrypoint_and_cmd_combined() {
+    let check = |text: &str| dockerfile::check(Path::new("Dockerfile"), text, &Settings::default(), None).unwrap();
+    let base = "FROM gcr.io/distroless/static-debian12 AS base\nCOPY --from=x /app /app\nCMD [\"--inherited\"]\n";
+    let c = check(&format!("{base}FROM base\nENTRYPOINT [\"/app\"]\n"));
+    assert_eq!(c.command, ["/app"]);
+    let c = check(&format!("{base}FROM base\nCMD [\"--own\"]\nENTRYPOINT [\"/app\"]\n"));
+    assert_eq!(c.command, ["/app", "--own"]);
+    let c = check("FROM gcr.io/distroless/base-debian12:debug\nCMD [\"-c\", \"true\"]\n");
+    assert_eq!(c.command, ["/busybox/sh", "-c", "true"]);
+    let c = check("FROM gcr.io/distroless/base-debian12:debug\nSHELL [\"/busybox/sh\", \"-c\"]\nENTRYPOINT echo hi\n");
+    assert_eq!(c.command, ["/busybox/sh", "-c", "echo hi"]);
+    assert!(
+        !c.findings
+            .iter()
+            .any(|f| f.rule.severity() == dockerfile::Severity::Error),
+        "{:?}",
+        c.findings
+    );
+}

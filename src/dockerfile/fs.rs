@@ -149,8 +149,13 @@ impl Tree {
     /// `path` with the links of its parents followed (at most 40, as the
     /// kernel); the last component is kept as it is.
     fn resolve_parents(&self, path: &str) -> String {
+        self.resolve_within(path, &mut 0)
+    }
+
+    /// [`Tree::resolve_parents`], counting the links followed in `hops`
+    /// across the recursion, so a loop of links ends.
+    fn resolve_within(&self, path: &str, hops: &mut usize) -> String {
         let mut out = String::from("/");
-        let mut hops = 0;
         let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
         for (i, c) in comps.iter().enumerate() {
             let next = normalize(c, &out);
@@ -158,9 +163,9 @@ impl Tree {
                 return next;
             }
             out = match self.nodes.get(&next) {
-                Some(Node::Link(target)) if hops < 40 => {
-                    hops += 1;
-                    self.resolve_parents(&normalize(target, parent(&next)))
+                Some(Node::Link(target)) if *hops < 40 => {
+                    *hops += 1;
+                    self.resolve_within(&normalize(target, parent(&next)), hops)
                 }
                 _ => next,
             };
@@ -333,5 +338,8 @@ mod tests {
         assert_eq!(t.lookup("/app"), Lookup::Missing);
         t.open_dir("/opt").unwrap();
         assert_eq!(t.lookup("/opt/x/y"), Lookup::Unknown);
+        // A loop of links ends.
+        t.put_link("/loop", "loop/loop");
+        assert_eq!(t.lookup("/loop/x"), Lookup::Missing);
     }
 }
