@@ -321,6 +321,30 @@ fn empty_entrypoint_is_handled_here() {
     assert_eq!(r.command, ["/app"]);
 }
 
+/// Without --context, the Dockerfile's directory is taken as the context,
+/// and a source missing there is only a warning: the build's context may be
+/// elsewhere.
+#[test]
+fn default_context_is_a_guess() {
+    let tmp = tempfile::tempdir().unwrap();
+    let df = tmp.path().join("Dockerfile");
+    std::fs::write(
+        &df,
+        "FROM gcr.io/distroless/static-debian12\nCOPY dist/server /server\nENTRYPOINT [\"/server\"]\n",
+    )
+    .unwrap();
+    let c = dockerfile::check(&df, &std::fs::read_to_string(&df).unwrap(), &Settings::default(), None).unwrap();
+    let ids: Vec<&str> = c.findings.iter().map(|f| f.rule.id()).collect();
+    assert_eq!(ids, ["final-base", "copy-source-unseen"]);
+    assert_eq!(c.prediction.start, "unknown");
+    let given = Settings {
+        context: Some(tmp.path().to_path_buf()),
+        ..Settings::default()
+    };
+    let c = dockerfile::check(&df, &std::fs::read_to_string(&df).unwrap(), &given, None).unwrap();
+    assert_eq!(c.prediction.build, "fails");
+}
+
 #[test]
 fn malformed_dockerfile_is_exit_5() {
     let tmp = tempfile::tempdir().unwrap();
@@ -676,4 +700,41 @@ fn entrypoint_and_cmd_combined() {
         "{:?}",
         c.findings
     );
+}
+
+/// No false alarm where dlcheck cannot see: a directory a RUN filled, an
+/// archive ADD unpacks, a wildcard.
+#[test]
+fn unseen_contents_give_no_finding() {
+    let check = |text: &str| dockerfile::check(Path::new("Dockerfile"), text, &Settings::default(), None).unwrap();
+    for text in [
+        "FROM golang:1.22 AS build\nWORKDIR /app\nRUN make\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /app /app\nCMD [\"/app/server\"]\n",
+        "FROM gcr.io/distroless/static-debian12\nADD release.tar.gz /opt/\nCMD [\"/opt/server\"]\n",
+        "FROM gcr.io/distroless/static-debian12\nCOPY bin/* /usr/bin/\nCMD [\"server\"]\n",
+    ] {
+        let c = check(text);
+        let errors: Vec<&str> = c
+            .findings
+            .iter()
+            .filter(|f| f.rule.severity() != dockerfile::Severity::Info)
+            .map(|f| f.rule.id())
+            .collect();
+        assert!(errors.is_empty(), "{text}: {errors:?}");
+    }
+}
+
+/// Every rule id is documented in README.md ("Dockerfile rules"), so a rule
+/// id in CI output can be looked up.
+#[test]
+fn every_rule_is_documented() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("### Dockerfile rules").unwrap()..];
+    for rule in dockerfile::Rule::ALL {
+        let entry = format!(
+            "- **`{}`** ({})",
+            rule.id(),
+            format!("{:?}", rule.severity()).to_lowercase()
+        );
+        assert!(section.contains(&entry), "README lacks {entry}");
+    }
 }

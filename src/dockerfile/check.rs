@@ -56,6 +56,13 @@ fn build_event(e: &Event, r: &Replayed, last: bool) -> Option<Finding> {
             Some(format!("failed to compute cache key: \"{path}\" not found")),
             "fix the source path, or check .dockerignore".into(),
         ),
+        Event::SourceUnseen { at, path } => Finding::new(
+            Rule::CopySourceUnseen,
+            *at,
+            format!("{path} is not in the Dockerfile's directory, which dlcheck takes as the build context: if the build uses this directory, it fails; if the context is elsewhere (docker build -f DIR/Dockerfile .), pass it with --context"),
+            Some(format!("failed to compute cache key: \"{path}\" not found")),
+            "pass the build context (--context DIR), or fix the source path".into(),
+        ),
         Event::MultipleToFile { at } => Finding::new(
             Rule::CopySeveralToFile,
             *at,

@@ -48,6 +48,8 @@ pub enum Rule {
     CopyOntoFile,
     /// A source that is not in the context or stage: the build fails.
     CopySourceMissing,
+    /// A source not in the Dockerfile's directory, taken as the context.
+    CopySourceUnseen,
     /// Several sources to a destination without a trailing slash that is
     /// not a directory.
     CopySeveralToFile,
@@ -69,7 +71,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order the README documents them.
-    pub const ALL: [Rule; 20] = [
+    pub const ALL: [Rule; 21] = [
         Rule::FinalBase,
         Rule::UnknownBase,
         Rule::UnknownTarget,
@@ -83,6 +85,7 @@ impl Rule {
         Rule::CopyOntoDirectory,
         Rule::CopyOntoFile,
         Rule::CopySourceMissing,
+        Rule::CopySourceUnseen,
         Rule::CopySeveralToFile,
         Rule::UserMissing,
         Rule::NonrootUser,
@@ -108,6 +111,7 @@ impl Rule {
             Rule::CopyOntoDirectory => "copy-onto-directory",
             Rule::CopyOntoFile => "copy-onto-file",
             Rule::CopySourceMissing => "copy-source-missing",
+            Rule::CopySourceUnseen => "copy-source-unseen",
             Rule::CopySeveralToFile => "copy-several-to-file",
             Rule::UserMissing => "user-missing",
             Rule::NonrootUser => "nonroot-user",
@@ -126,7 +130,8 @@ impl Rule {
             | Rule::BuilderNewerGlibc
             | Rule::CgoStatic
             | Rule::DynamicOnStatic
-            | Rule::CopySeveralToFile => Severity::Warning,
+            | Rule::CopySeveralToFile
+            | Rule::CopySourceUnseen => Severity::Warning,
             _ => Severity::Error,
         }
     }

@@ -192,14 +192,17 @@ pub fn is_dockerfile(path: &Path, head: &[u8]) -> bool {
 /// Check the Dockerfile `text` (read from `path`).
 pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined>) -> Result<Check, ParseError> {
     let dockerfile = parse::parse(text, &settings.build_args)?;
-    let context = Context(settings.context.clone().or_else(|| {
-        Some(
-            path.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
-                .to_path_buf(),
-        )
-    }));
+    let context = Context {
+        dir: settings.context.clone().or_else(|| {
+            Some(
+                path.parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf(),
+            )
+        }),
+        given: settings.context.is_some(),
+    };
     let stages = &dockerfile.stages;
     let target = match &settings.target {
         Some(t) => stages
@@ -324,7 +327,7 @@ fn judge_program(
             findings,
         ),
         (None, Some((_, Origin::Context(rel)))) => {
-            match context.0.as_ref().map(|d| d.join(rel.trim_start_matches('/'))) {
+            match context.dir.as_ref().map(|d| d.join(rel.trim_start_matches('/'))) {
                 Some(file) => match crate::input::load(&file) {
                     Ok(bytes) if bytes.starts_with(b"#!") => {
                         findings.extend(program::script(&bytes, &shown, last, at));

@@ -83,6 +83,14 @@ pub enum Event {
         /// the stage).
         path: String,
     },
+    /// A source not in the directory taken as the context (the
+    /// Dockerfile's): the build fails unless the context is elsewhere.
+    SourceUnseen {
+        /// Where.
+        at: Pos,
+        /// The source, absolute in the context.
+        path: String,
+    },
     /// A file placed: its path in the image.
     Placed {
         /// Where.
@@ -124,11 +132,17 @@ pub struct Replayed {
 
 /// The build context, when it can be read.
 #[derive(Debug, Clone)]
-pub struct Context(pub Option<PathBuf>);
+pub struct Context {
+    /// Its directory.
+    pub dir: Option<PathBuf>,
+    /// It was given (`--context`), not taken to be the Dockerfile's
+    /// directory: a source missing there surely fails the build.
+    pub given: bool,
+}
 
 impl Context {
     fn path(&self, rel: &str) -> Option<PathBuf> {
-        self.0
+        self.dir
             .as_ref()
             .map(|d| d.join(fs::normalize(rel, "/").trim_start_matches('/')))
     }
@@ -358,6 +372,19 @@ fn copy(r: &mut Replayed, at: Pos, c: &Copy, stages: &[Stage], done: &[Replayed]
                 }
             }),
             Found::Unseen => r.tree.open_dir(&dest).map(|_| None),
+            Found::Missing if c.from.is_none() && !context.given => {
+                // Maybe a context elsewhere (docker build -f dir/Dockerfile .):
+                // taken to be there, and said so.
+                let path = fs::normalize(source_path(source), "/");
+                r.events.push(Event::SourceUnseen { at, path: path.clone() });
+                let f = File {
+                    origin: Origin::Context(path),
+                    line: at.line,
+                    executable: None,
+                };
+                let origin = f.origin.clone();
+                r.tree.put_file(&target, f).map(|path| Some((path, origin)))
+            }
             Found::Missing => {
                 r.events.push(Event::SourceMissing {
                     at,
@@ -402,7 +429,11 @@ fn read_source(
         Source::Path(p) => p,
     };
     let name = fs::basename(path).to_string();
-    if path.contains(['*', '?', '[']) || path.contains("://") {
+    // Wildcards, URLs, and archives ADD unpacks: what lands is not known.
+    let archive = [
+        ".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2", ".tar.zst",
+    ];
+    if path.contains(['*', '?', '[']) || path.contains("://") || (c.add && archive.iter().any(|a| path.ends_with(a))) {
         return (name, Found::Unseen);
     }
     let Some(from) = &c.from else {
@@ -419,7 +450,8 @@ fn read_source(
     };
     let tree = &done[i].tree;
     let found = match tree.lookup(path) {
-        Lookup::Found(real, Node::Dir { open }) => Found::Dir(tree.files_under(&real), *open),
+        // After a RUN, what a directory holds is not known.
+        Lookup::Found(real, Node::Dir { open }) => Found::Dir(tree.files_under(&real), *open || tree.open),
         Lookup::Found(_, Node::File(f)) => Found::File(File {
             origin: Origin::From {
                 from: from.clone(),
