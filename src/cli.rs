@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, ValueEnum};
 use dlcheck::catalog::{self, Catalog, GENERATIONS};
-use dlcheck::{Options, Request};
+use dlcheck::{Options, Request, dockerfile};
 
 /// Will this binary start in a distroless container?
 ///
@@ -16,10 +16,14 @@ use dlcheck::{Options, Request};
 /// judges whole directories (-r), one image (--image), and built container
 /// images or root file systems against their own files.
 ///
-/// Exit status: 0 an image runs every input (or the image starts); 1 one
-/// does not; 2 usage error; 3 input cannot be read; 4 not a Linux ELF
-/// executable; 5 malformed ELF or image archive; 6 no data on the image for
-/// that platform. With several paths, the highest wins.
+/// A Dockerfile is checked before anything is built: the final base, the
+/// command, the copies, the user, the builder stages.
+///
+/// Exit status: 0 an image runs every input (or the image starts, or the
+/// Dockerfile has no error); 1 one does not; 2 usage error; 3 input cannot
+/// be read; 4 not a Linux ELF executable; 5 malformed ELF, image archive or
+/// Dockerfile; 6 no data on the image for that platform. With several
+/// paths, the highest wins.
 #[derive(Debug, Parser)]
 #[command(name = "dlcheck", version = env!("DLCHECK_LONG_VERSION"), about, long_about)]
 pub struct Cli {
@@ -29,8 +33,30 @@ pub struct Cli {
     /// oci:DIR, docker-archive:FILE, oci-archive:FILE, or a reference that
     /// is not a path (the engine first, then the registry); or, with
     /// --root, programs inside the root.
-    #[arg(required = true, value_name = "PATH")]
+    /// Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,
+    /// or a file whose first instruction is FROM) are checked too.
+    #[arg(required_unless_present = "dockerfile", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Check this Dockerfile; a PATH given with it is the program it copies
+    /// in, or the image it built (archive, docker:NAME ...), judged against
+    /// the final stage's base; --root DIR judges its command in that root.
+    #[arg(long, value_name = "FILE")]
+    pub dockerfile: Option<PathBuf>,
+
+    /// For a Dockerfile: the stage to judge, as docker build --target.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// For a Dockerfile: a build argument, as docker build --build-arg.
+    /// Repeatable.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = build_arg)]
+    pub build_args: Vec<(String, String)>,
+
+    /// For a Dockerfile: the build context (default: the Dockerfile's
+    /// directory), where COPY sources are read.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
 
     /// A registry (HOST or HOST:PORT) to speak to in plain HTTP, as
     /// Docker's --insecure-registry; localhost always is. Repeatable.
@@ -152,7 +178,25 @@ impl Cli {
             follow: self.follow,
             list_skipped: self.verbose,
             root: self.root.clone(),
+            dockerfile: self.dockerfile.clone(),
+            dockerfile_settings: dockerfile::Settings {
+                target: self.target.clone(),
+                build_args: self.build_args.iter().cloned().collect(),
+                context: self.context.clone(),
+            },
         }
+    }
+}
+
+/// `--build-arg NAME=VALUE` (a bare NAME takes the value of the variable
+/// NAME of dlcheck's environment, as docker build does).
+fn build_arg(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some(("", _)) => Err("expected NAME=VALUE".into()),
+        Some((k, v)) => Ok((k.to_string(), v.to_string())),
+        None => std::env::var(s)
+            .map(|v| (s.to_string(), v))
+            .map_err(|_| format!("{s} has no value: give NAME=VALUE")),
     }
 }
 

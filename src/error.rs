@@ -78,6 +78,10 @@ pub enum Error {
     /// The engine or registry has no such image, repository or tag (exit 3).
     #[error("{0}")]
     ImageNotFound(String),
+    /// A Dockerfile the builder would refuse to read: the parser's words,
+    /// with the line and column (exit 5).
+    #[error("malformed Dockerfile: {0}; docker build fails the same way")]
+    MalformedDockerfile(String),
     /// A file that starts like ELF but whose headers or tables are
     /// inconsistent or run past the end of the file (exit 5).
     #[error("malformed ELF: {0}; the file may be truncated or corrupt: rebuild or re-copy it")]
@@ -104,7 +108,7 @@ impl Error {
             | Error::NotExecutable(_)
             | Error::DebugInfo
             | Error::UnknownFormat(_) => 4,
-            Error::Malformed(_) | Error::MalformedImage(_) => 5,
+            Error::Malformed(_) | Error::MalformedImage(_) | Error::MalformedDockerfile(_) => 5,
         }
     }
 
@@ -134,6 +138,7 @@ impl Error {
             Error::UnknownFormat(_) => "unknown_format",
             Error::Malformed(_) => "malformed_elf",
             Error::MalformedImage(_) => "malformed_image",
+            Error::MalformedDockerfile(_) => "malformed_dockerfile",
         }
     }
 }

@@ -19,6 +19,7 @@
 //! - [`source`]: where an image is (a path, stdin, the Docker engine, a
 //!   registry), made local for [`imagefs`];
 //! - [`imagefs`], [`replay`]: a built image's files, and its start replayed;
+//! - [`dockerfile`]: a Dockerfile's build and start, predicted;
 //! - [`report`]: the one report model and its JSON wire types;
 //! - [`render`]: human and JSON output, which only render.
 //!
@@ -30,6 +31,7 @@
 
 pub mod binary;
 pub mod catalog;
+pub mod dockerfile;
 pub mod elf;
 pub mod endian;
 pub mod error;

@@ -3,11 +3,11 @@
 //! One [`Report`] per input: a binary judged against the images
 //! ([`BinaryReport`]), a container image or root file system started
 //! ([`ImageReport`]), or an input that could not be judged
-//! ([`FailureReport`]). On the wire each is one flat object with the same
+//! ([`FailureReport`]), or a Dockerfile checked ([`DockerfileReport`]). On the wire each is one flat object with the same
 //! keys (documented in README.md, "JSON output"; its JSON Schema is
 //! `schema/dlcheck.schema.json`): `path`, `format`, `error`, `elf`, `go`,
 //! `distro`, `images`, `recommendation`, `image`, `image_check`, `fixes`,
-//! `warnings`, with `null` or empty values for what a kind does not have.
+//! `warnings`, `judged_as`, `dockerfile`, with `null` or empty values for what a kind does not have.
 //! Renderers only render these types.
 
 use serde::Serialize;
@@ -76,6 +76,18 @@ pub enum Report {
     Image(Box<ImageReport>),
     /// An input that could not be judged.
     Failure(FailureReport),
+    /// A Dockerfile, checked.
+    Dockerfile(Box<DockerfileReport>),
+}
+
+/// A Dockerfile, checked: its findings and what building and starting the
+/// image will do.
+#[derive(Debug, Clone)]
+pub struct DockerfileReport {
+    /// The path as given.
+    pub path: String,
+    /// The JSON `dockerfile` object.
+    pub check: crate::dockerfile::Check,
 }
 
 /// How a binary is judged in an image.
@@ -178,6 +190,7 @@ impl Report {
             Report::Binary(r) => &r.path,
             Report::Image(r) => &r.path,
             Report::Failure(r) => &r.path,
+            Report::Dockerfile(r) => &r.path,
         }
     }
 
@@ -200,7 +213,7 @@ impl Report {
         match self {
             Report::Binary(r) => r.go.as_ref(),
             Report::Failure(r) => r.go.as_deref(),
-            Report::Image(_) => None,
+            Report::Image(_) | Report::Dockerfile(_) => None,
         }
     }
 
@@ -231,6 +244,7 @@ impl Report {
             Report::Binary(r) => r.path = path,
             Report::Image(r) => r.path = path,
             Report::Failure(r) => r.path = path,
+            Report::Dockerfile(r) => r.path = path,
         }
         self
     }
@@ -241,19 +255,22 @@ impl Report {
             Report::Binary(_) => Format::Elf,
             Report::Image(_) => Format::Image,
             Report::Failure(r) => r.format,
+            Report::Dockerfile(_) => Format::Dockerfile,
         }
     }
 
     /// Exit status for this input: the error's code; for an image, 0 when
-    /// it starts and 1 when it does not; for a binary with `--image`, 0
-    /// when that image runs it, 1 when it does not and [`NO_DATA`] when
-    /// dlcheck has no data on that image for the platform; without, 0 when
-    /// an image runs it, 1 when none does and [`NO_DATA`] when none it has
-    /// data for does but some have no data.
+    /// it starts and 1 when it does not; for a Dockerfile, 1 when a finding
+    /// is an error (the build fails or the container will not start); for a
+    /// binary with `--image`, 0 when that image runs it, 1 when it does not
+    /// and [`NO_DATA`] when dlcheck has no data on that image for the
+    /// platform; without, 0 when an image runs it, 1 when none does and
+    /// [`NO_DATA`] when none it has data for does but some have no data.
     pub fn exit_code(&self) -> u8 {
         match self {
             Report::Failure(r) => r.error.exit_code(),
             Report::Image(r) => u8::from(!r.start.starts),
+            Report::Dockerfile(r) => r.check.exit_code(),
             Report::Binary(r) => match (&r.image_check, &r.recommendation) {
                 (Some(check), _) if check.no_data() => NO_DATA,
                 (Some(check), _) => u8::from(!check.runs),
@@ -300,6 +317,9 @@ struct Wire<'a> {
     /// (can a dynamic program load it? `images[].runs` then means it can
     /// be loaded there); `null` for the other kinds.
     judged_as: Option<JudgedAs>,
+    /// For a Dockerfile: its findings and what building and starting the
+    /// image will do; `null` for the other kinds.
+    dockerfile: Option<&'a crate::dockerfile::Check>,
 }
 
 impl schemars::JsonSchema for Report {
@@ -348,6 +368,7 @@ impl Report {
             fixes: &[],
             warnings: &[],
             judged_as: None,
+            dockerfile: None,
         };
         match self {
             Report::Binary(r) => {
@@ -362,6 +383,7 @@ impl Report {
                 w.judged_as = Some(r.judged_as);
             }
             Report::Image(r) => w.image = Some(&r.start),
+            Report::Dockerfile(r) => w.dockerfile = Some(&r.check),
             Report::Failure(r) => {
                 w.error = Some((&r.error).into());
                 w.go = r.go.as_deref();

@@ -80,6 +80,11 @@ pub struct Request {
     pub list_skipped: bool,
     /// Judge the paths as programs inside this root file system.
     pub root: Option<PathBuf>,
+    /// `--dockerfile FILE`: check this Dockerfile, joined with the program
+    /// or built image in `paths` (at most one), or with `root`.
+    pub dockerfile: Option<PathBuf>,
+    /// `--target`, `--build-arg` and the context, for Dockerfiles.
+    pub dockerfile_settings: crate::dockerfile::Settings,
 }
 
 /// What came of a request.
@@ -160,6 +165,10 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
     let mut items: Vec<Read> = Vec::new();
     let mut outcome = Outcome::default();
     let mut skipped = 0;
+    if let Some(file) = &request.dockerfile {
+        outcome.reports = vec![dockerfile_joined(file, request, progress)];
+        return outcome;
+    }
     if let Some(root) = &request.root {
         let inside: Vec<String> = request.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
         items.extend(inspect_root(root, &inside, opts).into_iter().map(Read::Done));
@@ -170,6 +179,13 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
             items.push(inspect_source(path, &source, opts, progress));
         } else if input::sniff::path(path) == Some(Format::Image) {
             items.push(Read::Done(inspect_image(path, opts)));
+        } else if let Some(text) = dockerfile_text(path) {
+            items.push(Read::Done(check_dockerfile(
+                path,
+                &text,
+                &request.dockerfile_settings,
+                None,
+            )));
         } else if request.recursive && path.is_dir() {
             let files = |n: usize| progress.files(n);
             let found = scan::scan(path, request.follow, request.list_skipped, opts, &files);
@@ -193,6 +209,94 @@ pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
         outcome.summary = Some(summarize(&outcome.reports, skipped, &opts.distro));
     }
     outcome
+}
+
+/// The text of `path` when it is a Dockerfile (by its name or its first
+/// instruction) and not a program or image.
+fn dockerfile_text(path: &Path) -> Option<String> {
+    if path.is_dir() || matches!(input::sniff::path(path), Some(Format::Elf | Format::Image)) {
+        return None;
+    }
+    let bytes = input::load(path).ok()?;
+    if !matches!(input::sniff::detect(&bytes), Format::Unknown) {
+        return None;
+    }
+    let head = &bytes[..bytes.len().min(input::sniff::HEAD)];
+    crate::dockerfile::is_dockerfile(path, head).then(|| String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Check a Dockerfile's text, joined with what was given with it.
+pub fn check_dockerfile(
+    path: &Path,
+    text: &str,
+    settings: &crate::dockerfile::Settings,
+    joined: Option<crate::dockerfile::Joined>,
+) -> Report {
+    let shown = shown(path);
+    match crate::dockerfile::check(path, text, settings, joined) {
+        Ok(check) => Report::Dockerfile(Box::new(crate::report::DockerfileReport { path: shown, check })),
+        Err(e) => Report::failed(
+            shown,
+            Format::Dockerfile,
+            &Error::MalformedDockerfile(format!("line {}, column {}: {}", e.line, e.column, e.message)),
+        ),
+    }
+}
+
+/// `--dockerfile FILE [PATH]` (or with `--root`): the Dockerfile checked,
+/// joined with the program or image given.
+fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) -> Report {
+    use crate::dockerfile::Joined;
+    let opts = &request.options;
+    let settings = &request.dockerfile_settings;
+    let text = match input::load(file) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) => return Report::failed(shown(file), Format::Dockerfile, &e),
+    };
+    let joined = if let Some(root) = &request.root {
+        // The command the Dockerfile gives, started inside the root.
+        let Report::Dockerfile(first) = check_dockerfile(file, &text, settings, None) else {
+            return check_dockerfile(file, &text, settings, None);
+        };
+        Some(Joined::Report(inspect_root_as(root, &first.check, opts)))
+    } else {
+        request.paths.first().map(|path| {
+            let source = Source::parse(path);
+            let image = !matches!(source, Source::Path(_))
+                || source::compressed_tar(path).is_some()
+                || input::sniff::path(path) == Some(Format::Image);
+            match (image, input::load(path)) {
+                (true, _) => match inspect_source(path, &source, opts, progress) {
+                    Read::Done(r) => Joined::Report(r),
+                    Read::Binary { path, binary } => {
+                        Joined::Report(judge(Read::Binary { path, binary }, opts, &ShippedFiles::new()))
+                    }
+                },
+                (false, Ok(bytes)) => Joined::Binary(shown(path), bytes.to_vec()),
+                (false, Err(e)) => Joined::Report(Report::failed(shown(path), Format::Unknown, &e)),
+            }
+        })
+    };
+    check_dockerfile(file, &text, settings, joined)
+}
+
+/// Start the command a Dockerfile gives (with its user, working directory
+/// and environment) inside the root file system `root`.
+fn inspect_root_as(root: &Path, check: &crate::dockerfile::Check, opts: &Options) -> Report {
+    let shown_root = shown(root);
+    let mut image = match ImageFs::root(root, Limits::default()) {
+        Ok(i) => i,
+        Err(e) => return Report::failed(shown_root, Format::Image, &Error::MalformedImage(e.0)),
+    };
+    image.config.cmd = check.command.clone();
+    image.config.user = check.user.clone();
+    image.config.working_dir = check.workdir.clone();
+    image.config.env = check.env.clone();
+    let start = replay::start(&image, opts);
+    Report::Image(Box::new(ImageReport {
+        path: shown_root,
+        start,
+    }))
 }
 
 /// Add `note` (a path that also reads as an image reference) to the
@@ -251,7 +355,9 @@ pub fn read_bytes(bytes: &[u8], opts: &Options) -> Read {
                 crlf: sb.is_some_and(|s| s.crlf),
             }
         }
-        Format::Unknown | Format::Image => Error::UnknownFormat(input::sniff::describe_unknown(bytes)),
+        Format::Unknown | Format::Image | Format::Dockerfile => {
+            Error::UnknownFormat(input::sniff::describe_unknown(bytes))
+        }
     };
     let Report::Failure(mut failure) = Report::failed(String::new(), format, &error) else {
         unreachable!("Report::failed makes a failure")

@@ -70,6 +70,8 @@ struct JReport {
     fixes: Vec<String>,
     warnings: Vec<JWarning>,
     judged_as: Option<String>,
+    #[allow(dead_code)]
+    dockerfile: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

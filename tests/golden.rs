@@ -203,6 +203,48 @@ fn cases() -> Vec<(PathBuf, Vec<Vec<String>>)> {
             args(&["--root", "testdata/nonexistent", "/app"]),
         ],
     ));
+    let context = "testdata/dockerfiles/context";
+    for f in files("testdata/dockerfiles")
+        .into_iter()
+        .filter(|f| f.ends_with(".Dockerfile"))
+    {
+        out.push((
+            PathBuf::from(format!("dockerfiles/{}.txt", name(&f))),
+            vec![
+                args(&["--context", context, &f]),
+                args(&["--json", "--context", context, &f]),
+                args(&["--color", "always", "--context", context, &f]),
+            ],
+        ));
+    }
+    out.push((
+        PathBuf::from("dockerfiles/joined.txt"),
+        vec![
+            args(&[
+                "--dockerfile",
+                "testdata/dockerfiles/cgo-static.Dockerfile",
+                "testdata/bin/go123-cgo-stripped",
+            ]),
+            args(&[
+                "--json",
+                "--dockerfile",
+                "testdata/dockerfiles/clean-scratch.Dockerfile",
+                "testdata/bin/go123-static",
+            ]),
+            args(&[
+                "--dockerfile",
+                "testdata/dockerfiles/clean-static.Dockerfile",
+                "testdata/nonexistent",
+            ]),
+            args(&[
+                "--target",
+                "release",
+                "--context",
+                context,
+                "testdata/dockerfiles/target.Dockerfile",
+            ]),
+        ],
+    ));
     let mut roots = Vec::new();
     for image in ["docker-cc12", "ldcache", "noldcache", "debian13-usrmerge"] {
         let dir = unpack(image);

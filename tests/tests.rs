@@ -12,6 +12,8 @@
 //! - `image`: container images and root file systems;
 //! - `sources`: images from stdin, compressed, the Docker engine and a
 //!   registry (the real ones, through `common::engine`);
+//! - `dockerfile`: Dockerfile mode, its fixtures, and each prediction
+//!   against a real build and run (the Docker engine);
 //! - `inputs`, `cli`: bad input, exit codes, the command line;
 //! - `hostile`, `proptest`: damaged and mutated files, never a panic;
 //! - `system`: this machine's own /usr/bin against readelf;
@@ -24,6 +26,7 @@ mod cli;
 mod common;
 mod crash;
 mod data;
+mod dockerfile;
 mod facts;
 mod go;
 mod golden;

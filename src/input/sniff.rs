@@ -32,6 +32,8 @@ pub enum Format {
     Unknown,
     /// A container image (archive, OCI layout) or root file system.
     Image,
+    /// A Dockerfile (by its name, or its first instruction).
+    Dockerfile,
 }
 
 /// Classify `bytes` by magic number. Never fails. A tar archive is taken

@@ -22,16 +22,17 @@ pub fn human(r: &Report, w: &mut dyn Write) -> io::Result<()> {
 
 /// A report, path first; inside an image, a binary that could not be
 /// judged shows its path only.
-fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
+pub(super) fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{}", sanitize(r.path()).bold())?;
     match r {
         Report::Image(i) => image_report(&i.start, w),
         Report::Binary(b) => binary(b, w),
+        Report::Dockerfile(d) => super::dockerfile::dockerfile(&d.check, w),
         Report::Failure(_) => Ok(()),
     }
 }
 
-fn field(w: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
+pub(super) fn field(w: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
     writeln!(w, "  {:<12} {}", name.dimmed(), value)
 }
 

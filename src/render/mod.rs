@@ -1,5 +1,6 @@
 //! Renderers: turn an outcome into bytes. They compute nothing.
 
+mod dockerfile;
 mod human;
 mod json;
 mod sanitize;

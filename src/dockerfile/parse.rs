@@ -1,0 +1,419 @@
+//! From Dockerfile text to stages of typed steps, with build arguments and
+//! variables substituted as BuildKit's frontend does.
+//!
+//! The syntax (instructions, flags, line continuations, comments, parser
+//! directives, heredocs, exec versus shell form) is read by the
+//! `parse-dockerfile` crate. Two things it leaves to its users are done
+//! here: variable substitution and quote removal (see [`super::words`]),
+//! and `ENTRYPOINT []` (an empty exec form, which the engine accepts to
+//! clear an inherited entrypoint, and the crate refuses: the line is
+//! blanked, the crate parses the rest, and the reset is put back in place).
+
+use std::collections::BTreeMap;
+
+use parse_dockerfile as pd;
+
+use super::words::{self, Vars};
+
+/// Where an instruction starts: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// A parsed Dockerfile.
+#[derive(Debug, Clone)]
+pub struct Dockerfile {
+    /// The stages, in order.
+    pub stages: Vec<Stage>,
+    /// The escape character (`\`, or the `# escape=` directive's).
+    pub escape: char,
+}
+
+/// One build stage: `FROM` and what follows it.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// Its index (0-based), what `COPY --from=0` names.
+    pub index: usize,
+    /// Its `AS` name, lower-cased as the engine does.
+    pub name: Option<String>,
+    /// The `FROM` image, with the global `ARG`s substituted.
+    pub base: String,
+    /// Where `FROM` is.
+    pub at: Pos,
+    /// The instructions after `FROM`.
+    pub steps: Vec<Step>,
+}
+
+/// One instruction of a stage.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Where it starts.
+    pub at: Pos,
+    /// What it does.
+    pub op: Op,
+}
+
+/// A command of `RUN`, `CMD` or `ENTRYPOINT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// The JSON array (exec) form, as written.
+    Exec(Vec<String>),
+    /// The shell form: the text, line continuations joined.
+    Shell(String),
+}
+
+/// A `COPY` or `ADD` source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A path (in the context, or in the `--from` stage or image).
+    Path(String),
+    /// A heredoc: a file named after its delimiter.
+    HereDoc {
+        /// The delimiter, the file's name.
+        name: String,
+        /// Its text.
+        body: String,
+    },
+}
+
+/// A `COPY` or `ADD`.
+#[derive(Debug, Clone)]
+pub struct Copy {
+    /// `ADD`, not `COPY`.
+    pub add: bool,
+    /// `--from`: a stage name or index, or an image.
+    pub from: Option<String>,
+    /// The sources.
+    pub sources: Vec<Source>,
+    /// The destination, substituted.
+    pub dest: String,
+    /// `--chmod`.
+    pub chmod: Option<String>,
+}
+
+/// What an instruction does, as far as starting the container goes.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// `COPY` or `ADD`.
+    Copy(Copy),
+    /// `RUN`; `cgo` is the value `CGO_ENABLED` has in the stage's
+    /// variables at this point, if any.
+    Run {
+        /// The command.
+        command: Command,
+        /// `CGO_ENABLED` in the stage's `ENV`/`ARG` values here.
+        cgo: Option<String>,
+    },
+    /// `CMD`.
+    Cmd(Command),
+    /// `ENTRYPOINT`.
+    Entrypoint(Command),
+    /// `WORKDIR`, substituted (relative to the previous one if relative).
+    Workdir(String),
+    /// `USER`, substituted.
+    User(String),
+    /// `ENV` pairs, substituted.
+    Env(Vec<(String, String)>),
+    /// `SHELL`.
+    Shell(Vec<String>),
+    /// Anything else (`LABEL`, `EXPOSE`, `ARG` ...).
+    Other,
+}
+
+/// Why the text is not a Dockerfile the engine accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The parser's words.
+    pub message: String,
+}
+
+/// Read `text` with the `--build-arg` values `build_args`.
+pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Dockerfile, ParseError> {
+    let (blanked, resets) = blank_entrypoint_resets(text)?;
+    let parsed = pd::parse(&blanked).map_err(|e| ParseError {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let escape = parsed.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
+    let lines = Lines::new(&blanked);
+    let mut globals = Vars::new();
+    for arg in parsed.global_args() {
+        for (name, default) in words::args(&arg.arguments.value, &globals, escape) {
+            if let Some(v) = build_args.get(&name).cloned().or(default) {
+                globals.insert(name, v);
+            }
+        }
+    }
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut envs: Vec<Vars> = Vec::new();
+    for (index, s) in parsed.stages().enumerate() {
+        let base = words::expand(&s.from.image.value, &globals, escape);
+        let name = s.from.as_.as_ref().map(|(_, n)| n.value.to_lowercase());
+        // A stage built on an earlier one starts with its variables.
+        let parent = stages
+            .iter()
+            .position(|p| p.name.as_deref() == Some(base.to_lowercase().as_str()));
+        let mut vars = parent.map(|i| envs[i].clone()).unwrap_or_else(default_env);
+        let mut steps = Vec::new();
+        for i in s.instructions {
+            let at = lines.pos(span_start(i));
+            let op = lower(i, &mut vars, &globals, build_args, escape, &lines);
+            steps.push(Step { at, op });
+        }
+        let at = lines.pos(s.from.from.span.start);
+        stages.push(Stage {
+            index,
+            name,
+            base,
+            at,
+            steps,
+        });
+        envs.push(vars);
+    }
+    put_back_resets(&mut stages, &resets);
+    Ok(Dockerfile { stages, escape })
+}
+
+/// The variables a stage starts with when its base's are not known: the
+/// `PATH` BuildKit gives an image that has none.
+fn default_env() -> Vars {
+    let mut v = Vars::new();
+    v.insert("PATH".into(), super::DEFAULT_PATH.into());
+    v
+}
+
+/// One instruction, lowered; `vars` is updated by `ENV` and `ARG`.
+fn lower(
+    i: &pd::Instruction<'_>,
+    vars: &mut Vars,
+    globals: &Vars,
+    build_args: &BTreeMap<String, String>,
+    escape: char,
+    lines: &Lines,
+) -> Op {
+    let x = |s: &str, vars: &Vars| words::expand(s, vars, escape);
+    match i {
+        pd::Instruction::Copy(c) => {
+            let names = lines.heredoc_names(c.copy.span.start);
+            Op::Copy(copy(false, &c.options, &c.src, &c.dest.value, vars, escape, &names))
+        }
+        pd::Instruction::Add(c) => {
+            let names = lines.heredoc_names(c.add.span.start);
+            Op::Copy(copy(true, &c.options, &c.src, &c.dest.value, vars, escape, &names))
+        }
+        pd::Instruction::Run(r) => Op::Run {
+            command: command(&r.arguments, escape),
+            cgo: vars.get("CGO_ENABLED").cloned(),
+        },
+        pd::Instruction::Cmd(c) => Op::Cmd(command(&c.arguments, escape)),
+        pd::Instruction::Entrypoint(e) => Op::Entrypoint(command(&e.arguments, escape)),
+        pd::Instruction::Workdir(w) => Op::Workdir(x(&w.arguments.value, vars)),
+        pd::Instruction::User(u) => Op::User(x(&u.arguments.value, vars)),
+        pd::Instruction::Env(e) => {
+            let pairs = words::pairs(&e.arguments.value, vars, escape);
+            vars.extend(pairs.iter().cloned());
+            Op::Env(pairs)
+        }
+        pd::Instruction::Arg(a) => {
+            for (name, default) in words::args(&a.arguments.value, vars, escape) {
+                let value = build_args
+                    .get(&name)
+                    .cloned()
+                    .or(default)
+                    .or_else(|| globals.get(&name).cloned());
+                if let Some(v) = value {
+                    vars.insert(name, v);
+                }
+            }
+            Op::Other
+        }
+        pd::Instruction::Shell(s) => Op::Shell(s.arguments.iter().map(|a| a.value.to_string()).collect()),
+        _ => Op::Other,
+    }
+}
+
+fn copy(
+    add: bool,
+    options: &[pd::Flag<'_>],
+    src: &[pd::Source<'_>],
+    dest: &str,
+    vars: &Vars,
+    escape: char,
+    heredocs: &[String],
+) -> Copy {
+    let flag = |name: &str| {
+        options
+            .iter()
+            .find(|f| f.name.value == name)
+            .and_then(|f| f.value.as_ref())
+            .map(|v| words::expand(&v.value, vars, escape))
+    };
+    let mut names = heredocs.iter();
+    let sources = src
+        .iter()
+        .map(|s| match s {
+            pd::Source::Path(p) => Source::Path(words::expand(&p.value, vars, escape)),
+            pd::Source::HereDoc(h) => Source::HereDoc {
+                name: names.next().cloned().unwrap_or_default(),
+                body: h.value.to_string(),
+            },
+            // The crate may add kinds of source: none is known to it yet.
+            _ => Source::Path(String::new()),
+        })
+        .collect();
+    Copy {
+        add,
+        from: options
+            .iter()
+            .find(|f| f.name.value == "from")
+            .and_then(|f| f.value.as_ref())
+            .map(|v| v.value.to_string()),
+        sources,
+        dest: words::expand(dest, vars, escape),
+        chmod: flag("chmod"),
+    }
+}
+
+fn command(c: &pd::Command<'_>, escape: char) -> Command {
+    match c {
+        pd::Command::Exec(args) => Command::Exec(args.value.iter().map(|a| a.value.to_string()).collect()),
+        pd::Command::Shell(text) => Command::Shell(join_continuations(text.value, escape)),
+        _ => Command::Shell(String::new()),
+    }
+}
+
+/// Shell-form text as the engine passes it to the shell: each escape at
+/// the end of a line and its newline removed, comment lines inside the
+/// continuation dropped.
+fn join_continuations(text: &str, escape: char) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        if !out.is_empty() && line.trim_start().starts_with('#') {
+            continue;
+        }
+        let trimmed = line.trim_end();
+        match trimmed.strip_suffix(escape) {
+            Some(head) => out.push_str(head),
+            None => out.push_str(line),
+        }
+    }
+    out.trim().to_string()
+}
+
+fn span_start(i: &pd::Instruction<'_>) -> usize {
+    use pd::Instruction as I;
+    match i {
+        I::Add(x) => x.add.span.start,
+        I::Arg(x) => x.arg.span.start,
+        I::Cmd(x) => x.cmd.span.start,
+        I::Copy(x) => x.copy.span.start,
+        I::Entrypoint(x) => x.entrypoint.span.start,
+        I::Env(x) => x.env.span.start,
+        I::Expose(x) => x.expose.span.start,
+        I::From(x) => x.from.span.start,
+        I::Healthcheck(x) => x.healthcheck.span.start,
+        I::Label(x) => x.label.span.start,
+        I::Maintainer(x) => x.maintainer.span.start,
+        I::Onbuild(x) => x.onbuild.span.start,
+        I::Run(x) => x.run.span.start,
+        I::Shell(x) => x.shell.span.start,
+        I::Stopsignal(x) => x.stopsignal.span.start,
+        I::User(x) => x.user.span.start,
+        I::Volume(x) => x.volume.span.start,
+        I::Workdir(x) => x.workdir.span.start,
+        _ => 0,
+    }
+}
+
+/// Blank each `ENTRYPOINT []` line (same length, so offsets keep), which
+/// `parse-dockerfile` refuses and the engine accepts; returns where they
+/// were. A parse error elsewhere is returned as is.
+fn blank_entrypoint_resets(text: &str) -> Result<(String, Vec<Pos>), ParseError> {
+    let mut out = String::with_capacity(text.len());
+    let mut resets = Vec::new();
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let t = line.trim();
+        let is_reset = t.len() > 10
+            && t[..10].eq_ignore_ascii_case("entrypoint")
+            && t[10..].chars().filter(|c| !c.is_whitespace()).collect::<String>() == "[]";
+        if is_reset {
+            let column = line.len() - line.trim_start().len() + 1;
+            resets.push(Pos { line: n + 1, column });
+            out.extend(line.chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }));
+        } else {
+            out.push_str(line);
+        }
+    }
+    Ok((out, resets))
+}
+
+/// Put the `ENTRYPOINT []` resets back into the stages, in line order.
+fn put_back_resets(stages: &mut [Stage], resets: &[Pos]) {
+    for at in resets {
+        let Some(stage) = stages.iter_mut().rev().find(|s| s.at.line < at.line) else {
+            continue;
+        };
+        let i = stage
+            .steps
+            .iter()
+            .position(|s| s.at.line > at.line)
+            .unwrap_or(stage.steps.len());
+        stage.steps.insert(
+            i,
+            Step {
+                at: *at,
+                op: Op::Entrypoint(Command::Exec(Vec::new())),
+            },
+        );
+    }
+}
+
+/// Byte offsets to lines and columns.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    fn pos(&self, offset: usize) -> Pos {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        Pos { line, column }
+    }
+
+    /// The delimiters of the heredocs of the instruction at `keyword`, in
+    /// order: the word after each `<<` (or `<<-`) on its first line, quotes
+    /// removed (a quoted delimiter only turns expansion off).
+    fn heredoc_names(&self, keyword: usize) -> Vec<String> {
+        let rest = &self.text[keyword.min(self.text.len())..];
+        let line = rest.split('\n').next().unwrap_or_default();
+        line.split("<<")
+            .skip(1)
+            .map(|w| {
+                w.trim_start_matches('-')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string()
+            })
+            .collect()
+    }
+}

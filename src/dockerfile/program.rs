@@ -1,0 +1,262 @@
+//! The program the command starts, and whether it will run in the final
+//! image: judged exactly when its bytes are at hand (given on the command
+//! line, or a file of the build context), else inferred from the builder
+//! stage that made it (its release's glibc, cgo's default, the language's
+//! default linkage).
+
+use super::base::{self, Builder};
+use super::findings::{Finding, Rule};
+use super::parse::{Command, Op, Pos, Stage};
+use super::stage::{Replayed, Root};
+use crate::catalog::{self, Catalog, ImageRef};
+use crate::report::Report;
+use crate::run::{self, Read};
+use crate::verdict::{self, PROGRAM, ShippedFiles};
+
+/// What is known of the program.
+pub struct Judged {
+    /// Its report, when its bytes were read.
+    pub report: Option<Report>,
+    /// It will start (its linkage checked, or a static build inferred);
+    /// `None` when not known.
+    pub starts: Option<bool>,
+    /// The assumption behind `starts`, when it was inferred.
+    pub assumes: Option<String>,
+}
+
+/// The image the final stage is, as `--image` would name it.
+pub fn image_ref(root: &Root) -> Option<ImageRef> {
+    match root {
+        Root::Distroless(i) => Some(i.clone()),
+        Root::Scratch => Catalog::embedded().resolve("scratch").ok(),
+        _ => None,
+    }
+}
+
+/// `text` (a predicted message) with the program at `path` instead of
+/// [`PROGRAM`], where the verdict's messages put it.
+fn at_path(text: &str, path: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.replace(&format!("exec {PROGRAM}:"), &format!("exec {path}:"));
+            let l = l.replace(&format!("(required by {PROGRAM})"), &format!("(required by {path})"));
+            match l.strip_prefix(&format!("{PROGRAM}:")) {
+                Some(rest) => format!("{path}:{rest}"),
+                None => l,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Judge the program's bytes against the final image: the report, and one
+/// finding per problem.
+pub fn judge_bytes(bytes: &[u8], shown: &str, path: &str, root: &Root, at: Pos, out: &mut Vec<Finding>) -> Judged {
+    let image = image_ref(root);
+    let opts = crate::Options {
+        distro: image
+            .as_ref()
+            .and_then(|i| i.generation.clone())
+            .unwrap_or_else(|| "debian12".into()),
+        image: image.clone(),
+        ..Default::default()
+    };
+    let report = match run::read_bytes(bytes, &opts) {
+        Read::Binary { binary, .. } => Report::Binary(Box::new(verdict::judge_binary(
+            shown.to_string(),
+            *binary,
+            &opts,
+            &ShippedFiles::new(),
+        ))),
+        Read::Done(r) => r.with_path(shown.to_string()),
+    };
+    let check = report.binary().and_then(|b| b.image_check.as_ref());
+    if let Some(check) = check {
+        for p in &check.problems {
+            out.push(Finding::new(
+                Rule::Linkage,
+                at,
+                format!("{path} will not start in {}: {}", check.image, p.explanation),
+                Some(at_path(&p.message, path)).filter(|m| !m.is_empty()),
+                p.fix.clone(),
+            ));
+        }
+    }
+    Judged {
+        starts: check.map(|c| c.runs),
+        report: Some(report),
+        assumes: None,
+    }
+}
+
+/// A `#!` script as the program: its interpreter must be in the image.
+pub fn script(bytes: &[u8], program: &str, r: &Replayed, at: Pos) -> Option<Finding> {
+    let line = bytes.strip_prefix(b"#!")?;
+    let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+    let line = String::from_utf8_lossy(line);
+    let interp = line.split_whitespace().next().unwrap_or_default().to_string();
+    if super::stage::find_program(&r.tree, &r.env, "/", &interp).found() != Some(false) {
+        return None;
+    }
+    let crlf = if interp.ends_with('\r') {
+        " (its line ends in CR: Windows line endings)"
+    } else {
+        ""
+    };
+    Some(Finding::new(
+        Rule::ScriptEntrypoint,
+        at,
+        format!(
+            "{program} is a script for {}{crlf}, which the image does not have: the kernel reports the missing interpreter as if the script were missing",
+            interp.trim_end()
+        ),
+        Some(format!("exec {program}: no such file or directory")),
+        "ship a compiled program, or an image that has the interpreter (gcr.io/distroless/python3, nodejs)".into(),
+    ))
+}
+
+/// The stage (and its base chain) a `COPY --from` names.
+fn chain<'s>(stages: &'s [Stage], from: &str) -> Vec<&'s Stage> {
+    let mut out = Vec::new();
+    let mut at = stages
+        .iter()
+        .position(|s| s.name.as_deref() == Some(from.to_lowercase().as_str()))
+        .or_else(|| from.parse().ok());
+    while let Some(i) = at.filter(|i| *i < stages.len() && !out.iter().any(|s: &&Stage| s.index == *i)) {
+        let s = &stages[i];
+        out.push(s);
+        at = stages[..i]
+            .iter()
+            .rposition(|p| p.name.as_deref() == Some(s.base.to_lowercase().as_str()));
+    }
+    out
+}
+
+/// Whether the stages turn cgo off: `CGO_ENABLED=0` in an `ENV`, an
+/// `ARG`, or the text of a `RUN`.
+fn cgo_off(stages: &[&Stage]) -> bool {
+    stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
+        Op::Env(pairs) => pairs.iter().any(|(k, v)| k == "CGO_ENABLED" && v == "0"),
+        Op::Run { command, cgo } => {
+            cgo.as_deref() == Some("0")
+                || match command {
+                    Command::Shell(t) => t.contains("CGO_ENABLED=0"),
+                    Command::Exec(a) => a.iter().any(|w| w.contains("CGO_ENABLED=0")),
+                }
+        }
+        _ => false,
+    })
+}
+
+fn version(v: &str) -> (u32, u32) {
+    let mut it = v.split('.').map(|x| x.parse().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+}
+
+/// What the builder stage implies for a program copied from it.
+pub fn from_builder(
+    stages: &[Stage],
+    from: &str,
+    root: &Root,
+    program: &str,
+    at: Pos,
+    out: &mut Vec<Finding>,
+) -> Judged {
+    let unknown = Judged {
+        report: None,
+        starts: None,
+        assumes: None,
+    };
+    let chain = chain(stages, from);
+    let (Some(builder), Some(image)) = (chain.last().and_then(|s| base::builder(&s.base)), image_ref(root)) else {
+        return unknown;
+    };
+    let static_image = image.variant.as_deref().is_none_or(|v| v == "static");
+    let stage_name = chain
+        .first()
+        .and_then(|s| s.name.clone())
+        .unwrap_or_else(|| from.to_string());
+    if builder.image == "golang" {
+        if !builder.cgo_default || cgo_off(&chain) {
+            return Judged {
+                report: None,
+                starts: Some(true),
+                assumes: Some(format!(
+                    "{program} is the Go program of stage {stage_name}, built without cgo (CGO_ENABLED=0 or no C compiler): statically linked, it needs nothing from the image"
+                )),
+            };
+        }
+        if static_image {
+            out.push(cgo_static(&builder, &image, program, at));
+            return unknown;
+        }
+    } else if static_image {
+        out.push(dynamic_on_static(&builder, &image, program, at));
+        return unknown;
+    }
+    out.extend(newer_glibc(&builder, &image, program, at));
+    unknown
+}
+
+fn cgo_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Finding {
+    Finding::new(
+        Rule::CgoStatic,
+        at,
+        format!(
+            "{program} is built in golang:{}, where cgo is on by default (it has gcc); if the program imports net, os/user or C code, Go links it against glibc, and {} has no loader: it would not start",
+            builder.tag, image.given
+        ),
+        Some(format!("exec {program}: no such file or directory")),
+        "build with CGO_ENABLED=0 (ENV CGO_ENABLED=0 in the build stage), or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain".into(),
+    )
+}
+
+fn dynamic_on_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Finding {
+    let how = if builder.image == "rust" {
+        "Rust links glibc and libgcc_s dynamically by default; build with RUSTFLAGS='-C target-feature=+crt-static' or --target x86_64-unknown-linux-musl"
+    } else {
+        "C and C++ programs link glibc dynamically by default; link with -static"
+    };
+    Finding::new(
+        Rule::DynamicOnStatic,
+        at,
+        format!(
+            "{program} is built in {}:{}, whose programs need glibc's loader, and {} has none: unless it is linked statically it will not start",
+            builder.image, builder.tag, image.given
+        ),
+        Some(format!("exec {program}: no such file or directory")),
+        format!(
+            "{how}; or use gcr.io/distroless/cc; or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
+        ),
+    )
+}
+
+fn newer_glibc(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Option<Finding> {
+    let generation = image.generation.as_deref()?;
+    let runtime = Catalog::embedded()
+        .image(image.variant.as_deref()?, generation)?
+        .glibc_version?;
+    let built = builder.glibc.as_deref()?;
+    if version(built) <= version(runtime) {
+        return None;
+    }
+    let language = match builder.image.as_str() {
+        "golang" => "go",
+        "rust" => "rust",
+        _ => "c",
+    };
+    let same = catalog::builder(language, generation).unwrap_or("a builder of the runtime's release");
+    Some(Finding::new(
+        Rule::BuilderNewerGlibc,
+        at,
+        format!(
+            "{program} is built in {}:{} ({}, glibc {built}) and runs on {} (glibc {runtime}): a dynamically linked program built against the newer glibc needs symbol versions the older one lacks (GLIBC_2.34 and later), and the loader refuses to start it",
+            builder.image, builder.tag, builder.release, image.given
+        ),
+        None,
+        format!(
+            "build on {same}, or use a final image of {} or later; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain",
+            builder.release
+        ),
+    ))
+}

@@ -1,0 +1,3 @@
+FROM gcr.io/distroless/static-debian12
+COPY app-dyn /app
+ENTRYPOINT ["/app"]

@@ -1,0 +1,2 @@
+FROM gcr.io/distroless/static-debian12
+COPY app /app

@@ -1,0 +1,4 @@
+FROM gcr.io/distroless/static-debian12
+WORKDIR /srv
+COPY app .
+CMD ["app"]

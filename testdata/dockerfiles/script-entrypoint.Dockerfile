@@ -1,0 +1,3 @@
+FROM gcr.io/distroless/static-debian12
+COPY entry.sh /entry.sh
+ENTRYPOINT ["/entry.sh"]

@@ -1,0 +1,3 @@
+FROM gcr.io/distroless/static-debian12
+COPY app entry.sh /opt
+CMD ["/opt/app"]

@@ -1,0 +1,4 @@
+FROM gcr.io/distroless/static-debian12
+COPY app /app
+USER appuser
+CMD ["/app"]

@@ -1,0 +1,740 @@
+//! Dockerfile mode: the parser on the syntax the issue lists, every
+//! fixture's findings, and each prediction against a real build and run
+//! with the Docker engine (BuildKit, and the legacy builder for the blog
+//! recipe).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use dlcheck::dockerfile::{self, Settings, parse};
+use serde_json::Value;
+
+use crate::common::engine;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dockerfiles")
+}
+
+/// dlcheck's JSON report of a fixture, with the fixtures' context.
+fn report(name: &str, extra: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .arg("--json")
+        .arg("--context")
+        .arg(dir().join("context"))
+        .args(extra)
+        .arg(dir().join(format!("{name}.Dockerfile")))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{name}: {e}"));
+    doc["reports"][0].clone()
+}
+
+/// The ids of the error and warning findings, in order.
+fn rules(r: &Value) -> Vec<String> {
+    r["dockerfile"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| format!("{}@{}", f["rule"].as_str().unwrap(), f["line"]))
+        .collect()
+}
+
+/// Every fixture: the findings (rule@line, errors and warnings) and the
+/// prediction, worked out by hand from the Dockerfile reference and the
+/// engine's behaviour (the `engine_agrees` test then checks the
+/// predictions against real builds).
+const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
+    (
+        "blog",
+        &["copy-onto-directory@7", "command-missing@8"],
+        "fails",
+        "not-built",
+    ),
+    ("blog-fixed", &[], "succeeds", "starts"),
+    ("builder-newer-glibc", &["builder-newer-glibc@6"], "succeeds", "unknown"),
+    ("cgo-static", &["cgo-static@6"], "succeeds", "unknown"),
+    ("clean-args", &[], "succeeds", "starts"),
+    ("clean-continuation", &[], "succeeds", "starts"),
+    ("clean-debian13-bin", &[], "succeeds", "starts"),
+    ("clean-dynamic", &[], "succeeds", "starts"),
+    ("clean-entrypoint-cmd", &[], "succeeds", "starts"),
+    ("clean-entrypoint-reset", &[], "succeeds", "starts"),
+    ("clean-existing-dir", &[], "succeeds", "starts"),
+    ("clean-multiple-sources", &[], "succeeds", "starts"),
+    ("clean-nonroot-path", &[], "succeeds", "starts"),
+    ("clean-scratch", &[], "succeeds", "starts"),
+    ("clean-static", &[], "succeeds", "starts"),
+    ("clean-workdir", &[], "succeeds", "starts"),
+    ("dynamic-on-static", &["dynamic-on-static@6"], "succeeds", "unknown"),
+    ("heredoc-escape", &[], "succeeds", "starts"),
+    ("linkage-glibc", &["linkage@2"], "succeeds", "crashes"),
+    ("linkage-static", &["linkage@2", "linkage@2"], "succeeds", "crashes"),
+    ("no-command", &["no-command@0"], "succeeds", "crashes"),
+    ("nonroot-root", &["nonroot-user@3"], "succeeds", "starts"),
+    ("not-executable", &["command-not-executable@3"], "succeeds", "crashes"),
+    ("relative-name", &["command-not-in-path@4"], "succeeds", "crashes"),
+    ("run-without-shell", &["run-without-shell@3"], "fails", "not-built"),
+    ("script-entrypoint", &["script-entrypoint@2"], "succeeds", "crashes"),
+    (
+        "several-to-file",
+        &["copy-several-to-file@2", "command-missing@3"],
+        "succeeds",
+        "crashes",
+    ),
+    ("shell-form", &["shell-form@3"], "succeeds", "crashes"),
+    ("shell-form-debug", &["shell-form@4"], "succeeds", "crashes"),
+    (
+        "source-missing",
+        &["copy-source-missing@2", "command-missing@3"],
+        "fails",
+        "not-built",
+    ),
+    ("target", &["shell-form@7"], "succeeds", "crashes"),
+    ("unknown-base", &[], "succeeds", "unknown"),
+    ("user-missing", &["user-missing@3"], "succeeds", "crashes"),
+];
+
+#[test]
+fn every_fixture_gives_its_findings() {
+    let on_disk: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".Dockerfile")
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(on_disk.len() >= 20);
+    for name in &on_disk {
+        assert!(EXPECTED.iter().any(|(n, ..)| n == name), "{name} has no expectation");
+    }
+    for (name, want, build, start) in EXPECTED {
+        let r = report(name, &[]);
+        let p = &r["dockerfile"]["prediction"];
+        assert_eq!(rules(&r), *want, "{name}");
+        assert_eq!(
+            (p["build"].as_str(), p["start"].as_str()),
+            (Some(*build), Some(*start)),
+            "{name}"
+        );
+        let warnings = [
+            "nonroot-user@",
+            "cgo-static@",
+            "builder-newer-glibc@",
+            "dynamic-on-static@",
+            "copy-several-to-file@",
+        ];
+        let code = i32::from(want.iter().any(|w| !warnings.iter().any(|x| w.starts_with(x))));
+        let exit = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .arg("--context")
+            .arg(dir().join("context"))
+            .arg(dir().join(format!("{name}.Dockerfile")))
+            .output()
+            .unwrap();
+        assert_eq!(
+            exit.status.code(),
+            Some(code),
+            "{name}: {}",
+            String::from_utf8_lossy(&exit.stderr)
+        );
+    }
+}
+
+#[test]
+fn the_blog_recipe_says_what_the_engine_prints() {
+    let r = report("blog", &[]);
+    let f = &r["dockerfile"]["findings"];
+    let missing = f
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "command-missing")
+        .unwrap();
+    assert_eq!(
+        missing["output"],
+        "exec: \"/app\": stat /app: no such file or directory"
+    );
+    assert_eq!(missing["line"], 8);
+    let stages = &r["dockerfile"]["stages"];
+    assert_eq!(
+        stages[0]["builder"]["release"], "debian12",
+        "golang:1.20 ended on bookworm"
+    );
+    let fixed = report("blog-fixed", &[]);
+    assert!(
+        fixed["dockerfile"]["prediction"]["assumes"]
+            .as_str()
+            .unwrap()
+            .contains("CGO_ENABLED=0")
+    );
+}
+
+#[test]
+fn target_and_build_args() {
+    let release = report("target", &["--target", "release"]);
+    assert_eq!(release["dockerfile"]["prediction"]["start"], "starts");
+    assert_eq!(rules(&release), Vec::<String>::new());
+    let missing = report("target", &["--target", "nope"]);
+    assert_eq!(rules(&missing), ["unknown-target@0"]);
+    // A build argument moves the copy away from where CMD looks.
+    let moved = report("clean-args", &["--build-arg", "DEST=/srv/"]);
+    assert_eq!(rules(&moved), ["command-not-in-path@7"]);
+    let base = report(
+        "clean-args",
+        &["--build-arg", "BASE=gcr.io/distroless/static-debian11:nonroot"],
+    );
+    assert_eq!(
+        base["dockerfile"]["base"]["image"],
+        "gcr.io/distroless/static-debian11:nonroot"
+    );
+}
+
+#[test]
+fn a_binary_or_image_given_with_the_dockerfile() {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin");
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--dockerfile"])
+        .arg(dir().join("cgo-static.Dockerfile"))
+        .arg(bin.join("go123-cgo-stripped"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &doc["reports"][0]["dockerfile"];
+    // The exact verdict replaces the guess about cgo.
+    let ids: Vec<&str> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"linkage") && !ids.contains(&"cgo-static"), "{ids:?}");
+    assert_eq!(c["prediction"]["output"], "exec /server: no such file or directory");
+    assert_eq!(
+        c["program"]["image_check"]["image"],
+        "gcr.io/distroless/static-debian12:nonroot"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn detected_by_name_and_content() {
+    let p = |s: &str| PathBuf::from(s);
+    for name in [
+        "Dockerfile",
+        "Containerfile",
+        "app.Dockerfile",
+        "Dockerfile.prod",
+        "dockerfile",
+    ] {
+        assert!(dockerfile::is_dockerfile(&p(name), b""), "{name}");
+    }
+    assert!(dockerfile::is_dockerfile(
+        &p("build.txt"),
+        b"# syntax=docker/dockerfile:1\nARG X=1\nfrom alpine\n"
+    ));
+    assert!(!dockerfile::is_dockerfile(&p("notes.txt"), b"hello\nFROM x\n"));
+    assert!(!dockerfile::is_dockerfile(&p("data.bin"), b"\xff\xfe"));
+}
+
+/// The syntax the issue lists, read by parse-dockerfile and lowered.
+#[test]
+fn parser_cases() {
+    let args: BTreeMap<String, String> = [("V".to_string(), "12".to_string())].into();
+    let text = "# syntax=docker/dockerfile:1\n# escape=\\\nARG V=11\nARG REG=gcr.io/distroless\nFROM golang:1.22 AS Build\nRUN --mount=type=cache,target=/root/.cache \\\n    CGO_ENABLED=0 go build -o /out/app .\nFROM ${REG}/static-debian${V}:nonroot\n# a comment\nCOPY --from=build --chown=nonroot:nonroot --chmod=0755 /out/app /app\nCOPY [\"a b\", \"/c d/\"]\nCOPY <<EOT /etc/x.conf\nk = v\nEOT\nENV A=1 B=\"two words\"\nCMD [\"/app\", \"--a=\\\"q\\\"\"]\nENTRYPOINT /app -x\n";
+    let d = parse::parse(text, &args).unwrap();
+    assert_eq!(d.stages.len(), 2);
+    assert_eq!(d.stages[0].name.as_deref(), Some("build"));
+    assert_eq!(
+        d.stages[1].base, "gcr.io/distroless/static-debian12:nonroot",
+        "ARG before FROM, --build-arg wins"
+    );
+    assert_eq!(d.stages[1].at.line, 8);
+    let ops: Vec<&parse::Op> = d.stages[1].steps.iter().map(|s| &s.op).collect();
+    let parse::Op::Copy(c) = ops[0] else { panic!() };
+    assert_eq!(
+        (c.from.as_deref(), c.chmod.as_deref(), c.dest.as_str()),
+        (Some("build"), Some("0755"), "/app")
+    );
+    let parse::Op::Copy(json) = ops[1] else { panic!() };
+    assert_eq!(json.sources, [parse::Source::Path("a b".into())]);
+    assert_eq!(json.dest, "/c d/");
+    let parse::Op::Copy(h) = ops[2] else { panic!() };
+    assert_eq!(
+        h.sources,
+        [parse::Source::HereDoc {
+            name: "EOT".into(),
+            body: "k = v\n".into()
+        }]
+    );
+    let parse::Op::Env(env) = ops[3] else { panic!() };
+    assert_eq!(env[1], ("B".to_string(), "two words".to_string()));
+    let parse::Op::Cmd(cmd) = ops[4] else { panic!() };
+    assert_eq!(*cmd, parse::Command::Exec(vec!["/app".into(), "--a=\"q\"".into()]));
+    let parse::Op::Entrypoint(e) = ops[5] else { panic!() };
+    assert_eq!(*e, parse::Command::Shell("/app -x".into()));
+    let parse::Op::Run {
+        command: parse::Command::Shell(run),
+        ..
+    } = &d.stages[0].steps[0].op
+    else {
+        panic!()
+    };
+    assert!(run.contains("CGO_ENABLED=0 go build"), "continuation joined: {run}");
+    // Two heredocs in one COPY, each a file named after its delimiter.
+    let d = parse::parse("FROM scratch\nCOPY <<A <<\"B\" /etc/\na\nA\nb\nB\n", &BTreeMap::new()).unwrap();
+    let parse::Op::Copy(c) = &d.stages[0].steps[0].op else {
+        panic!()
+    };
+    let names: Vec<&str> = c
+        .sources
+        .iter()
+        .map(|s| match s {
+            parse::Source::HereDoc { name, .. } => name.as_str(),
+            parse::Source::Path(p) => p.as_str(),
+        })
+        .collect();
+    assert_eq!(names, ["A", "B"]);
+    // A backtick escape directive.
+    let d = parse::parse("# escape=`\nFROM scratch\nCOPY a `\n  /b\n", &BTreeMap::new()).unwrap();
+    let parse::Op::Copy(c) = &d.stages[0].steps[0].op else {
+        panic!()
+    };
+    assert_eq!(c.dest, "/b");
+}
+
+/// `ENTRYPOINT []` clears an inherited entrypoint; parse-dockerfile 0.1.9
+/// refuses it, so dlcheck blanks the line and puts the reset back.
+#[test]
+fn empty_entrypoint_is_handled_here() {
+    let text = "FROM gcr.io/distroless/base-debian12:debug\nENTRYPOINT []\nCMD [\"/app\"]\n";
+    assert!(
+        parse_dockerfile::parse(text).is_err(),
+        "the crate now accepts ENTRYPOINT []: drop the workaround"
+    );
+    let d = parse::parse(text, &BTreeMap::new()).unwrap();
+    assert!(matches!(&d.stages[0].steps[0].op, parse::Op::Entrypoint(parse::Command::Exec(a)) if a.is_empty()));
+    let r = dockerfile::check(Path::new("Dockerfile"), text, &Settings::default(), None).unwrap();
+    assert_eq!(r.command, ["/app"]);
+}
+
+/// Without --context, the Dockerfile's directory is taken as the context,
+/// and a source missing there is only a warning: the build's context may be
+/// elsewhere.
+#[test]
+fn default_context_is_a_guess() {
+    let tmp = tempfile::tempdir().unwrap();
+    let df = tmp.path().join("Dockerfile");
+    std::fs::write(
+        &df,
+        "FROM gcr.io/distroless/static-debian12\nCOPY dist/server /server\nENTRYPOINT [\"/server\"]\n",
+    )
+    .unwrap();
+    let c = dockerfile::check(&df, &std::fs::read_to_string(&df).unwrap(), &Settings::default(), None).unwrap();
+    let ids: Vec<&str> = c.findings.iter().map(|f| f.rule.id()).collect();
+    assert_eq!(ids, ["final-base", "copy-source-unseen"]);
+    assert_eq!(c.prediction.start, "unknown");
+    let given = Settings {
+        context: Some(tmp.path().to_path_buf()),
+        ..Settings::default()
+    };
+    let c = dockerfile::check(&df, &std::fs::read_to_string(&df).unwrap(), &given, None).unwrap();
+    assert_eq!(c.prediction.build, "fails");
+}
+
+#[test]
+fn malformed_dockerfile_is_exit_5() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    std::fs::write(&f, "FROM scratch\nCOPY <<EOF /x\nno end\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("dlcheck: ") && err.contains("malformed Dockerfile: line"),
+        "{err}"
+    );
+}
+
+/// The context's programs are the fixtures of testdata/bin.
+#[test]
+fn context_copies_are_the_fixtures() {
+    for (copy, fixture) in [("app", "go123-static"), ("app-dyn", "c-dynamic")] {
+        let a = std::fs::read(dir().join("context").join(copy)).unwrap();
+        let b = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(fixture)).unwrap();
+        assert!(a == b, "context/{copy} differs from testdata/bin/{fixture}");
+    }
+}
+
+/// Fixtures the engine here cannot build, and why.
+const NOT_BUILT: &[(&str, &str)] = &[
+    ("shell-form-debug", "the :debug images are not made locally"),
+    ("builder-newer-glibc", "needs a rust builder image"),
+    ("dynamic-on-static", "needs an ubuntu builder image"),
+    ("unknown-base", "needs alpine"),
+    (
+        "heredoc-escape",
+        "heredocs need the docker/dockerfile:1.4 frontend image, which cannot be pulled here",
+    ),
+];
+
+/// Builder images the fixtures name, made locally as shims: busybox's
+/// shell and a `go` whose `build -o OUT` copies the prebuilt
+/// testdata/bin/go123-static to OUT (and `mod download` does nothing).
+const SHIMS: &[&str] = &["golang:1.20", "golang:1.22-bookworm"];
+
+fn make_shim(name: &str) -> Result<(), String> {
+    let have = Command::new("docker")
+        .args([
+            "image",
+            "inspect",
+            "-f",
+            "{{index .Config.Labels \"dlcheck.test\"}}",
+            name,
+        ])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if have.status.success() && String::from_utf8_lossy(&have.stdout).trim() != "shim" {
+        return Err(format!("{name} exists and is not dlcheck's shim: not replaced"));
+    }
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .ok_or("busybox-static is not installed")?;
+    let root = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let r = root.path();
+    std::fs::create_dir_all(r.join("bin")).unwrap();
+    std::fs::create_dir_all(r.join("usr/local/go/bin")).unwrap();
+    std::fs::create_dir_all(r.join("tmp")).unwrap();
+    std::fs::copy(busybox, r.join("bin/busybox")).unwrap();
+    for tool in ["sh", "cp", "mkdir", "chmod", "ls", "cat", "echo", "true"] {
+        std::os::unix::fs::symlink("busybox", r.join("bin").join(tool)).unwrap();
+    }
+    let prebuilt = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/go123-static");
+    std::fs::copy(prebuilt, r.join("usr/local/go/prebuilt")).unwrap();
+    let go = "#!/bin/sh\n# dlcheck's test shim: 'go build -o OUT' copies a prebuilt static Go program.\nout=\nwhile [ $# -gt 0 ]; do [ \"$1\" = -o ] && out=$2; shift; done\n[ -n \"$out\" ] && mkdir -p \"$(dirname \"$out\")\" && cp /usr/local/go/prebuilt \"$out\"\nexit 0\n";
+    std::fs::write(r.join("usr/local/go/bin/go"), go).unwrap();
+    Command::new("chmod").args(["-R", "a+rX,u+w"]).arg(r).status().unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(r.join("usr/local/go/bin/go"))
+        .status()
+        .unwrap();
+    let tar = Command::new("tar")
+        .arg("-C")
+        .arg(r)
+        .args(["-cf", "-", "."])
+        .output()
+        .unwrap();
+    let mut import = Command::new("docker")
+        .args([
+            "import",
+            "--change",
+            "ENV PATH=/usr/local/go/bin:/bin",
+            "--change",
+            "WORKDIR /go",
+        ])
+        .args(["--change", "LABEL dlcheck.test=shim", "-", name])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut import.stdin.take().unwrap(), &tar.stdout).unwrap();
+    import
+        .wait()
+        .unwrap()
+        .success()
+        .then_some(())
+        .ok_or(format!("docker import {name} failed"))
+}
+
+/// A docker client that builds with BuildKit: Debian's docker.io (20.10)
+/// has it built in (DOCKER_BUILDKIT=1); a newer client needs buildx.
+fn buildkit_client() -> &'static str {
+    if Path::new("/usr/bin/docker").exists() {
+        "/usr/bin/docker"
+    } else {
+        "docker"
+    }
+}
+
+/// Build `name` (BuildKit unless `legacy`): the exit status and what it
+/// printed, the engine's storage paths taken out.
+fn build(name: &str, tag: &str, legacy: bool) -> (bool, String) {
+    let client = if legacy { "docker" } else { buildkit_client() };
+    // The legacy builder has no --progress.
+    let progress: &[&str] = if legacy { &[] } else { &["--progress=plain"] };
+    let out = Command::new("timeout")
+        .args(["300", client, "build"])
+        .args(progress)
+        .args(["-t", tag, "-f"])
+        .arg(dir().join(format!("{name}.Dockerfile")))
+        .arg(dir().join("context"))
+        .env("DOCKER_BUILDKIT", if legacy { "0" } else { "1" })
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let storage = regex_lite_strip(&text);
+    (out.status.success(), storage)
+}
+
+/// `/var/lib/docker/overlay2/<id>/merged/bin` → `/bin`: BuildKit names the
+/// path in its own storage.
+fn regex_lite_strip(text: &str) -> String {
+    let mut out = String::new();
+    for word in text.split_inclusive(' ') {
+        match word.find("/merged/") {
+            Some(i) if word.starts_with("/var/lib/docker/") => out.push_str(&word[i + "/merged".len()..]),
+            _ => out.push_str(word),
+        }
+    }
+    out
+}
+
+/// Fixtures whose built image is also given to dlcheck with the
+/// Dockerfile: as a `docker save` archive, and unpacked for `--root`.
+const JOINED: &[&str] = &["clean-static", "linkage-static", "blog-fixed", "user-missing"];
+
+/// The built image judged with the Dockerfile: its own verdict is the
+/// prediction's, from the archive and from its files (`--root`).
+fn joined_image_agrees(name: &str, tag: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("image.tar");
+    engine::check(Command::new("docker").args(["save", "-o"]).arg(&archive).arg(tag));
+    let rootfs = tmp.path().join("root");
+    std::fs::create_dir(&rootfs).unwrap();
+    let id = String::from_utf8(engine::check(Command::new("docker").args(["create", tag])).stdout).unwrap();
+    let id = id.trim();
+    let export = engine::check(Command::new("docker").args(["export", id]));
+    engine::check(Command::new("docker").args(["rm", id]));
+    tar::Archive::new(&export.stdout[..]).unpack(&rootfs).unwrap();
+    let dockerfile = dir().join(format!("{name}.Dockerfile"));
+    let predicted = report(name, &[])["dockerfile"]["prediction"]["start"] == "starts";
+    let ways: [Vec<std::ffi::OsString>; 2] = [vec![archive.into()], vec!["--root".into(), rootfs.into()]];
+    for way in ways {
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--json", "--platform", "linux/amd64", "--dockerfile"])
+            .arg(&dockerfile)
+            .args(&way)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let image = &doc["reports"][0]["dockerfile"]["program"]["image"];
+        assert_eq!(image["starts"], predicted, "{name} joined with {way:?}: {image}");
+    }
+}
+
+#[test]
+fn engine_agrees() {
+    let Some(engine) = engine::Engine::get("dockerfile::engine_agrees") else {
+        return;
+    };
+    for shim in SHIMS {
+        if let Err(e) = make_shim(shim) {
+            assert!(!engine::required(), "{e}");
+            eprintln!("SKIPPED dockerfile::engine_agrees: {e}");
+            return;
+        }
+    }
+    let mut checked = 0;
+    for (name, ..) in EXPECTED.iter().filter(|(n, ..)| !NOT_BUILT.iter().any(|(x, _)| x == n)) {
+        let p = report(name, &[])["dockerfile"]["prediction"].clone();
+        let tag = format!("dlcheck-test-df-{name}");
+        let (built, log) = build(name, &tag, false);
+        let _guard = engine::Loaded { name: tag.clone() };
+        match p["build"].as_str().unwrap() {
+            "fails" => {
+                assert!(!built, "{name}: predicted the build fails, and it built");
+                let want = p["build_output"].as_str().unwrap();
+                assert!(log.contains(want), "{name}: the build did not print {want:?}:\n{log}");
+            }
+            _ => assert!(built, "{name}: predicted the build succeeds:\n{log}"),
+        }
+        if built && JOINED.contains(name) {
+            joined_image_agrees(name, &tag);
+        }
+        if built {
+            let run = engine.run(&tag, &[]);
+            let printed = format!(
+                "{}{}",
+                String::from_utf8_lossy(&run.stdout),
+                String::from_utf8_lossy(&run.stderr)
+            );
+            match p["start"].as_str().unwrap() {
+                "starts" => assert!(run.status.success(), "{name}: predicted it starts:\n{printed}"),
+                "crashes" => {
+                    let want = p["output"].as_str().unwrap();
+                    assert!(
+                        !run.status.success(),
+                        "{name}: predicted a crash, and it ran:\n{printed}"
+                    );
+                    assert!(
+                        printed.to_lowercase().contains(&want.to_lowercase()),
+                        "{name}: {want:?} not in:\n{printed}"
+                    );
+                }
+                other => eprintln!("{name}: prediction {other}; the engine printed: {}", printed.trim()),
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 25, "{checked}");
+    // The legacy builder replaces /bin with the program, and the container
+    // then dies as the blog recipe's readers saw (the finding's words).
+    let (built, log) = build("blog", "dlcheck-test-df-blog-legacy", true);
+    let _guard = engine::Loaded {
+        name: "dlcheck-test-df-blog-legacy".into(),
+    };
+    assert!(built, "the legacy builder refused the blog recipe:\n{log}");
+    let run = engine.run("dlcheck-test-df-blog-legacy", &[]);
+    let printed = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        printed.contains("exec: \"/app\": stat /app: no such file or directory"),
+        "{printed}"
+    );
+}
+
+/// The base-files directories of data/dockerfile.json for debian12 are the
+/// ones this machine's base-files package lists (a Debian 12 host, as CI's:
+/// the directory list does not change between point releases).
+#[test]
+fn base_files_data_matches_this_debian12() {
+    let version = std::fs::read_to_string("/etc/debian_version").unwrap_or_default();
+    let listed = Command::new("dpkg").args(["-L", "base-files"]).output();
+    let Ok(listed) = listed.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()) else {
+        eprintln!("SKIPPED base_files_data_matches_this_debian12: no dpkg");
+        return;
+    };
+    if !version.starts_with("12") {
+        eprintln!(
+            "SKIPPED base_files_data_matches_this_debian12: not a Debian 12 host ({})",
+            version.trim()
+        );
+        return;
+    }
+    let (dirs, links) = dockerfile::base::base_files("debian12");
+    assert!(
+        dirs.contains(&"/bin") && !links.iter().any(|(l, _)| *l == "/bin"),
+        "debian12 is not usr-merged"
+    );
+    let host: Vec<&str> = listed.lines().collect();
+    for d in dirs {
+        assert!(host.contains(&d), "{d} is not a directory of this machine's base-files");
+    }
+    let (dirs13, links13) = dockerfile::base::base_files("debian13");
+    assert!(
+        !dirs13.contains(&"/bin") && links13.contains(&("/bin", "usr/bin")),
+        "debian13 is usr-merged"
+    );
+}
+
+/// The builder tags the issue names, checked against a clone of
+/// docker-library/official-images when one is given
+/// (DLCHECK_OFFICIAL_IMAGES=GITDIR): the release of each entry there.
+#[test]
+fn builder_tags_match_official_images() {
+    let Some(git) = std::env::var_os("DLCHECK_OFFICIAL_IMAGES") else {
+        eprintln!(
+            "SKIPPED builder_tags_match_official_images: set DLCHECK_OFFICIAL_IMAGES to a clone of docker-library/official-images"
+        );
+        return;
+    };
+    for (image, tag, dir_word) in [
+        ("rust", "1-bullseye", "bullseye"),
+        ("golang", "1-bookworm", "bookworm"),
+        ("debian", "12", "bookworm"),
+        ("ubuntu", "22.04", "jammy"),
+    ] {
+        let out = Command::new("git")
+            .arg("--git-dir")
+            .arg(&git)
+            .args(["show", &format!("HEAD:library/{image}")])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let entry = text
+            .split("\n\n")
+            .find(|b| {
+                b.lines()
+                    .any(|l| l.starts_with("Tags:") && l.split([',', ' ']).any(|t| t == tag))
+            })
+            .unwrap_or_else(|| panic!("{image}:{tag} not listed"));
+        assert!(entry.contains(dir_word), "{image}:{tag}: {entry}");
+        let release = dockerfile::base::builder(&format!("{image}:{tag}")).unwrap().release;
+        let want = match dir_word {
+            "bullseye" => "debian11",
+            "bookworm" => "debian12",
+            _ => "ubuntu22.04",
+        };
+        assert_eq!(release, want, "{image}:{tag}");
+    }
+}
+
+/// CMD and ENTRYPOINT as the engine combines them: an ENTRYPOINT clears the
+/// CMD inherited from an earlier stage, not one set before it in the same
+/// stage; `:debug`'s entrypoint is busybox's shell, and a SHELL pointing at
+/// it makes the shell form start.
+#[test]
+fn entrypoint_and_cmd_combined() {
+    let check = |text: &str| dockerfile::check(Path::new("Dockerfile"), text, &Settings::default(), None).unwrap();
+    let base = "FROM gcr.io/distroless/static-debian12 AS base\nCOPY --from=x /app /app\nCMD [\"--inherited\"]\n";
+    let c = check(&format!("{base}FROM base\nENTRYPOINT [\"/app\"]\n"));
+    assert_eq!(c.command, ["/app"]);
+    let c = check(&format!("{base}FROM base\nCMD [\"--own\"]\nENTRYPOINT [\"/app\"]\n"));
+    assert_eq!(c.command, ["/app", "--own"]);
+    let c = check("FROM gcr.io/distroless/base-debian12:debug\nCMD [\"-c\", \"true\"]\n");
+    assert_eq!(c.command, ["/busybox/sh", "-c", "true"]);
+    let c = check("FROM gcr.io/distroless/base-debian12:debug\nSHELL [\"/busybox/sh\", \"-c\"]\nENTRYPOINT echo hi\n");
+    assert_eq!(c.command, ["/busybox/sh", "-c", "echo hi"]);
+    assert!(
+        !c.findings
+            .iter()
+            .any(|f| f.rule.severity() == dockerfile::Severity::Error),
+        "{:?}",
+        c.findings
+    );
+}
+
+/// No false alarm where dlcheck cannot see: a directory a RUN filled, an
+/// archive ADD unpacks, a wildcard.
+#[test]
+fn unseen_contents_give_no_finding() {
+    let check = |text: &str| dockerfile::check(Path::new("Dockerfile"), text, &Settings::default(), None).unwrap();
+    for text in [
+        "FROM golang:1.22 AS build\nWORKDIR /app\nRUN make\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /app /app\nCMD [\"/app/server\"]\n",
+        "FROM gcr.io/distroless/static-debian12\nADD release.tar.gz /opt/\nCMD [\"/opt/server\"]\n",
+        "FROM gcr.io/distroless/static-debian12\nCOPY bin/* /usr/bin/\nCMD [\"server\"]\n",
+    ] {
+        let c = check(text);
+        let errors: Vec<&str> = c
+            .findings
+            .iter()
+            .filter(|f| f.rule.severity() != dockerfile::Severity::Info)
+            .map(|f| f.rule.id())
+            .collect();
+        assert!(errors.is_empty(), "{text}: {errors:?}");
+    }
+}
+
+/// Every rule id is documented in README.md ("Dockerfile rules"), so a rule
+/// id in CI output can be looked up.
+#[test]
+fn every_rule_is_documented() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("### Dockerfile rules").unwrap()..];
+    for rule in dockerfile::Rule::ALL {
+        let entry = format!(
+            "- **`{}`** ({})",
+            rule.id(),
+            format!("{:?}", rule.severity()).to_lowercase()
+        );
+        assert!(section.contains(&entry), "README lacks {entry}");
+    }
+}
