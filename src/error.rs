@@ -118,6 +118,28 @@ impl Error {
         self.exit_code() == 4
     }
 
+    /// Every [`Error::kind`] (README.md, "Rules": `input/KIND`).
+    pub const KINDS: [&'static str; 18] = [
+        "not_found",
+        "is_directory",
+        "permission_denied",
+        "not_regular_file",
+        "io",
+        "unreachable",
+        "unauthorized",
+        "image_not_found",
+        "empty",
+        "script",
+        "mach_o",
+        "pe",
+        "not_executable",
+        "debug_info",
+        "unknown_format",
+        "malformed_elf",
+        "malformed_image",
+        "malformed_dockerfile",
+    ];
+
     /// A stable machine-readable name for the JSON `error.kind` field.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -35,6 +35,7 @@ pub mod dockerfile;
 pub mod elf;
 pub mod endian;
 pub mod error;
+pub mod gate;
 pub mod go;
 pub mod imagefs;
 pub mod input;

@@ -28,6 +28,7 @@ mod crash;
 mod data;
 mod dockerfile;
 mod facts;
+mod gate;
 mod go;
 mod golden;
 mod hostile;

@@ -122,6 +122,35 @@ impl Rule {
         }
     }
 
+    /// What the rule is about, in one line (SARIF's short description).
+    pub fn title(self) -> &'static str {
+        match self {
+            Rule::FinalBase => "What the final stage is built on",
+            Rule::UnknownBase => "A base image dlcheck has no data for: only what the Dockerfile says is checked",
+            Rule::UnknownTarget => "--target names no stage",
+            Rule::ShellForm => "A shell-form CMD or ENTRYPOINT in an image without /bin/sh",
+            Rule::CommandMissing => "The command's program is not in the image",
+            Rule::CommandNotInPath => "A command without a slash that is in no PATH directory",
+            Rule::CommandNotExecutable => "The command is a directory, or a file without execute bits",
+            Rule::NoCommand => "Neither ENTRYPOINT nor CMD",
+            Rule::ScriptEntrypoint => "A #! script whose interpreter the image lacks",
+            Rule::RunWithoutShell => "A RUN in a stage whose image has no shell: the build fails",
+            Rule::CopyOntoDirectory => "A file copied onto a directory: the build fails",
+            Rule::CopyOntoFile => "A directory copied onto a file: the build fails",
+            Rule::CopySourceMissing => "A COPY source that is not in the context or stage: the build fails",
+            Rule::CopySourceUnseen => "A COPY source not in the Dockerfile's directory, taken as the context",
+            Rule::CopySeveralToFile => "Several sources copied to a destination that is not a directory",
+            Rule::UserMissing => "USER names a user or group the image does not list",
+            Rule::NonrootUser => "A :nonroot image whose USER goes back to root, or the other way",
+            Rule::BuilderNewerGlibc => "A builder on a newer glibc than the final image",
+            Rule::CgoStatic => "A Go builder with cgo on by default, and a final image without libc",
+            Rule::DynamicOnStatic => {
+                "A C, C++ or Rust builder (dynamic by default), and a final image without a loader"
+            }
+            Rule::Linkage => "The program will not start in the final image: its loader, libraries or versions",
+        }
+    }
+
     /// How bad a finding of this rule is.
     pub fn severity(self) -> Severity {
         match self {

@@ -3,13 +3,17 @@
 mod dockerfile;
 mod human;
 mod json;
+mod markdown;
 mod sanitize;
+mod sarif;
 
 use std::io::{self, Write};
 
 pub use human::{human, summary};
 pub use json::json;
+pub use markdown::markdown;
 pub use sanitize::sanitize;
+pub use sarif::sarif;
 
 use crate::report::Report;
 use crate::run::Outcome;

@@ -261,7 +261,7 @@ fn scratch(
 fn dlopen_warning(failure: &DlopenFailure, image: &str) -> Warning {
     match failure {
         DlopenFailure::NotFound { name } => Warning::new(
-            WarningKind::Dlopen,
+            WarningKind::DlopenFails,
             format!(
                 "dlopen(\"{name}\") will fail in {image}: \"{}\" (the name is among its strings); add the library to the image, or ship it beside the program",
                 failure.dlerror()

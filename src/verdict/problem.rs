@@ -116,6 +116,26 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// Every [`ProblemKind::name`], in declaration order.
+    pub const NAMES: [&'static str; 16] = [
+        "interpreter_missing",
+        "no_loader",
+        "library_missing",
+        "runtime_library_missing",
+        "version_missing",
+        "wrong_os",
+        "wrong_architecture",
+        "unsupported_platform",
+        "no_data",
+        "wrong_platform",
+        "user_missing",
+        "no_command",
+        "entrypoint_missing",
+        "not_executable",
+        "unreadable",
+        "exec_format",
+    ];
+
     /// The stable name: the JSON `kind` and the rule id.
     pub fn name(&self) -> &'static str {
         match self {
@@ -242,15 +262,17 @@ impl Problem {
     }
 }
 
+/// The JSON Schema of a problem's `kind`: one of [`ProblemKind::NAMES`].
+fn kind_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "string", "enum": ProblemKind::NAMES })
+}
+
 /// A problem on the wire.
 #[derive(Serialize, schemars::JsonSchema)]
 #[schemars(rename = "Problem")]
 struct Wire<'a> {
-    /// The cause, a stable name: `interpreter_missing`, `no_loader`, `library_missing`,
-    /// `runtime_library_missing`, `version_missing`, `wrong_os`,
-    /// `wrong_architecture`, `unsupported_platform`, `no_data`,
-    /// `wrong_platform`, `user_missing`, `no_command`,
-    /// `entrypoint_missing`, `not_executable`, `unreadable`, `exec_format`.
+    /// The cause, a stable name (README.md, "Rules": `problem/KIND`).
+    #[schemars(schema_with = "kind_schema")]
     kind: &'a str,
     /// What the container prints, one line per line printed; empty when
     /// dlcheck cannot know.

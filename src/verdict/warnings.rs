@@ -14,7 +14,7 @@ use crate::go::{CGO_ONLY_MODULES, GoFacts};
 
 /// What a warning is about: the JSON `kind` and the rule id a CI gate
 /// reports it under (`--fail-on warning` gates on every kind).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningKind {
     /// The recommended generation is no longer built or patched.
@@ -27,6 +27,9 @@ pub enum WarningKind {
     CgoOnlyModule,
     /// Libraries loaded with `dlopen`, which DT_NEEDED does not show.
     Dlopen,
+    /// A library the program names for `dlopen` that will not load in the
+    /// image (not there; or glibc refuses it).
+    DlopenFails,
     /// Static glibc that loads NSS modules at run time.
     StaticNss,
     /// A host CPU level the program needs.
