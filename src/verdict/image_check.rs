@@ -65,31 +65,9 @@ pub fn check_image(
     };
     let problems = match found {
         Some(i) => {
-            warnings.extend(generation_warnings(catalog, image, i));
-            let arch = catalog::arch_of(&platform).unwrap_or_default();
-            for part in i.arch(arch).into_iter().flat_map(|a| a.unread.iter()) {
-                warnings.push(Warning::new(
-                    WarningKind::UnreadPart,
-                    format!("dlcheck has not read this part of {}: {part}", i.short_name()),
-                ));
-            }
-            let verdict = if i.language {
-                Some(judge(
-                    binary,
-                    path,
-                    catalog,
-                    i,
-                    Some(&platform),
-                    shipped,
-                    &mut Vec::new(),
-                ))
-            } else {
-                let (verdicts, _) = judge_all(binary, path, catalog, Some(&platform), shipped);
-                verdicts.into_iter().find(|x| x.image == i.reference)
-            };
-            let failures = verdict.iter().flat_map(|v| &v.dlopen_failures);
-            warnings.extend(failures.map(|f| dlopen_warning(f, &image.resolved())));
-            verdict.map(|x| x.problems).unwrap_or_default()
+            let (problems, more) = known_image(binary, path, catalog, image, i, &platform, shipped);
+            warnings.extend(more);
+            problems
         }
         None if image.variant.is_some() => vec![unknown_image(catalog, image, &platform)],
         None => scratch(binary, &platform, recommendation, &mut warnings),
@@ -124,6 +102,45 @@ pub fn check_image(
         problems,
         warnings,
     }
+}
+
+/// The problems of a distroless image of the data, with what is worth
+/// knowing about it: its name and generation, parts not read, the
+/// `dlopen`s that will fail there.
+fn known_image(
+    binary: &Binary,
+    path: &str,
+    catalog: &'static Catalog,
+    image: &ImageRef,
+    found: &'static Image,
+    platform: &str,
+    shipped: &ShippedFiles,
+) -> (Vec<Problem>, Vec<Warning>) {
+    let mut warnings = generation_warnings(catalog, image, found);
+    let arch = catalog::arch_of(platform).unwrap_or_default();
+    for part in found.arch(arch).into_iter().flat_map(|a| a.unread.iter()) {
+        warnings.push(Warning::new(
+            WarningKind::UnreadPart,
+            format!("dlcheck has not read this part of {}: {part}", found.short_name()),
+        ));
+    }
+    let verdict = if found.language {
+        Some(judge(
+            binary,
+            path,
+            catalog,
+            found,
+            Some(platform),
+            shipped,
+            &mut Vec::new(),
+        ))
+    } else {
+        let (verdicts, _) = judge_all(binary, path, catalog, Some(platform), shipped);
+        verdicts.into_iter().find(|x| x.image == found.reference)
+    };
+    let failures = verdict.iter().flat_map(|v| &v.dlopen_failures);
+    warnings.extend(failures.map(|f| dlopen_warning(f, &image.resolved())));
+    (verdict.map(|x| x.problems).unwrap_or_default(), warnings)
 }
 
 /// Worth knowing about the image's name and generation: a name without a

@@ -36,53 +36,7 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
     let target = opts.distro.as_str();
     let (images, uses) = judge::judge_all(&binary, &path, catalog, opts.platform.as_deref(), shipped);
     let recommendation = recommend::recommend(&binary.elf, &images, target);
-    let tag = |kind: WarningKind, messages: Vec<String>| messages.into_iter().map(move |m| Warning::new(kind, m));
-    let mut warnings: Vec<Warning> = Vec::new();
-    warnings.extend(tag(
-        WarningKind::FrozenGeneration,
-        warnings::frozen(recommendation.as_ref(), &images, catalog)
-            .into_iter()
-            .collect(),
-    ));
-    warnings.extend(tag(
-        WarningKind::NewerVersions,
-        warnings::version(&binary, &images, target).into_iter().collect(),
-    ));
-    warnings.extend(tag(
-        WarningKind::Dlopen,
-        warnings::dlopen(&binary.elf).into_iter().collect(),
-    ));
-    if let Some(g) = &binary.go {
-        warnings.extend(warnings::go(g, &binary.elf, recommendation.as_ref(), target));
-    }
-    warnings.extend(tag(
-        WarningKind::StaticNss,
-        binary
-            .static_nss
-            .as_ref()
-            .map(warnings::static_nss)
-            .into_iter()
-            .collect(),
-    ));
-    warnings.extend(tag(WarningKind::CpuLevel, warnings::cpu(&binary)));
-    warnings.extend(tag(
-        WarningKind::Shell,
-        warnings::shell(&binary.elf).into_iter().collect(),
-    ));
-    warnings.extend(tag(
-        WarningKind::ExecutableStack,
-        warnings::executable_stack(&binary.elf).into_iter().collect(),
-    ));
-    warnings.extend(tag(
-        WarningKind::ShippedLibrary,
-        uses.into_iter()
-            .map(|(lib, at)| {
-                format!(
-                    "{lib} is shipped beside it, at {at} (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths"
-                )
-            })
-            .collect(),
-    ));
+    let warnings = binary_warnings(&binary, &images, recommendation.as_ref(), target, uses);
     let fixes = if recommendation.is_none() {
         recommend::fixes(&images, target, catalog)
     } else {
@@ -117,4 +71,53 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
         warnings,
         image_starts: None,
     }
+}
+
+/// What is worth knowing about a binary, whatever the image: a frozen
+/// generation, why it needs newer versions, dlopen, Go and cgo, static
+/// NSS, the CPU level, a shell, an executable stack, the libraries it
+/// finds shipped beside it (`uses`).
+fn binary_warnings(
+    binary: &Binary,
+    images: &[ImageVerdict],
+    recommendation: Option<&Recommendation>,
+    target: &str,
+    uses: Vec<judge::ShippedUse>,
+) -> Vec<Warning> {
+    let catalog = Catalog::embedded();
+    let tag = |kind: WarningKind, messages: Vec<String>| messages.into_iter().map(move |m| Warning::new(kind, m));
+    let mut out: Vec<Warning> = Vec::new();
+    out.extend(tag(
+        WarningKind::FrozenGeneration,
+        warnings::frozen(recommendation, images, catalog).into_iter().collect(),
+    ));
+    out.extend(tag(
+        WarningKind::NewerVersions,
+        warnings::version(binary, images, target).into_iter().collect(),
+    ));
+    out.extend(tag(
+        WarningKind::Dlopen,
+        warnings::dlopen(&binary.elf).into_iter().collect(),
+    ));
+    if let Some(g) = &binary.go {
+        out.extend(warnings::go(g, &binary.elf, recommendation, target));
+    }
+    let nss = binary.static_nss.as_ref().map(warnings::static_nss);
+    out.extend(tag(WarningKind::StaticNss, nss.into_iter().collect()));
+    out.extend(tag(WarningKind::CpuLevel, warnings::cpu(binary)));
+    out.extend(tag(
+        WarningKind::Shell,
+        warnings::shell(&binary.elf).into_iter().collect(),
+    ));
+    out.extend(tag(
+        WarningKind::ExecutableStack,
+        warnings::executable_stack(&binary.elf).into_iter().collect(),
+    ));
+    let shipped = uses.into_iter().map(|(lib, at)| {
+        format!(
+            "{lib} is shipped beside it, at {at} (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths"
+        )
+    });
+    out.extend(tag(WarningKind::ShippedLibrary, shipped.collect()));
+    out
 }
