@@ -70,6 +70,12 @@ pub struct Cli {
     #[arg(long, value_name = "PLATFORM", value_parser = ["linux/amd64", "linux/arm64"])]
     pub platform: Option<String>,
 
+    /// Raise (or lower) a bound on the work an image or root may cause:
+    /// NAME=N, such as image-bytes=32G or entries=5000000 (README, "Hostile
+    /// input", lists them). Repeatable.
+    #[arg(long = "limit", value_name = "NAME=N")]
+    pub limits: Vec<String>,
+
     /// Debian generation to recommend from; a newer one is chosen only when
     /// none of this generation runs the binary. Default: the generation of
     /// --image when one is given, else debian11.
@@ -110,6 +116,14 @@ impl Cli {
             .clone()
             .or_else(|| image.as_ref().and_then(|i| i.generation.clone()))
             .unwrap_or_else(|| DEFAULT_DISTRO.to_string());
+        let mut limits = dlcheck::imagefs::Limits::default();
+        for l in &self.limits {
+            if let Err(msg) = limits.set(l) {
+                Cli::command()
+                    .error(clap::error::ErrorKind::InvalidValue, format!("--limit {msg}"))
+                    .exit()
+            }
+        }
         Request {
             paths: self.paths.clone(),
             options: Options {
@@ -117,6 +131,7 @@ impl Cli {
                 platform: self.platform.clone(),
                 image,
                 all: self.all,
+                limits,
             },
             recursive: self.recursive,
             follow: self.follow,

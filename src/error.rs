@@ -59,6 +59,11 @@ pub enum Error {
     /// truncated, inconsistent, or with names that leave the image (exit 5).
     #[error("malformed image: {0}")]
     MalformedImage(String),
+    /// An input that asks for more work than a limit allows: decompressed
+    /// bytes, entries, JSON values, links, search-path elements ... (exit
+    /// 5). The message names the limit and the flag that raises it.
+    #[error("{0}")]
+    LimitExceeded(String),
     /// A file that starts like ELF but whose headers or tables are
     /// inconsistent or run past the end of the file (exit 5).
     #[error("malformed ELF: {0}; the file may be truncated or corrupt: rebuild or re-copy it")]
@@ -81,7 +86,7 @@ impl Error {
             | Error::Pe
             | Error::NotExecutable(_)
             | Error::UnknownFormat(_) => 4,
-            Error::Malformed(_) | Error::MalformedImage(_) => 5,
+            Error::Malformed(_) | Error::MalformedImage(_) | Error::LimitExceeded(_) => 5,
         }
     }
 
@@ -107,6 +112,7 @@ impl Error {
             Error::UnknownFormat(_) => "unknown_format",
             Error::Malformed(_) => "malformed_elf",
             Error::MalformedImage(_) => "malformed_image",
+            Error::LimitExceeded(_) => "limit_exceeded",
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct Options {
     pub image: Option<ImageRef>,
     /// For a container image or root file system: check every ELF file.
     pub all: bool,
+    /// Bounds on the work an image or root may cause (`--limit`).
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
             platform: None,
             image: None,
             all: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -243,21 +246,24 @@ pub fn read_bytes(bytes: &[u8], opts: &Options) -> Read {
 
 /// Judge a container image: a `docker save` or OCI archive, or an OCI
 /// layout directory, for `opts.platform` (default: this machine's). Never
-/// writes to disk; a hostile or broken archive gives a failure report whose
-/// error is `malformed_image`.
+/// writes to disk but its own temporary file; a hostile or broken archive
+/// gives a failure report whose error is `malformed_image` or
+/// `limit_exceeded`.
 pub fn inspect_image(path: &Path, opts: &Options) -> Report {
     let shown = shown(path);
-    let image = match ImageFs::open(path, opts.platform.as_deref(), Limits::default()) {
-        Ok(image) => image,
-        Err(e) => return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0)),
-    };
-    let mut start = replay::start(&image, opts);
-    if opts.all
-        && let Err(e) = replay::load_all(&image, &mut start)
-    {
-        return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0));
+    let judged = ImageFs::open(path, opts.platform.as_deref(), opts.limits)
+        .map_err(Error::from)
+        .and_then(|image| {
+            let mut start = replay::start(&image, opts)?;
+            if opts.all {
+                replay::load_all(&image, &mut start)?;
+            }
+            Ok(start)
+        });
+    match judged {
+        Ok(start) => Report::Image(Box::new(ImageReport { path: shown, start })),
+        Err(e) => Report::failed(shown, Format::Image, &e),
     }
-    Report::Image(Box::new(ImageReport { path: shown, start }))
 }
 
 /// Judge programs inside a root file system (`--root DIR PATH...`), as if
@@ -275,22 +281,25 @@ pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report
         }
         Err(e) => return vec![Report::failed(shown_root, Format::Image, &input::io_error(root, e))],
     }
-    let image = match ImageFs::root(root, Limits::default()) {
+    let image = match ImageFs::root(root, opts.limits) {
         Ok(i) => i,
-        Err(e) => return vec![Report::failed(shown_root, Format::Image, &Error::MalformedImage(e.0))],
+        Err(e) => return vec![Report::failed(shown_root, Format::Image, &e.into())],
     };
     paths
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut start = replay::start_command(&image, opts, std::slice::from_ref(p));
-            if opts.all && i == 0 {
-                let _ = replay::load_all(&image, &mut start);
+            let path = format!("{}:{p}", root.display());
+            let judged = replay::start_command(&image, opts, std::slice::from_ref(p)).and_then(|mut start| {
+                if opts.all && i == 0 {
+                    replay::load_all(&image, &mut start)?;
+                }
+                Ok(start)
+            });
+            match judged {
+                Ok(start) => Report::Image(Box::new(ImageReport { path, start })),
+                Err(e) => Report::failed(path, Format::Image, &e),
             }
-            Report::Image(Box::new(ImageReport {
-                path: format!("{}:{p}", root.display()),
-                start,
-            }))
         })
         .collect()
 }

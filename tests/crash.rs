@@ -49,7 +49,7 @@ fn predictions_match_recorded_runs() {
                 distro: "debian12".into(),
                 platform: Some("linux/amd64".into()),
                 image: Some(catalog.resolve(&image).unwrap()),
-                all: false,
+                ..Options::default()
             };
             let report = analyze(&bytes, &opts);
             let what = format!("{fixture} on {image}");

@@ -82,7 +82,7 @@ impl ElfFile<'_> {
 
     /// What the file is and how it is linked, from PT_INTERP, `e_type`,
     /// DT_NEEDED, DT_SONAME, DT_FLAGS_1 (`DF_1_PIE`) and the entry point.
-    fn kind_and_linkage(&self, has_interpreter: bool, strings: &DynStrings) -> (Kind, Linkage) {
+    pub(crate) fn kind_and_linkage(&self, has_interpreter: bool, strings: &DynStrings) -> (Kind, Linkage) {
         let is_dyn = self.header.e_type == header::ET_DYN;
         let flags_1 = self.dyn_val(dynamic::DT_FLAGS_1).unwrap_or(0);
         match (has_interpreter, is_dyn) {

@@ -1,228 +1,367 @@
-//! Layers: each one's tar stream, decompressed by its magic bytes, checked
-//! against the configuration's `rootfs.diff_ids`, and applied as the OCI
-//! image spec's "Applying Changesets" says.
+//! Layers: each read once ([`super::stream::pass`]) and applied to the
+//! tree as its members stream by; what the verdicts need of each file is
+//! taken in the same pass. A file needed later that a compressed layer did
+//! not keep is fetched by one more pass over that layer, for all such
+//! files at once.
 
-use std::collections::BTreeMap;
-use std::io::Read;
+use std::collections::{BTreeMap, HashSet};
+use std::fs::File;
+use std::sync::Arc;
 
-use super::{ImageError, ImageFs, Node, clean, err};
+use super::archive::Blob;
+use super::digest::Digest;
+use super::elfview::{self, Captured};
+use super::stream::{self, Budget, Chunks, Compression};
+use super::tar::{self, Kind, Member, Source, TarError};
+use super::tree::{FileNode, Node, Put};
+use super::{ImageError, ImageFs, Mapped, components, content, malformed};
 
-impl ImageFs {
-    /// A layer's tar stream, decompressed by its magic bytes (gzip, zstd or
-    /// none) and bounded to `max_layer_bytes`.
-    pub(super) fn layer_stream(&self, layer: usize) -> Result<Box<dyn Read + '_>, ImageError> {
-        let store = self.store.as_ref().ok_or_else(|| ImageError("no archive".into()))?;
-        let mut raw = store.reader(&self.layers[layer])?;
-        let mut magic = [0u8; 4];
-        let mut got = 0;
-        while got < 4 {
-            match raw.read(&mut magic[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) => return err(format!("layer {}: {e}", layer + 1)),
-            }
-        }
-        let head = std::io::Cursor::new(magic[..got].to_vec()).chain(raw);
-        let inner: Box<dyn Read> = if magic[..got].starts_with(&[0x1f, 0x8b]) {
-            Box::new(flate2::read::GzDecoder::new(head))
-        } else if magic[..got] == [0x28, 0xb5, 0x2f, 0xfd] {
-            Box::new(
-                zstd::stream::read::Decoder::new(head).map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?,
-            )
-        } else {
-            Box::new(head)
-        };
-        Ok(Box::new(Bounded {
-            inner,
-            left: self.limits.max_layer_bytes,
-        }))
+/// One layer: its blob and how it is stored.
+#[derive(Clone)]
+pub(super) struct Layer {
+    blob: Blob,
+    compression: Compression,
+}
+
+/// Where one regular file's bytes are.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FileData {
+    /// The layer.
+    layer: u16,
+    /// Offset of its data in the layer's tar stream.
+    data: u64,
+    /// It starts with the ELF magic.
+    pub elf: bool,
+    /// A GNU sparse member: its stored data is not its bytes.
+    sparse: bool,
+}
+
+/// What a pass does with each member: given the member, the stream at its
+/// data, and the headers read so far in the layer.
+type OnMember<'a> = dyn FnMut(&Member, &mut dyn Source, u64) -> Result<(), ImageError> + 'a;
+
+/// One pass over `layer` (numbered `i`); checks it against `diff_id` and
+/// its digest, and returns the bytes decompressed.
+fn pass(
+    i: usize,
+    layer: &Layer,
+    budget: Budget,
+    diff_id: Option<&Digest>,
+    name_bytes: u64,
+    limits: &super::Limits,
+    on: &mut OnMember<'_>,
+) -> Result<u64, ImageError> {
+    let what = format!("layer {}", i + 1);
+    let blob = &layer.blob;
+    let stored = blob.digest.as_ref().map(Digest::hasher);
+    let ((), d) = stream::pass(blob.reader(), stored, budget, &what, |chunks| {
+        members(i, chunks, name_bytes, limits, on)
+    })?;
+    if let Some(want) = diff_id
+        && d.diff_id != *want
+    {
+        return Err(malformed(format!(
+            "{what} does not match the config's rootfs.diff_ids ({}): layers missing, reordered or changed",
+            d.diff_id
+        )));
     }
+    if let (Some(want), Some(have)) = (&blob.digest, &d.stored)
+        && want != have
+    {
+        return Err(malformed(format!(
+            "{what} is stored as {want} but its digest is {have}"
+        )));
+    }
+    Ok(d.bytes)
+}
 
-    /// Apply every layer in order, each checked against its diff_id.
-    pub(super) fn apply_layers(&mut self) -> Result<(), ImageError> {
-        let mut entries = 0usize;
-        for layer in 0..self.layers.len() {
-            let hasher = std::rc::Rc::new(std::cell::RefCell::new(sha2::Sha256::default()));
-            let stream = Hashing {
-                inner: self.layer_stream(layer)?,
-                hasher: hasher.clone(),
-            };
-            let mut archive = tar::Archive::new(stream);
-            let iter = archive
-                .entries()
-                .map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?;
-            let mut changes: Vec<(String, Node)> = Vec::new();
-            for (ordinal, entry) in iter.enumerate() {
-                let entry =
-                    entry.map_err(|e| ImageError(format!("layer {} is truncated or corrupt: {e}", layer + 1)))?;
-                entries += 1;
-                if entries > self.limits.max_entries {
-                    return err(format!("more than {} entries", self.limits.max_entries));
-                }
-                if let Some(change) = self.change(&entry, layer, ordinal, &changes)? {
-                    changes.push(change);
-                }
-            }
-            // Drain what follows the end-of-archive blocks, then check the
-            // uncompressed layer against the config's diff_id.
-            std::io::copy(&mut archive.into_inner(), &mut std::io::sink())
-                .map_err(|e| ImageError(format!("layer {} is truncated or corrupt: {e}", layer + 1)))?;
-            let digest = {
-                use sha2::Digest;
-                let h = std::mem::take(&mut *hasher.borrow_mut());
-                h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()
-            };
-            if self.diff_ids[layer] != format!("sha256:{digest}") {
-                return err(format!(
-                    "layer {} does not match the config's rootfs.diff_ids (sha256:{digest}): layers missing, reordered or changed",
-                    layer + 1
+/// Read the members of layer `i` from `chunks`, each handed to `on`.
+fn members(
+    i: usize,
+    chunks: &mut Chunks,
+    name_bytes: u64,
+    limits: &super::Limits,
+    on: &mut OnMember<'_>,
+) -> Result<(), ImageError> {
+    let mut reader = tar::Reader::new(chunks, name_bytes);
+    loop {
+        let member = match reader.next_member() {
+            Ok(Some(m)) => m,
+            Ok(None) => return Ok(()),
+            Err(TarError::NameTooLong) => {
+                return Err(ImageError::Limit(
+                    limits.exceeded("name-bytes", format!("layer {}", i + 1)),
                 ));
             }
-            self.apply_changes(changes);
+            Err(TarError::Corrupt(e)) => {
+                return Err(malformed(format!("layer {} is truncated or corrupt: {e}", i + 1)));
+            }
+        };
+        let headers = reader.headers;
+        on(&member, reader.source(), headers)?;
+    }
+}
+
+impl ImageFs {
+    /// Read every layer once, in order, checking each against its diff_id
+    /// and its blob against its digest, and apply it.
+    pub(super) fn read_layers(
+        &mut self,
+        blobs: Vec<Blob>,
+        diff_ids: &[Digest],
+        wanted: &HashSet<Vec<u8>>,
+    ) -> Result<(), ImageError> {
+        let mut total = 0u64;
+        let mut entries = 0u64;
+        let limits = self.limits;
+        for (i, (blob, diff_id)) in blobs.into_iter().zip(diff_ids).enumerate() {
+            let mut head = [0u8; 4];
+            let n = blob
+                .read_at(0, &mut head)
+                .map_err(|e| malformed(format!("layer {}: {e}", i + 1)))?;
+            let layer = Layer {
+                compression: Compression::sniff(&head[..n]),
+                blob,
+            };
+            let left = limits.image_bytes.saturating_sub(total);
+            let (bytes, name) = if limits.layer_bytes <= left {
+                (limits.layer_bytes, "layer-bytes")
+            } else {
+                (left, "image-bytes")
+            };
+            let budget = Budget {
+                bytes,
+                exceeded: limits.exceeded(name, format!("layer {}", i + 1)),
+            };
+            self.layers.push(Layer {
+                compression: layer.compression,
+                blob: layer.blob.clone(),
+            });
+            let mut before = 0;
+            let mut on = |m: &Member, src: &mut dyn Source, headers: u64| {
+                entries += headers - before;
+                before = headers;
+                if entries > limits.entries {
+                    return Err(ImageError::Limit(
+                        limits.exceeded("entries", format!("layer {}", i + 1)),
+                    ));
+                }
+                self.apply(i, m, src, wanted)
+            };
+            total += pass(i, &layer, budget, Some(diff_id), limits.name_bytes, &limits, &mut on)?;
         }
         Ok(())
     }
 
-    /// What one entry of a layer changes: its clean path and node; `None`
-    /// for PAX and GNU long-name records. `earlier` are the changes of the
-    /// same layer so far (a hard link may point at one of them).
-    fn change<R: Read>(
-        &self,
-        entry: &tar::Entry<'_, R>,
-        layer: usize,
-        ordinal: usize,
-        earlier: &[(String, Node)],
-    ) -> Result<Option<(String, Node)>, ImageError> {
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let path = clean(&name).ok_or_else(|| {
-            ImageError(format!(
-                "layer {} has a member {name:?} that leaves the image root",
-                layer + 1
+    /// Apply one member of layer `i` to the tree.
+    fn apply(
+        &mut self,
+        i: usize,
+        m: &Member,
+        src: &mut dyn Source,
+        wanted: &HashSet<Vec<u8>>,
+    ) -> Result<(), ImageError> {
+        let layer = i as u16;
+        let shown = crate::text::from_bytes(&m.name);
+        let path = components(&m.name).ok_or_else(|| {
+            malformed(format!(
+                "layer {} has a member {shown:?} that leaves the image root",
+                i + 1
             ))
         })?;
-        if path.split('/').count() > self.limits.max_depth {
-            return err(format!(
-                "layer {} has a path deeper than {} components",
-                layer + 1,
-                self.limits.max_depth
+        if path.len() as u64 > self.limits.path_depth {
+            return Err(ImageError::Limit(
+                self.limits.exceeded("path-depth", format!("layer {}", i + 1)),
             ));
         }
-        let header = entry.header();
-        let kind = header.entry_type();
-        let link = || {
-            entry
-                .link_name_bytes()
-                .map(|t| String::from_utf8_lossy(&t).into_owned())
-                .unwrap_or_default()
+        let Some((base, parents)) = path.split_last() else {
+            return Ok(());
         };
-        let node = if kind.is_dir() {
-            Node::Dir
-        } else if kind.is_symlink() {
-            Node::Symlink(link())
-        } else if kind.is_hard_link() {
-            let target = clean(&link())
-                .ok_or_else(|| ImageError(format!("layer {} has a hard link that leaves the root", layer + 1)))?;
-            // A link to an entry of this layer or a lower one.
-            earlier
-                .iter()
-                .rev()
-                .find(|(p, _)| *p == target)
-                .map(|(_, n)| n.clone())
-                .or_else(|| self.nodes.get(&target).cloned())
-                .ok_or_else(|| ImageError(format!("layer {}: hard link {path} to missing {target}", layer + 1)))?
-        } else if kind.is_file() || kind == tar::EntryType::Continuous {
-            Node::File {
-                layer,
-                ordinal,
-                size: entry.size(),
-                mode: header.mode().unwrap_or(0o644),
+        if let Some(name) = base.strip_prefix(b".wh.") {
+            match name {
+                b".wh..opq" => self.tree.opaque(layer, parents),
+                _ => self.tree.whiteout(layer, parents, name),
             }
-        } else if kind.is_pax_global_extensions() || kind.is_pax_local_extensions() || kind.is_gnu_longname() {
-            return Ok(None);
-        } else {
-            Node::Special
+            return Ok(());
+        }
+        let link_path;
+        let put = match m.kind {
+            Kind::Dir => Put::Dir,
+            Kind::Symlink => Put::Symlink(&m.link),
+            Kind::HardLink => {
+                link_path = components(&m.link)
+                    .ok_or_else(|| malformed(format!("layer {} has a hard link that leaves the root", i + 1)))?;
+                Put::HardLink(&link_path)
+            }
+            Kind::File | Kind::Sparse => Put::File(self.file(i, m, src, wanted.contains(&path.join(&b'/')))?),
+            Kind::Other => Put::Special,
         };
-        Ok(Some((path, node)))
+        self.tree
+            .put(layer, &path, put)
+            .map_err(|e| malformed(format!("layer {}: {shown}: {e}", i + 1)))
     }
 
-    /// Apply one layer's changes: its whiteouts first (they act on the lower
-    /// layers only), then its entries.
-    fn apply_changes(&mut self, changes: Vec<(String, Node)>) {
-        let remove_under = |nodes: &mut BTreeMap<String, Node>, dir: &str, with_self: bool| {
-            let prefix = if dir.is_empty() {
-                String::new()
-            } else {
-                format!("{dir}/")
+    /// A regular file of layer `i`: where its bytes are, and what is kept
+    /// of them now (`wanted`: spooled whole from a compressed layer).
+    fn file(&mut self, i: usize, m: &Member, src: &mut dyn Source, wanted: bool) -> Result<FileNode, ImageError> {
+        let id = self.files.len() as u64;
+        let node = FileNode {
+            id,
+            size: m.size,
+            mode: m.mode,
+        };
+        let sparse = m.kind == Kind::Sparse;
+        let mut data = FileData {
+            layer: i as u16,
+            data: m.data,
+            elf: false,
+            sparse,
+        };
+        let streamed = self.layers[i].compression != Compression::None;
+        if sparse {
+        } else if wanted && streamed && m.size <= self.limits.file_bytes {
+            let head = self.spool_entry(src, id, m.size)?;
+            data.elf = head.starts_with(b"\x7fELF");
+        } else if let Some(magic) = elfview::magic(src, m.size).map_err(|e| io(i, e))? {
+            data.elf = &magic == b"\x7fELF";
+            if data.elf && streamed {
+                match elfview::capture(src, magic, m.size).map_err(|e| io(i, e))? {
+                    Captured::View(v) => self.keep_view(id, v.map(Arc::new)),
+                    Captured::Incomplete => {}
+                }
+            }
+        }
+        self.files.push(data);
+        Ok(node)
+    }
+
+    /// Copy the member streaming by (file `id`, `size` bytes) to the
+    /// spool; returns its first bytes.
+    fn spool_entry(&self, src: &mut dyn Source, id: u64, size: u64) -> Result<Vec<u8>, ImageError> {
+        let mut spool = self.spool.lock().map_err(|_| malformed("the spool is poisoned"))?;
+        if spool.file.len() + size > self.limits.spool_bytes {
+            return Err(ImageError::Limit(
+                self.limits.exceeded("spool-bytes", "the files needed whole"),
+            ));
+        }
+        let err = |e: std::io::Error| malformed(format!("the temporary file: {e}"));
+        let at = spool.file.begin().map_err(err)?;
+        let mut left = size;
+        let mut head = Vec::new();
+        while left > 0 {
+            let s = src
+                .next_slice(usize::try_from(left).unwrap_or(usize::MAX))
+                .map_err(err)?;
+            if s.is_empty() {
+                break; // the tar reader says the stream is cut short
+            }
+            if head.len() < 4 {
+                head.extend_from_slice(&s[..s.len().min(4 - head.len())]);
+            }
+            left -= s.len() as u64;
+            spool.file.write(s).map_err(err)?;
+        }
+        spool.at.insert(id, (at, size));
+        Ok(head)
+    }
+
+    /// After the first pass: fetch the `wanted` files (the command may be
+    /// reached through links) and the ELF files whose view a stream could
+    /// not capture, one more pass per layer that holds any.
+    pub(super) fn fetch_wanted(&self, wanted: &HashSet<Vec<u8>>) -> Result<(), ImageError> {
+        let mut ids: Vec<u64> = Vec::new();
+        for w in wanted {
+            if let Ok(Some((_, Node::File(f)))) = self.resolve(w) {
+                ids.push(f.id);
+            }
+        }
+        let views = self.views.lock().map_err(|_| malformed("poisoned"))?;
+        self.tree.files(&mut |_, f| {
+            if self.files[f.id as usize].elf && !views.contains_key(&f.id) {
+                ids.push(f.id);
+            }
+        });
+        drop(views);
+        self.fetch(&ids)
+    }
+
+    /// Spool the files `ids` that a compressed layer holds and that are not
+    /// spooled yet: one pass per layer.
+    fn fetch(&self, ids: &[u64]) -> Result<(), ImageError> {
+        let mut by_layer: BTreeMap<usize, BTreeMap<u64, u64>> = BTreeMap::new();
+        let spool = self.spool.lock().map_err(|_| malformed("poisoned"))?;
+        for &id in ids {
+            let d = self.files[id as usize];
+            if self.layers[d.layer as usize].compression != Compression::None
+                && !d.sparse
+                && !spool.at.contains_key(&id)
+            {
+                by_layer.entry(d.layer as usize).or_default().insert(d.data, id);
+            }
+        }
+        drop(spool);
+        for (i, wanted) in by_layer {
+            let limits = &self.limits;
+            let budget = Budget {
+                bytes: limits.layer_bytes,
+                exceeded: limits.exceeded("layer-bytes", format!("layer {}", i + 1)),
             };
-            let doomed: Vec<String> = nodes
-                .range(prefix.clone()..)
-                .take_while(|(k, _)| k.starts_with(&prefix))
-                .map(|(k, _)| k.clone())
-                .collect();
-            for k in doomed {
-                nodes.remove(&k);
-            }
-            if with_self {
-                nodes.remove(dir);
-            }
-        };
-        for (path, _) in &changes {
-            let (dir, base) = match path.rsplit_once('/') {
-                Some((d, b)) => (d.to_string(), b),
-                None => (String::new(), path.as_str()),
+            let mut on = |m: &Member, src: &mut dyn Source, _| match wanted.get(&m.data) {
+                Some(&id) if m.kind == Kind::File => self.spool_entry(src, id, m.size).map(drop),
+                _ => Ok(()),
             };
-            if base == ".wh..wh..opq" {
-                remove_under(&mut self.nodes, &dir, false);
-            } else if let Some(name) = base.strip_prefix(".wh.") {
-                let victim = if dir.is_empty() {
-                    name.to_string()
-                } else {
-                    format!("{dir}/{name}")
-                };
-                remove_under(&mut self.nodes, &victim, true);
+            pass(i, &self.layers[i], budget, None, limits.name_bytes, limits, &mut on)?;
+        }
+        Ok(())
+    }
+
+    /// The bytes of file `f`, mapped: in place for an uncompressed layer,
+    /// from the spool for a compressed one (fetched first if need be).
+    pub(super) fn map_file(&self, f: FileNode) -> Result<Mapped, ImageError> {
+        let (file, offset) = self.extent(f)?;
+        content::map(&file, offset, f.size).map_err(|e| malformed(format!("mapping a file: {e}")))
+    }
+
+    /// A reader of file `f`'s bytes, a block at a time.
+    pub(super) fn reader(&self, f: FileNode) -> Result<super::Read, ImageError> {
+        let (file, mut offset) = self.extent(f)?;
+        let mut left = f.size;
+        Ok(Box::new(move |buf: &mut [u8]| {
+            let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            let got = std::os::unix::fs::FileExt::read_at(&*file, &mut buf[..n], offset)?;
+            offset += got as u64;
+            left -= got as u64;
+            Ok(got)
+        }))
+    }
+
+    /// The file on disk that holds `f`'s bytes, and where.
+    fn extent(&self, f: FileNode) -> Result<(Arc<File>, u64), ImageError> {
+        let d = *self.files.get(f.id as usize).ok_or_else(|| malformed("no such file"))?;
+        if d.sparse {
+            return Err(malformed("a file stored sparse (GNU tar 'S') cannot be read"));
+        }
+        let layer = &self.layers[d.layer as usize];
+        if layer.compression == Compression::None {
+            return Ok((layer.blob.file.clone(), layer.blob.offset + d.data));
+        }
+        for attempt in 0..2 {
+            let spool = self.spool.lock().map_err(|_| malformed("poisoned"))?;
+            if let (Some(&(at, _)), Some(file)) = (spool.at.get(&f.id), spool.file.file()) {
+                return Ok((file, at));
+            }
+            drop(spool);
+            if attempt == 0 {
+                self.fetch(&[f.id])?;
             }
         }
-        for (path, node) in changes {
-            let base = path.rsplit('/').next().unwrap_or_default();
-            if base.starts_with(".wh.") {
-                continue;
-            }
-            if node != Node::Dir {
-                remove_under(&mut self.nodes, &path, false);
-            }
-            self.nodes.insert(path, node);
-        }
+        Err(malformed(format!(
+            "a file of layer {} could not be read again",
+            d.layer + 1
+        )))
     }
 }
 
-/// A reader that feeds what it reads to a SHA-256.
-struct Hashing<R> {
-    inner: R,
-    hasher: std::rc::Rc<std::cell::RefCell<sha2::Sha256>>,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        sha2::Digest::update(&mut *self.hasher.borrow_mut(), &buf[..n]);
-        Ok(n)
-    }
-}
-
-/// A reader that fails once it has given `left` bytes.
-struct Bounded<R> {
-    inner: R,
-    left: u64,
-}
-
-impl<R: Read> Read for Bounded<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.left == 0 {
-            return Err(std::io::Error::other("the layer decompresses to more than the limit"));
-        }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
-        self.left -= n as u64;
-        Ok(n)
-    }
+fn io(i: usize, e: std::io::Error) -> ImageError {
+    malformed(format!("layer {} is truncated or corrupt: {e}", i + 1))
 }

@@ -96,6 +96,35 @@ impl Object {
     }
 }
 
+/// Bounds on one walk's search, so that hostile search paths cannot make
+/// it unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Elements of one search path (DT_RPATH, DT_RUNPATH,
+    /// `LD_LIBRARY_PATH`).
+    pub search_path: u64,
+    /// Directories tried for one library, all search paths together.
+    pub library_dirs: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            search_path: 1024,
+            library_dirs: 4096,
+        }
+    }
+}
+
+/// A walk stopped at one of its [`Bounds`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundHit {
+    /// `search-path` or `library-dirs`.
+    pub name: &'static str,
+    /// Where: `DT_RUNPATH of /app`, `libfoo.so.1`.
+    pub context: String,
+}
+
 /// A root file system as the loader sees it.
 pub trait Root {
     /// The real file that the PT_INTERP path `path` leads to, if it is a
@@ -108,6 +137,10 @@ pub trait Root {
     /// cache that lists it.
     fn cache(&self, _soname: &str) -> Option<String> {
         None
+    }
+    /// The bounds of a walk in this root.
+    fn bounds(&self) -> Bounds {
+        Bounds::default()
     }
 }
 
@@ -281,6 +314,8 @@ pub struct Walk {
     pub missing_versions: Vec<MissingVersion>,
     /// The walk stopped at [`MAX_OBJECTS`].
     pub truncated: bool,
+    /// The walk stopped at one of the root's [`Bounds`].
+    pub bound: Option<BoundHit>,
 }
 
 impl Walk {
@@ -299,17 +334,34 @@ impl Walk {
 }
 
 /// The directories searched for a DT_NEEDED name of object `at`, in
-/// glibc's order, tokens expanded; `None` for the ld.so.cache and default
-/// directory steps, which [`search`] appends.
-fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
+/// glibc's order, tokens expanded: DT_RPATH up the chain, `LD_LIBRARY_PATH`,
+/// DT_RUNPATH ([`search`] appends the cache and the default directories).
+/// Errors: a search path, or all of them, past the root's [`Bounds`].
+fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>, bounds: Bounds) -> Result<Vec<String>, BoundHit> {
     let mut dirs = Vec::new();
-    let entries = |list: &Option<String>, path: &str| -> Vec<String> {
-        let origin = origin_of(path);
-        list.iter()
+    let add = |list: &Option<String>, o: &Loaded, what: &str, dirs: &mut Vec<String>| {
+        let origin = origin_of(&o.path);
+        for (n, d) in list
+            .iter()
             .flat_map(|l| l.split(':'))
             .filter(|d| !d.is_empty())
-            .map(|d| expand(d, origin, env.arch))
-            .collect()
+            .enumerate()
+        {
+            if n as u64 >= bounds.search_path {
+                return Err(BoundHit {
+                    name: "search-path",
+                    context: format!("{what} of {}", o.path),
+                });
+            }
+            if dirs.len() as u64 >= bounds.library_dirs {
+                return Err(BoundHit {
+                    name: "library-dirs",
+                    context: format!("the search from {}", objects[at].path),
+                });
+            }
+            dirs.push(expand(d, origin, env.arch));
+        }
+        Ok(())
     };
     if objects[at].object.runpath.is_none() {
         // DT_RPATH of the needing object, then of each object that loaded
@@ -318,7 +370,7 @@ fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
         loop {
             let o = &objects[l];
             if o.object.runpath.is_none() {
-                dirs.extend(entries(&o.object.rpath, &o.path));
+                add(&o.object.rpath, o, "DT_RPATH", &mut dirs)?;
             }
             if l == 0 {
                 break;
@@ -326,23 +378,36 @@ fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
             l = o.needed_by;
         }
     }
+    if env.ld_library_path.len() as u64 > bounds.search_path {
+        return Err(BoundHit {
+            name: "search-path",
+            context: "LD_LIBRARY_PATH".into(),
+        });
+    }
     dirs.extend(env.ld_library_path.iter().cloned());
-    dirs.extend(entries(&objects[at].object.runpath, &objects[at].path));
-    dirs
+    add(&objects[at].object.runpath, &objects[at], "DT_RUNPATH", &mut dirs)?;
+    Ok(dirs)
 }
 
 /// Where the loader finds `name` for object `at`: the path it opens and
-/// what it maps, or `None`.
-fn search(root: &dyn Root, objects: &[Loaded], at: usize, name: &str, env: &Env<'_>) -> Option<(String, Arc<Object>)> {
+/// what it maps, or `None`. Errors: past the root's [`Bounds`].
+fn search(
+    root: &dyn Root,
+    objects: &[Loaded],
+    at: usize,
+    name: &str,
+    env: &Env<'_>,
+) -> Result<Option<(String, Arc<Object>)>, BoundHit> {
     if name.contains('/') {
-        return root.object(name).map(|o| (name.to_string(), o));
+        return Ok(root.object(name).map(|o| (name.to_string(), o)));
     }
-    let dirs = search_dirs(objects, at, env);
-    dirs.iter()
+    let dirs = search_dirs(objects, at, env, root.bounds())?;
+    Ok(dirs
+        .iter()
         .map(|d| format!("{}/{name}", d.trim_end_matches('/')))
         .chain(root.cache(name))
         .chain(default_dirs(env.arch).iter().map(|d| format!("{d}/{name}")))
-        .find_map(|p| root.object(&p).map(|o| (p, o)))
+        .find_map(|p| root.object(&p).map(|o| (p, o))))
 }
 
 /// Where `dlopen(name)` called from the C library finds `name`
@@ -370,6 +435,7 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
         events: Vec::new(),
         missing_versions: Vec::new(),
         truncated: false,
+        bound: None,
     };
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut queue: VecDeque<usize> = VecDeque::from([0]);
@@ -383,7 +449,14 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
                 walk.truncated = true;
                 break;
             }
-            match search(root, &walk.objects, at, &name, env) {
+            let found = match search(root, &walk.objects, at, &name, env) {
+                Ok(found) => found,
+                Err(hit) => {
+                    walk.bound = Some(hit);
+                    return walk;
+                }
+            };
+            match found {
                 Some((path, object)) => {
                     walk.events.push(Event::Loaded(walk.objects.len()));
                     queue.push_back(walk.objects.len());
@@ -474,6 +547,10 @@ impl Root for Shipped<'_> {
 
     fn cache(&self, soname: &str) -> Option<String> {
         self.base.cache(soname)
+    }
+
+    fn bounds(&self) -> Bounds {
+        self.base.bounds()
     }
 }
 
