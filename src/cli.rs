@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, ValueEnum};
 use dlcheck::catalog::{Catalog, GENERATIONS};
+use dlcheck::render::OutputFormat;
 use dlcheck::{Options, Request};
 
 /// Will this binary start in a distroless container?
@@ -38,9 +39,15 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
-    /// Print one JSON document on stdout (schema in README.md).
-    #[arg(long)]
+    /// Print one JSON document on stdout (schema in README.md); the same
+    /// as --format json.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    /// Output: human (default), json (one document), or jsonl (JSON Lines:
+    /// one report per line as soon as it is ready, the summary last).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
 
     /// Scan directories: every regular file below them; ELF programs and
     /// libraries are judged, other files skipped quietly.
@@ -137,6 +144,28 @@ impl Cli {
             follow: self.follow,
             list_skipped: self.verbose,
             root: self.root.clone(),
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// One JSON document.
+    Json,
+    /// JSON Lines.
+    Jsonl,
+}
+
+impl Cli {
+    /// The output format chosen.
+    pub fn output(&self) -> OutputFormat {
+        match (self.json, self.format) {
+            (true, _) | (_, Some(Format::Json)) => OutputFormat::Json,
+            (_, Some(Format::Jsonl)) => OutputFormat::JsonLines,
+            _ => OutputFormat::Human,
         }
     }
 }

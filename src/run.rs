@@ -19,13 +19,13 @@ use rayon::prelude::*;
 
 use crate::binary::Binary;
 use crate::catalog::ImageRef;
-use crate::elf::Kind;
 use crate::error::Error;
 use crate::imagefs::{ImageFs, Limits};
 use crate::input::{self, Format, scan};
 use crate::loader;
 use crate::report::{ImageReport, Report};
-use crate::verdict::set::{Summary, summarize};
+use crate::verdict::set::SetBuilder;
+use crate::verdict::set::Summary;
 use crate::verdict::{self, ShippedFiles};
 use crate::{go, replay, text};
 
@@ -125,36 +125,177 @@ pub fn shown(path: &Path) -> String {
 }
 
 /// Run a request. `progress` is called with the number of files a scan has
-/// done, from any thread.
+/// done, from any thread. Collects every report: see [`run_with`] to
+/// stream them instead.
 pub fn run(request: &Request, progress: &(dyn Fn(usize) + Sync)) -> Outcome {
+    let mut reports = Vec::new();
+    let finished = run_with(request, progress, &mut |r| {
+        reports.push(r);
+        Ok(())
+    });
+    let finished = finished.unwrap_or_default();
+    Outcome {
+        reports,
+        summary: finished.summary,
+        skipped: finished.skipped,
+    }
+}
+
+/// How a streamed run ended.
+#[derive(Debug, Clone, Default)]
+pub struct Finished {
+    /// With several inputs or a scan: the one image for the set.
+    pub summary: Option<Summary>,
+    /// Files a scan skipped (kept when asked).
+    pub skipped: Vec<String>,
+    /// The process exit status (see [`Outcome::exit_code`]).
+    pub exit_code: u8,
+}
+
+/// Run a request, handing each report to `sink` as soon as it and those
+/// before it are ready, in the order [`run`] gives them; memory holds a
+/// batch of reports, never all of them. Errors: the first error of `sink`
+/// (the output cannot be written), which ends the run.
+pub fn run_with(
+    request: &Request,
+    progress: &(dyn Fn(usize) + Sync),
+    sink: &mut dyn FnMut(Report) -> std::io::Result<()>,
+) -> std::io::Result<Finished> {
     let opts = &request.options;
-    let mut items: Vec<Read> = Vec::new();
-    let mut outcome = Outcome::default();
-    let mut skipped = 0;
+    let mut set = SetBuilder::default();
+    let (mut exit, mut not_images) = (0u8, false);
+    let mut emit = |r: Report| {
+        exit = exit.max(r.exit_code());
+        not_images |= !matches!(r, Report::Image(_));
+        set.add(&r);
+        sink(r)
+    };
+    let mut skipped = Skipped::default();
     if let Some(root) = &request.root {
         let inside: Vec<String> = request.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-        items.extend(inspect_root(root, &inside, opts).into_iter().map(Read::Done));
-    }
-    for path in request.paths.iter().filter(|_| request.root.is_none()) {
-        if input::sniff::path(path) == Some(Format::Image) {
-            items.push(Read::Done(inspect_image(path, opts)));
-        } else if request.recursive && path.is_dir() {
-            let found = scan::scan(path, request.follow, request.list_skipped, opts, progress);
-            items.extend(found.items);
-            outcome.skipped.extend(found.skipped);
-            skipped += found.skipped_count;
-        } else {
-            items.push(read_path(path, opts));
+        for r in inspect_root(root, &inside, opts) {
+            emit(r)?;
+        }
+    } else {
+        let shipped = Shipped::find(request, progress);
+        for path in &request.paths {
+            if input::sniff::path(path) == Some(Format::Image) {
+                emit(inspect_image(path, opts))?;
+            } else if let Some(listing) = shipped.listings.get(path) {
+                let mut scan = Skipped {
+                    count: listing.skipped_count,
+                    paths: listing.skipped.clone(),
+                };
+                judge_entries(&listing.entries, opts, &shipped.files, &mut scan, &mut emit)?;
+                scan.paths.sort();
+                skipped.count += scan.count;
+                skipped.paths.extend(scan.paths);
+            } else {
+                emit(judge(read_path(path, opts), opts, &shipped.files))?;
+            }
         }
     }
-    let shipped = shipped_libraries(&items);
-    outcome.reports = items.into_par_iter().map(|item| judge(item, opts, &shipped)).collect();
-    // A set summary is about binaries; images carry their own verdicts.
-    let binaries = outcome.reports.iter().any(|r| !matches!(r, Report::Image(_)));
-    if binaries && (request.recursive || request.paths.len() > 1) {
-        outcome.summary = Some(summarize(&outcome.reports, skipped, &opts.distro));
+    let summary =
+        (not_images && (request.recursive || request.paths.len() > 1)).then(|| set.finish(skipped.count, &opts.distro));
+    Ok(Finished {
+        summary,
+        skipped: if request.list_skipped {
+            skipped.paths
+        } else {
+            Vec::new()
+        },
+        exit_code: exit,
+    })
+}
+
+/// Files a scan passed over.
+#[derive(Default)]
+struct Skipped {
+    count: usize,
+    paths: Vec<String>,
+}
+
+/// Read and judge a scan's entries, a batch at a time in parallel, and
+/// hand the reports on in path order. ELF files that are not programs or
+/// libraries (objects, core dumps) are skipped.
+fn judge_entries(
+    entries: &[scan::Entry],
+    opts: &Options,
+    shipped: &ShippedFiles,
+    skipped: &mut Skipped,
+    emit: &mut dyn FnMut(Report) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for batch in entries.chunks(BATCH) {
+        let reports: Vec<Report> = batch
+            .par_iter()
+            .map(|e| match e {
+                scan::Entry::File(p) => judge(read_path(p, opts), opts, shipped),
+                scan::Entry::Failed(r) => r.clone(),
+            })
+            .collect();
+        for r in reports {
+            if r.error().is_some_and(|e| e.is_not_a_program()) {
+                skipped.count += 1;
+                skipped.paths.push(r.path().to_string());
+            } else {
+                emit(r)?;
+            }
+        }
     }
-    outcome
+    Ok(())
+}
+
+/// Files judged in parallel at a time: enough to keep the cores busy,
+/// few enough that their reports cost little memory.
+const BATCH: usize = 256;
+
+/// The shared libraries of a set (found by scans, or given as paths),
+/// under their path and their DT_SONAME in the same directory
+/// (normalised), for [`loader::Shipped`]; and each scan's listing.
+struct Shipped {
+    files: ShippedFiles,
+    listings: std::collections::HashMap<PathBuf, scan::Listing>,
+}
+
+impl Shipped {
+    fn find(request: &Request, progress: &(dyn Fn(usize) + Sync)) -> Shipped {
+        let mut out = Shipped {
+            files: ShippedFiles::new(),
+            listings: Default::default(),
+        };
+        for path in &request.paths {
+            if input::sniff::path(path) == Some(Format::Image) {
+                continue;
+            }
+            if request.recursive && path.is_dir() {
+                let mut listing = scan::list(path, request.follow, request.list_skipped, progress);
+                for (p, view) in std::mem::take(&mut listing.libraries) {
+                    out.add(p, view);
+                }
+                out.listings.insert(path.clone(), listing);
+            } else if let Some((_, view)) = scan::library(path) {
+                out.add(shown(path), view);
+            }
+        }
+        out
+    }
+
+    fn add(&mut self, path: String, view: crate::imagefs::ElfView) {
+        let dir = match loader::origin_of(&loader::normalize(&path)) {
+            "." => String::new(),
+            d => format!("{d}/"),
+        };
+        let library = loader::ShippedLibrary {
+            path: path.clone(),
+            object: view.object.clone(),
+        };
+        if let Some(so) = &view.soname {
+            self.files
+                .entry(loader::normalize(&format!("{dir}{so}")))
+                .or_insert_with(|| library.clone());
+        }
+        self.files.insert(loader::normalize(&path), library);
+    }
 }
 
 /// Judge what was read.
@@ -163,32 +304,6 @@ fn judge(item: Read, opts: &Options, shipped: &ShippedFiles) -> Report {
         Read::Binary { path, binary } => Report::Binary(Box::new(verdict::judge_binary(path, *binary, opts, shipped))),
         Read::Done(r) => r,
     }
-}
-
-/// The shared libraries of a set, under their path and their DT_SONAME in
-/// the same directory (normalised), for [`loader::Shipped`].
-fn shipped_libraries(items: &[Read]) -> ShippedFiles {
-    let mut out = ShippedFiles::new();
-    for item in items {
-        let Read::Binary { path, binary } = item else { continue };
-        if binary.elf.kind != Kind::SharedLibrary {
-            continue;
-        }
-        let dir = match loader::origin_of(&loader::normalize(path)) {
-            "." => String::new(),
-            d => format!("{d}/"),
-        };
-        let library = loader::ShippedLibrary {
-            path: path.clone(),
-            object: binary.object.clone(),
-        };
-        if let Some(so) = &binary.elf.soname {
-            out.entry(loader::normalize(&format!("{dir}{so}")))
-                .or_insert_with(|| library.clone());
-        }
-        out.insert(loader::normalize(path), library);
-    }
-    out
 }
 
 /// Read `path` (shown as given). Never fails: an unreadable path gives a

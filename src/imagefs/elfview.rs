@@ -37,6 +37,8 @@ pub struct ElfView {
     pub interpreter: Option<String>,
     /// A shared library, not a program.
     pub shared_library: bool,
+    /// DT_SONAME.
+    pub soname: Option<String>,
     /// DT_NEEDED, search paths and versions.
     pub object: Arc<Object>,
 }
@@ -55,6 +57,7 @@ impl ElfView {
             machine: crate::elf::machine_name(file.header()),
             interpreter,
             shared_library: kind == Kind::SharedLibrary,
+            soname: strings.soname.clone(),
             object: Arc::new(Object::read(&file)),
         })
     }

@@ -116,7 +116,7 @@ pub struct ImageFs {
     views: Mutex<HashMap<u64, Result<Arc<ElfView>, String>>>,
     object_bytes: AtomicU64,
     failure: Mutex<Option<ImageError>>,
-    ld_so_cache: OnceLock<Vec<(Arc<str>, Arc<str>)>>,
+    ld_so_cache: OnceLock<Vec<loader::cache::Entry>>,
 }
 
 /// A reader of a file's bytes, a block at a time (0 at the end).
@@ -457,7 +457,7 @@ impl loader::Root for ImageFs {
 impl ImageFs {
     /// `/etc/ld.so.cache`'s entries for the image's architecture, at most
     /// `cache-entries`.
-    fn read_ld_so_cache(&self) -> Vec<(Arc<str>, Arc<str>)> {
+    fn read_ld_so_cache(&self) -> Vec<loader::cache::Entry> {
         let arch = self.platform.split('/').nth(1).unwrap_or("amd64");
         let Some((p, Node::File(mut f))) = self.resolve(b"etc/ld.so.cache").ok().flatten() else {
             return Vec::new();

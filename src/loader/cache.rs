@@ -26,13 +26,16 @@ fn arch_flag(arch: &str) -> Option<u32> {
     }
 }
 
+/// One entry: the soname and the path it maps to.
+pub type Entry = (Arc<str>, Arc<str>);
+
 /// The entries of a cache for `arch`: `(soname, path)` in cache order, at
 /// most `max` of them, and whether the cache lists more (a real cache lists
 /// a few thousand libraries). Entries whose strings cannot be read, or are
 /// longer than [`MAX_NAME`] (searched no further), are skipped; an unknown
 /// layout gives no entries. Strings are shared between the entries that
 /// point at the same one, so entries cost no more than the cache's bytes.
-pub fn parse(bytes: &[u8], arch: &str, max: usize) -> (Vec<(Arc<str>, Arc<str>)>, bool) {
+pub fn parse(bytes: &[u8], arch: &str, max: usize) -> (Vec<Entry>, bool) {
     let Some(start) = memchr::memmem::find(bytes, MAGIC) else {
         return (Vec::new(), false);
     };
