@@ -30,11 +30,17 @@ pub(super) struct Blob {
 impl Blob {
     /// The blob's bytes, as a stream.
     pub(super) fn reader(&self) -> Box<dyn Read + Send> {
-        Box::new(At {
+        Box::new(self.at())
+    }
+
+    /// The blob's bytes, as a stream that can skip by seeking.
+    pub(super) fn at(&self) -> At {
+        At {
             file: self.file.clone(),
+            start: self.offset,
             pos: self.offset,
             end: self.offset + self.size,
-        })
+        }
     }
 
     /// Read up to `buf.len()` bytes at `offset` in the blob.
@@ -53,17 +59,33 @@ impl Blob {
 }
 
 /// A range of a file, read in order with `pread`.
-struct At {
+pub(super) struct At {
     file: Arc<File>,
+    start: u64,
     pos: u64,
     end: u64,
+}
+
+impl std::io::Seek for At {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            std::io::SeekFrom::Start(n) => self.start.checked_add(n),
+            std::io::SeekFrom::Current(n) => self.pos.checked_add_signed(n),
+            std::io::SeekFrom::End(n) => self.end.checked_add_signed(n),
+        };
+        // Past the end is where a member claims more bytes than there are.
+        self.pos = pos
+            .filter(|p| *p >= self.start && *p <= self.end)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"))?;
+        Ok(self.pos - self.start)
+    }
 }
 
 impl Read for At {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = buf
             .len()
-            .min(usize::try_from(self.end - self.pos).unwrap_or(usize::MAX));
+            .min(usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX));
         let got = self.file.read_at(&mut buf[..n], self.pos)?;
         self.pos += got as u64;
         Ok(got)

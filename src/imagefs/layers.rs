@@ -1,89 +1,78 @@
-//! Layers: each read once ([`super::stream::pass`]) and applied to the
-//! tree as its members stream by; what the verdicts need of each file is
-//! taken in the same pass. A file needed later that a compressed layer did
-//! not keep is fetched by one more pass over that layer, for all such
-//! files at once.
+//! Layers: each read once, in order, and applied to the tree as its
+//! members go by; what the verdicts need of each file is taken in the
+//! same read.
+//!
+//! An uncompressed layer is a range of a file on disk: its tar headers are
+//! read in order, seeking over the data, while other threads hash whole
+//! layers in parallel (the layers' SHA-256 is most of the work: on 2 cores,
+//! two layers are hashed at once). A compressed layer is decompressed once
+//! ([`super::stream::pass`]), hashed and parsed on three threads.
 
-use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
+use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::archive::Blob;
 use super::digest::Digest;
 use super::elfview::{self, Captured};
-use super::stream::{self, Budget, Chunks, Compression};
-use super::tar::{self, Kind, Member, Source, TarError};
-use super::tree::{FileNode, Node, Put};
-use super::{ImageError, ImageFs, Mapped, components, content, malformed};
+use super::stream::{self, Budget, Compression};
+use super::tar::{self, Kind, Member, ReadSource, Source, TarError};
+use super::tree::{FileNode, Put};
+use super::{ImageError, ImageFs, Limits, components, malformed, verify};
 
 /// One layer: its blob and how it is stored.
 #[derive(Clone)]
 pub(super) struct Layer {
-    blob: Blob,
-    compression: Compression,
+    /// Where its bytes are.
+    pub blob: Blob,
+    /// How they are stored.
+    pub compression: Compression,
+}
+
+impl Layer {
+    /// Layer `i` of `blob`, told by its first bytes.
+    fn sniff(i: usize, blob: Blob) -> Result<Layer, ImageError> {
+        let mut head = [0u8; 4];
+        let n = blob
+            .read_at(0, &mut head)
+            .map_err(|e| malformed(format!("layer {}: {e}", i + 1)))?;
+        Ok(Layer {
+            compression: Compression::sniff(&head[..n]),
+            blob,
+        })
+    }
+
+    /// Whether its members can be read in place (mapped).
+    pub(super) fn in_place(&self) -> bool {
+        self.compression == Compression::None
+    }
 }
 
 /// Where one regular file's bytes are.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct FileData {
     /// The layer.
-    layer: u16,
+    pub layer: u16,
     /// Offset of its data in the layer's tar stream.
-    data: u64,
+    pub data: u64,
     /// It starts with the ELF magic.
     pub elf: bool,
     /// A GNU sparse member: its stored data is not its bytes.
-    sparse: bool,
+    pub sparse: bool,
 }
 
 /// What a pass does with each member: given the member, the stream at its
 /// data, and the headers read so far in the layer.
-type OnMember<'a> = dyn FnMut(&Member, &mut dyn Source, u64) -> Result<(), ImageError> + 'a;
+pub(super) type OnMember<'a> = dyn FnMut(&Member, &mut dyn Source, u64) -> Result<(), ImageError> + 'a;
 
-/// One pass over `layer` (numbered `i`); checks it against `diff_id` and
-/// its digest, and returns the bytes decompressed.
-fn pass(
+/// Read the members of layer `i` from `src`, each handed to `on`.
+pub(super) fn members(
     i: usize,
-    layer: &Layer,
-    budget: Budget,
-    diff_id: Option<&Digest>,
-    name_bytes: u64,
-    limits: &super::Limits,
-    on: &mut OnMember<'_>,
-) -> Result<u64, ImageError> {
-    let what = format!("layer {}", i + 1);
-    let blob = &layer.blob;
-    let stored = blob.digest.as_ref().map(Digest::hasher);
-    let ((), d) = stream::pass(blob.reader(), stored, budget, &what, |chunks| {
-        members(i, chunks, name_bytes, limits, on)
-    })?;
-    if let Some(want) = diff_id
-        && d.diff_id != *want
-    {
-        return Err(malformed(format!(
-            "{what} does not match the config's rootfs.diff_ids ({}): layers missing, reordered or changed",
-            d.diff_id
-        )));
-    }
-    if let (Some(want), Some(have)) = (&blob.digest, &d.stored)
-        && want != have
-    {
-        return Err(malformed(format!(
-            "{what} is stored as {want} but its digest is {have}"
-        )));
-    }
-    Ok(d.bytes)
-}
-
-/// Read the members of layer `i` from `chunks`, each handed to `on`.
-fn members(
-    i: usize,
-    chunks: &mut Chunks,
-    name_bytes: u64,
-    limits: &super::Limits,
+    src: &mut dyn Source,
+    limits: &Limits,
     on: &mut OnMember<'_>,
 ) -> Result<(), ImageError> {
-    let mut reader = tar::Reader::new(chunks, name_bytes);
+    let mut reader = tar::Reader::new(src, limits.name_bytes);
     loop {
         let member = match reader.next_member() {
             Ok(Some(m)) => m,
@@ -102,41 +91,82 @@ fn members(
     }
 }
 
+/// One pass over compressed layer `i`, its members handed to `on`; checks
+/// it against `diff_id` and its blob's digest; returns the bytes
+/// decompressed.
+pub(super) fn stream_pass(
+    i: usize,
+    layer: &Layer,
+    budget: Budget,
+    diff_id: Option<&Digest>,
+    limits: &Limits,
+    on: &mut OnMember<'_>,
+) -> Result<u64, ImageError> {
+    let what = format!("layer {}", i + 1);
+    let blob = &layer.blob;
+    let stored = blob.digest.as_ref().map(Digest::hasher);
+    let ((), d) = stream::pass(blob.reader(), stored, budget, &what, |chunks| {
+        members(i, chunks, limits, on)
+    })?;
+    if let Some(want) = diff_id {
+        verify::diff_id(i, &d.diff_id, want)?;
+    }
+    if let (Some(want), Some(have)) = (&blob.digest, &d.stored)
+        && want != have
+    {
+        return Err(malformed(format!(
+            "{what} is stored as {want} but its digest is {have}"
+        )));
+    }
+    Ok(d.bytes)
+}
+
 impl ImageFs {
-    /// Read every layer once, in order, checking each against its diff_id
-    /// and its blob against its digest, and apply it.
+    /// Read every layer once, in order, applying it, while the
+    /// uncompressed ones are hashed in parallel; each is checked against
+    /// its diff_id and its blob against its digest. Of a layer that is both
+    /// corrupt and changed, the change is reported.
     pub(super) fn read_layers(
         &mut self,
         blobs: Vec<Blob>,
         diff_ids: &[Digest],
         wanted: &HashSet<Vec<u8>>,
     ) -> Result<(), ImageError> {
-        let mut total = 0u64;
-        let mut entries = 0u64;
+        let layers: Vec<Layer> = blobs
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| Layer::sniff(i, b))
+            .collect::<Result<_, _>>()?;
+        self.layers = layers.clone();
+        let stop = AtomicBool::new(false);
+        let work = verify::Work::new(&layers);
         let limits = self.limits;
-        for (i, (blob, diff_id)) in blobs.into_iter().zip(diff_ids).enumerate() {
-            let mut head = [0u8; 4];
-            let n = blob
-                .read_at(0, &mut head)
-                .map_err(|e| malformed(format!("layer {}: {e}", i + 1)))?;
-            let layer = Layer {
-                compression: Compression::sniff(&head[..n]),
-                blob,
+        std::thread::scope(|s| {
+            let hashes = verify::spawn(s, &work, &layers, &limits, &stop);
+            let applied = self.apply_layers(&layers, diff_ids, wanted);
+            if applied.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            let upto = match &applied {
+                Ok(()) => layers.len(),
+                Err((i, _)) => *i + 1,
             };
-            let left = limits.image_bytes.saturating_sub(total);
-            let (bytes, name) = if limits.layer_bytes <= left {
-                (limits.layer_bytes, "layer-bytes")
-            } else {
-                (left, "image-bytes")
-            };
-            let budget = Budget {
-                bytes,
-                exceeded: limits.exceeded(name, format!("layer {}", i + 1)),
-            };
-            self.layers.push(Layer {
-                compression: layer.compression,
-                blob: layer.blob.clone(),
-            });
+            verify::check(hashes, &work, &layers[..upto], diff_ids)?;
+            applied.map_err(|(_, e)| e)
+        })
+    }
+
+    /// Apply the layers in order. Errors: the layer and why.
+    fn apply_layers(
+        &mut self,
+        layers: &[Layer],
+        diff_ids: &[Digest],
+        wanted: &HashSet<Vec<u8>>,
+    ) -> Result<(), (usize, ImageError)> {
+        let limits = self.limits;
+        let (mut total, mut entries) = (0u64, 0u64);
+        for (i, (layer, diff_id)) in layers.iter().zip(diff_ids).enumerate() {
+            let budget = verify::budget(&limits, i, total, layer).map_err(|e| (i, e))?;
             let mut before = 0;
             let mut on = |m: &Member, src: &mut dyn Source, headers: u64| {
                 entries += headers - before;
@@ -148,7 +178,13 @@ impl ImageFs {
                 }
                 self.apply(i, m, src, wanted)
             };
-            total += pass(i, &layer, budget, Some(diff_id), limits.name_bytes, &limits, &mut on)?;
+            let read = if layer.in_place() {
+                let mut src = ReadSource::seeking(layer.blob.at());
+                members(i, &mut src, &limits, &mut on).map(|()| layer.blob.size)
+            } else {
+                stream_pass(i, layer, budget, Some(diff_id), &limits, &mut on)
+            };
+            total += read.map_err(|e| (i, e))?;
         }
         Ok(())
     }
@@ -217,7 +253,7 @@ impl ImageFs {
             elf: false,
             sparse,
         };
-        let streamed = self.layers[i].compression != Compression::None;
+        let streamed = !self.layers[i].in_place();
         if sparse {
         } else if wanted && streamed && m.size <= self.limits.file_bytes {
             let head = self.spool_entry(src, id, m.size)?;
@@ -237,7 +273,7 @@ impl ImageFs {
 
     /// Copy the member streaming by (file `id`, `size` bytes) to the
     /// spool; returns its first bytes.
-    fn spool_entry(&self, src: &mut dyn Source, id: u64, size: u64) -> Result<Vec<u8>, ImageError> {
+    pub(super) fn spool_entry(&self, src: &mut dyn Source, id: u64, size: u64) -> Result<Vec<u8>, ImageError> {
         let mut spool = self.spool.lock().map_err(|_| malformed("the spool is poisoned"))?;
         if spool.file.len() + size > self.limits.spool_bytes {
             return Err(ImageError::Limit(
@@ -263,102 +299,6 @@ impl ImageFs {
         }
         spool.at.insert(id, (at, size));
         Ok(head)
-    }
-
-    /// After the first pass: fetch the `wanted` files (the command may be
-    /// reached through links) and the ELF files whose view a stream could
-    /// not capture, one more pass per layer that holds any.
-    pub(super) fn fetch_wanted(&self, wanted: &HashSet<Vec<u8>>) -> Result<(), ImageError> {
-        let mut ids: Vec<u64> = Vec::new();
-        for w in wanted {
-            if let Ok(Some((_, Node::File(f)))) = self.resolve(w) {
-                ids.push(f.id);
-            }
-        }
-        let views = self.views.lock().map_err(|_| malformed("poisoned"))?;
-        self.tree.files(&mut |_, f| {
-            if self.files[f.id as usize].elf && !views.contains_key(&f.id) {
-                ids.push(f.id);
-            }
-        });
-        drop(views);
-        self.fetch(&ids)
-    }
-
-    /// Spool the files `ids` that a compressed layer holds and that are not
-    /// spooled yet: one pass per layer.
-    fn fetch(&self, ids: &[u64]) -> Result<(), ImageError> {
-        let mut by_layer: BTreeMap<usize, BTreeMap<u64, u64>> = BTreeMap::new();
-        let spool = self.spool.lock().map_err(|_| malformed("poisoned"))?;
-        for &id in ids {
-            let d = self.files[id as usize];
-            if self.layers[d.layer as usize].compression != Compression::None
-                && !d.sparse
-                && !spool.at.contains_key(&id)
-            {
-                by_layer.entry(d.layer as usize).or_default().insert(d.data, id);
-            }
-        }
-        drop(spool);
-        for (i, wanted) in by_layer {
-            let limits = &self.limits;
-            let budget = Budget {
-                bytes: limits.layer_bytes,
-                exceeded: limits.exceeded("layer-bytes", format!("layer {}", i + 1)),
-            };
-            let mut on = |m: &Member, src: &mut dyn Source, _| match wanted.get(&m.data) {
-                Some(&id) if m.kind == Kind::File => self.spool_entry(src, id, m.size).map(drop),
-                _ => Ok(()),
-            };
-            pass(i, &self.layers[i], budget, None, limits.name_bytes, limits, &mut on)?;
-        }
-        Ok(())
-    }
-
-    /// The bytes of file `f`, mapped: in place for an uncompressed layer,
-    /// from the spool for a compressed one (fetched first if need be).
-    pub(super) fn map_file(&self, f: FileNode) -> Result<Mapped, ImageError> {
-        let (file, offset) = self.extent(f)?;
-        content::map(&file, offset, f.size).map_err(|e| malformed(format!("mapping a file: {e}")))
-    }
-
-    /// A reader of file `f`'s bytes, a block at a time.
-    pub(super) fn reader(&self, f: FileNode) -> Result<super::Read, ImageError> {
-        let (file, mut offset) = self.extent(f)?;
-        let mut left = f.size;
-        Ok(Box::new(move |buf: &mut [u8]| {
-            let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-            let got = std::os::unix::fs::FileExt::read_at(&*file, &mut buf[..n], offset)?;
-            offset += got as u64;
-            left -= got as u64;
-            Ok(got)
-        }))
-    }
-
-    /// The file on disk that holds `f`'s bytes, and where.
-    fn extent(&self, f: FileNode) -> Result<(Arc<File>, u64), ImageError> {
-        let d = *self.files.get(f.id as usize).ok_or_else(|| malformed("no such file"))?;
-        if d.sparse {
-            return Err(malformed("a file stored sparse (GNU tar 'S') cannot be read"));
-        }
-        let layer = &self.layers[d.layer as usize];
-        if layer.compression == Compression::None {
-            return Ok((layer.blob.file.clone(), layer.blob.offset + d.data));
-        }
-        for attempt in 0..2 {
-            let spool = self.spool.lock().map_err(|_| malformed("poisoned"))?;
-            if let (Some(&(at, _)), Some(file)) = (spool.at.get(&f.id), spool.file.file()) {
-                return Ok((file, at));
-            }
-            drop(spool);
-            if attempt == 0 {
-                self.fetch(&[f.id])?;
-            }
-        }
-        Err(malformed(format!(
-            "a file of layer {} could not be read again",
-            d.layer + 1
-        )))
     }
 }
 

@@ -22,6 +22,7 @@ mod archive;
 mod content;
 mod digest;
 mod elfview;
+mod fetch;
 mod layers;
 mod limits;
 mod manifest;
@@ -29,6 +30,7 @@ mod rootfs;
 mod stream;
 mod tar;
 mod tree;
+mod verify;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

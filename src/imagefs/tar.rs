@@ -369,8 +369,11 @@ impl<R: io::Read + io::Seek> ReadSource<R> {
 impl<R: io::Read + io::Seek> Source for ReadSource<R> {
     fn next_slice(&mut self, max: usize) -> io::Result<&[u8]> {
         if self.start == self.end {
+            // Read what is asked (at least a block), not a whole buffer:
+            // between headers, the data is sought over.
+            let want = max.max(512).min(self.buf.len());
             self.start = 0;
-            self.end = self.inner.read(&mut self.buf)?;
+            self.end = self.inner.read(&mut self.buf[..want])?;
         }
         let n = max.min(self.end - self.start);
         let s = &self.buf[self.start..self.start + n];
