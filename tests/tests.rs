@@ -10,6 +10,7 @@
 //! - `image`: container images and root file systems;
 //! - `inputs`, `cli`: bad input, exit codes, the command line;
 //! - `hostile`, `proptest`: damaged and mutated files, never a panic;
+//! - `hostile_images`: hostile images, each kind within the budget;
 //! - `system`: this machine's own /usr/bin against readelf;
 //! - `data`: the embedded image data against its source;
 //! - `readme`: the README's samples are what dlcheck prints;
@@ -22,6 +23,7 @@ mod facts;
 mod go;
 mod golden;
 mod hostile;
+mod hostile_images;
 mod image;
 mod inputs;
 mod loader;
