@@ -9,65 +9,20 @@ mod images;
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use images::{Compress, Layer, LayerWriter, base_layer, config, docker_save, elf64, hostile, oci_archive};
+use images::{
+    Compress, Layer, LayerWriter, Run, base_layer, config, docker_save, elf64, hostile, image, layer, oci_archive,
+};
 use serde_json::{Value, json};
 
 /// The budget of every input (README, "Hostile input").
 const RSS_MIB: u64 = 256;
 const TIME: Duration = Duration::from_secs(20);
 
-/// One run of dlcheck: exit status, output, wall time, peak RSS (MiB).
-pub struct Run {
-    pub status: i32,
-    pub stdout: Vec<u8>,
-    pub stderr: String,
-    pub time: Duration,
-    pub rss_mib: u64,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout).expect("JSON")
-    }
-}
-
-/// Run dlcheck with `args` under GNU time (`/usr/bin/time`, Debian's
-/// `time` package), which reports its peak RSS. (The test process cannot
-/// ask the kernel itself: a child it starts inherits its high-water mark.)
-pub fn dlcheck(args: &[&str]) -> Run {
-    let time = Path::new("/usr/bin/time");
-    assert!(
-        time.exists(),
-        "these tests measure peak RSS with /usr/bin/time: apt-get install -y time"
-    );
-    let stats = tempfile::NamedTempFile::new().unwrap();
-    let start = Instant::now();
-    let out = Command::new(time)
-        .args(["-f", "%M", "-o"])
-        .arg(stats.path())
-        .arg(env!("CARGO_BIN_EXE_dlcheck"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let took = start.elapsed();
-    let kib: u64 = std::fs::read_to_string(stats.path())
-        .unwrap()
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .expect("GNU time's %M");
-    Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        time: took,
-        rss_mib: kib / 1024,
-    }
+/// Run dlcheck with `args`, its peak RSS measured.
+fn dlcheck(args: &[&str]) -> Run {
+    images::measure(Path::new(env!("CARGO_BIN_EXE_dlcheck")), args)
 }
 
 /// Within the budget: memory always; time when dlcheck is built
@@ -96,29 +51,6 @@ fn tmp() -> tempfile::TempDir {
 
 fn s(p: &Path) -> String {
     p.to_string_lossy().into_owned()
-}
-
-/// A layer holding `files` (name, bytes, mode) and `links` (name, target).
-fn layer(dir: &Path, name: &str, z: Compress, files: &[(&str, &[u8])], links: &[(&str, &str)]) -> Layer {
-    let mut w = LayerWriter::new(&dir.join(name), z);
-    for (n, t) in links {
-        w.symlink(n, t);
-    }
-    for (n, b) in files {
-        w.file(n, b, 0o755);
-    }
-    w.finish()
-}
-
-/// The cc-debian12 base with `top` over it, `cfg` as its config, as a
-/// docker save archive.
-fn image(dir: &Path, top: &[&Layer], cfg: Value) -> String {
-    let base = base_layer(dir);
-    let mut layers = vec![&base];
-    layers.extend_from_slice(top);
-    let out = dir.join("image.tar");
-    docker_save(&out, &layers, &config(cfg, &layers));
-    s(&out)
 }
 
 /// Kind 1: Decompression bombs: a gzip layer of zeros listed many times, and a

@@ -58,8 +58,8 @@ const MIB: u64 = 1 << 20;
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            image_bytes: 16 * GIB,
-            layer_bytes: 16 * GIB,
+            image_bytes: 8 * GIB,
+            layer_bytes: 8 * GIB,
             layers: 128,
             entries: 1_000_000,
             name_bytes: 4096,

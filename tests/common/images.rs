@@ -15,8 +15,68 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+/// One run of dlcheck: exit status, output, wall time, peak RSS (MiB).
+pub struct Run {
+    /// Exit status (-1: killed).
+    pub status: i32,
+    /// Standard output.
+    pub stdout: Vec<u8>,
+    /// Standard error.
+    pub stderr: String,
+    /// Wall time.
+    pub time: Duration,
+    /// Peak RSS, MiB.
+    pub rss_mib: u64,
+}
+
+impl Run {
+    /// Standard output as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.stdout).expect("JSON")
+    }
+}
+
+/// Run `exe` with `args` under GNU time (`/usr/bin/time`, Debian's `time`
+/// package), which reports its peak RSS. (A process cannot ask the kernel
+/// for its child's: a child inherits its parent's high-water mark.)
+pub fn measure(exe: &Path, args: &[&str]) -> Run {
+    let time = Path::new("/usr/bin/time");
+    assert!(
+        time.exists(),
+        "peak RSS is measured with /usr/bin/time: apt-get install -y time"
+    );
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let start = Instant::now();
+    let out = Command::new(time)
+        .args(["-f", "%M", "-o"])
+        .arg(stats.path())
+        .arg(exe)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let took = start.elapsed();
+    let kib: u64 = std::fs::read_to_string(stats.path())
+        .unwrap()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("GNU time's %M");
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        time: took,
+        rss_mib: kib / 1024,
+    }
+}
 
 /// How a layer is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +327,29 @@ pub fn base_layer(dir: &Path) -> Layer {
         size: stored.len() as u64,
         compress: Compress::Gzip,
     }
+}
+
+/// A layer holding `files` (name, bytes, mode) and `links` (name, target).
+pub fn layer(dir: &Path, name: &str, z: Compress, files: &[(&str, &[u8])], links: &[(&str, &str)]) -> Layer {
+    let mut w = LayerWriter::new(&dir.join(name), z);
+    for (n, t) in links {
+        w.symlink(n, t);
+    }
+    for (n, b) in files {
+        w.file(n, b, 0o755);
+    }
+    w.finish()
+}
+
+/// The cc-debian12 base with `top` over it, `cfg` as its config, as a
+/// docker save archive.
+pub fn image(dir: &Path, top: &[&Layer], cfg: Value) -> String {
+    let base = base_layer(dir);
+    let mut layers = vec![&base];
+    layers.extend_from_slice(top);
+    let out = dir.join("image.tar");
+    docker_save(&out, &layers, &config(cfg, &layers));
+    out.to_string_lossy().into_owned()
 }
 
 /// An image configuration: `config` fields (Entrypoint, User, Env ...)
