@@ -549,3 +549,30 @@ fn names_compare_as_bytes() {
     let r = dlcheck(&[&image(dir.path(), &[&top], json!({"Entrypoint": ["/app\u{fffd}"]}))]);
     assert_eq!(r.status, 0, "{}", r.stderr);
 }
+
+/// The README's table of limits lists every limit, with its default and
+/// what it bounds.
+#[test]
+fn readme_lists_every_limit() {
+    let readme = std::fs::read_to_string(images::repo().join("README.md")).unwrap();
+    let start = readme.find("<!-- limits:start -->").unwrap();
+    let end = readme.find("<!-- limits:end -->").unwrap();
+    let rows: Vec<Vec<&str>> = readme[start..end]
+        .lines()
+        .filter(|l| l.starts_with("| `") && !l.starts_with("| `--limit"))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let defaults = dlcheck::imagefs::Limits::default();
+    assert_eq!(rows.len(), dlcheck::imagefs::LIMITS.len());
+    for (row, limit) in rows.iter().zip(dlcheck::imagefs::LIMITS) {
+        let value = defaults.get(limit.name).unwrap();
+        let shown = match value {
+            v if v % (1 << 30) == 0 => format!("{}G", v >> 30),
+            v if v % (1 << 20) == 0 => format!("{}M", v >> 20),
+            v => v.to_string(),
+        };
+        assert_eq!(row[0], format!("`{}`", limit.name));
+        assert_eq!(row[1], shown, "{}", limit.name);
+        assert!(row[2].starts_with(limit.what), "{}: {}", limit.name, row[2]);
+    }
+}
