@@ -62,6 +62,19 @@ impl ElfView {
         })
     }
 
+    /// The view of a shared library's bytes; `None` for a program or a
+    /// file that is not readable ELF (a program's versions are not read).
+    pub fn library(bytes: &[u8]) -> Option<ElfView> {
+        let file = ElfFile::parse(bytes).ok()?;
+        let interpreter = file.interpreter().ok()?;
+        let strings = file.dynamic_strings().ok()?;
+        let (kind, _) = file.kind_and_linkage(interpreter.is_some(), &strings);
+        if kind != Kind::SharedLibrary {
+            return None;
+        }
+        ElfView::read(bytes).ok()
+    }
+
     /// About how many bytes of memory the view holds.
     pub(super) fn weight(&self) -> u64 {
         let o = &self.object;

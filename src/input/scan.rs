@@ -113,6 +113,5 @@ pub fn list(dir: &Path, follow: bool, keep_skipped: bool, progress: &(dyn Fn(usi
 /// The loader's view of the file at `p`, if it is a shared library.
 pub fn library(p: &Path) -> Option<(String, ElfView)> {
     let bytes = super::load(p).ok()?;
-    let view = ElfView::read(&bytes).ok()?;
-    view.shared_library.then(|| (shown(p), view))
+    ElfView::library(&bytes).map(|view| (shown(p), view))
 }
