@@ -5,12 +5,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
-use super::layers::stream_pass;
-use super::stream::Budget;
+use super::layers::{spool_copy, stream_pass};
 use super::tar::{Kind, Member, Source};
 use super::tree::{FileNode, Node};
-use super::{ImageError, ImageFs, Mapped, content, malformed};
+use super::{ImageError, ImageFs, Mapped, content, malformed, verify};
 
 impl ImageFs {
     /// After the first pass: fetch the `wanted` files (the command may be
@@ -47,12 +47,20 @@ impl ImageFs {
         drop(spool);
         for (i, wanted) in by_layer {
             let limits = &self.limits;
-            let budget = Budget {
-                bytes: limits.layer_bytes,
-                exceeded: limits.exceeded("layer-bytes", format!("layer {}", i + 1)),
-            };
+            // The layer was counted against the image's bound when first read.
+            let spent = AtomicU64::new(0);
+            let mut budget = verify::budget(limits, i, &spent);
+            budget.image = u64::MAX;
             let mut on = |m: &Member, src: &mut dyn Source, _| match wanted.get(&m.data) {
-                Some(&id) if m.kind == Kind::File => self.spool_entry(src, id, m.size).map(drop),
+                Some(&id) if m.kind == Kind::File => {
+                    let (at, _) = spool_copy(src, m.size, &self.spool, limits)?;
+                    self.spool
+                        .lock()
+                        .map_err(|_| malformed("poisoned"))?
+                        .at
+                        .insert(id, (at, m.size));
+                    Ok(())
+                }
                 _ => Ok(()),
             };
             stream_pass(i, &self.layers[i], budget, None, limits, &mut on)?;

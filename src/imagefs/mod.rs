@@ -114,7 +114,7 @@ pub struct ImageFs {
     root: Option<PathBuf>,
     layers: Vec<layers::Layer>,
     files: Vec<layers::FileData>,
-    spool: Mutex<Spooled>,
+    spool: Arc<Mutex<Spooled>>,
     views: Mutex<HashMap<u64, Result<Arc<ElfView>, String>>>,
     object_bytes: AtomicU64,
     failure: Mutex<Option<ImageError>>,
@@ -168,10 +168,10 @@ impl ImageFs {
             root: None,
             layers: Vec::new(),
             files: Vec::new(),
-            spool: Mutex::new(Spooled {
+            spool: Arc::new(Mutex::new(Spooled {
                 file: content::Spool::new(),
                 at: HashMap::new(),
-            }),
+            })),
             views: Mutex::new(HashMap::new()),
             object_bytes: AtomicU64::new(0),
             failure: Mutex::new(None),

@@ -7,7 +7,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::digest::{Digest, Hasher};
@@ -54,13 +54,34 @@ pub(super) struct Digests {
     pub bytes: u64,
 }
 
-/// How far the decompressed bytes may go, and which limit says so.
-#[derive(Debug, Clone)]
-pub(super) struct Budget {
-    /// Bytes allowed.
-    pub bytes: u64,
-    /// The error when they run out.
-    pub exceeded: LimitExceeded,
+/// How far the decompressed bytes may go: `layer` bytes of this layer,
+/// and `image` bytes of all layers together, counted in `spent` by every
+/// layer being read (several are read at once); and the limits that say so.
+pub(super) struct Budget<'a> {
+    /// Bytes allowed of this layer.
+    pub layer: u64,
+    /// Bytes allowed of all layers.
+    pub image: u64,
+    /// Bytes of all layers so far.
+    pub spent: &'a AtomicU64,
+    /// The error past `layer`.
+    pub on_layer: LimitExceeded,
+    /// The error past `image`.
+    pub on_image: LimitExceeded,
+}
+
+impl Budget<'_> {
+    /// Count `n` more bytes, `total` of them this layer's.
+    pub(super) fn spend(&self, total: u64, n: u64) -> Result<(), ImageError> {
+        let before = self.spent.fetch_add(n, Ordering::Relaxed);
+        if total > self.layer {
+            return Err(ImageError::Limit(self.on_layer.clone()));
+        }
+        if before + n > self.image {
+            return Err(ImageError::Limit(self.on_image.clone()));
+        }
+        Ok(())
+    }
 }
 
 /// The chunks of a layer, as a tar [`Source`].
@@ -116,7 +137,7 @@ impl Source for Chunks {
 pub(super) fn pass<T: Send>(
     raw: Box<dyn Read + Send + '_>,
     stored: Option<Hasher>,
-    budget: Budget,
+    budget: Budget<'_>,
     what: &str,
     consume: impl FnOnce(&mut Chunks) -> Result<T, ImageError>,
 ) -> Result<(T, Digests), ImageError> {
@@ -125,14 +146,16 @@ pub(super) fn pass<T: Send>(
         let (to_hash, hash_rx) = sync_channel::<Arc<Vec<u8>>>(QUEUE);
         let (to_parse, parse_rx) = sync_channel::<Arc<Vec<u8>>>(QUEUE);
         let stop = &stop;
-        let producer = s.spawn(move || produce(raw, stored, &budget, what, stop, to_hash, to_parse));
-        let hasher = s.spawn(move || {
-            let mut h = Hasher::sha256();
-            for c in hash_rx {
-                h.update(&c);
-            }
-            h.finish()
-        });
+        // The bytes as stored are hashed on a thread of their own too.
+        let (to_stored, stored_rx) = sync_channel::<Arc<Vec<u8>>>(QUEUE);
+        let stored_hasher = stored.map(|h| s.spawn(move || hash(h, stored_rx)));
+        let tee = Tee {
+            inner: raw,
+            tx: stored_hasher.is_some().then_some(to_stored),
+            buf: Vec::new(),
+        };
+        let producer = s.spawn(move || produce(Box::new(tee), &budget, what, stop, to_hash, to_parse));
+        let hasher = s.spawn(move || hash(Hasher::sha256(), hash_rx));
         let mut chunks = Chunks {
             rx: parse_rx,
             chunk: Arc::new(Vec::new()),
@@ -150,27 +173,36 @@ pub(super) fn pass<T: Send>(
         let diff_id = hasher
             .join()
             .map_err(|_| malformed(format!("{what}: hashing failed")))?;
+        let stored = match stored_hasher {
+            Some(h) => Some(h.join().map_err(|_| malformed(format!("{what}: hashing failed")))?),
+            None => None,
+        };
         // A producer's error (a limit, corrupt compression) explains a
         // consumer's (a tar stream cut short): it comes first.
-        let (stored, bytes) = produced?;
+        let bytes = produced?;
         Ok((consumed?, Digests { diff_id, stored, bytes }))
     })
 }
 
-/// The producer: read, hash as stored, decompress, count, send.
+/// Hash every chunk received.
+fn hash(mut h: Hasher, rx: Receiver<Arc<Vec<u8>>>) -> Digest {
+    for c in rx {
+        h.update(&c);
+    }
+    h.finish()
+}
+
+/// The producer: read, decompress, count, send; returns the bytes
+/// decompressed.
 fn produce(
     raw: Box<dyn Read + Send + '_>,
-    stored: Option<Hasher>,
-    budget: &Budget,
+    budget: &Budget<'_>,
     what: &str,
     stop: &AtomicBool,
     to_hash: SyncSender<Arc<Vec<u8>>>,
     to_parse: SyncSender<Arc<Vec<u8>>>,
-) -> Result<(Option<Digest>, u64), ImageError> {
-    let mut hashed = Hashing {
-        inner: raw,
-        hasher: stored,
-    };
+) -> Result<u64, ImageError> {
+    let mut hashed = raw;
     let mut head = [0u8; 4];
     let got = fill(&mut hashed, &mut head).map_err(|e| malformed(format!("{what}: {e}")))?;
     let head = &head[..got];
@@ -186,7 +218,7 @@ fn produce(
     let mut parse = Some(to_parse);
     loop {
         if stop.load(Ordering::Relaxed) {
-            return Ok((None, total));
+            return Ok(total);
         }
         let mut buf = vec![0u8; CHUNK];
         let n = fill(&mut inner, &mut buf).map_err(|e| malformed(format!("{what} is truncated or corrupt: {e}")))?;
@@ -195,9 +227,7 @@ fn produce(
         }
         buf.truncate(n);
         total += n as u64;
-        if total > budget.bytes {
-            return Err(ImageError::Limit(budget.exceeded.clone()));
-        }
+        budget.spend(total, n as u64)?;
         let chunk = Arc::new(buf);
         if to_hash.send(chunk.clone()).is_err() {
             return Err(malformed(format!("{what}: hashing stopped")));
@@ -211,7 +241,7 @@ fn produce(
     drop(inner);
     // Bytes stored after the compressed stream are part of the blob.
     std::io::copy(&mut hashed, &mut std::io::sink()).map_err(|e| malformed(format!("{what}: {e}")))?;
-    Ok((hashed.hasher.map(Hasher::finish), total))
+    Ok(total)
 }
 
 /// Read until `buf` is full or the stream ends.
@@ -228,17 +258,24 @@ fn fill(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(got)
 }
 
-/// A reader that hashes what it reads, when asked to.
-struct Hashing<R> {
+/// A reader that sends a copy of what it reads, a chunk at a time, to a
+/// hashing thread, when there is one.
+struct Tee<R> {
     inner: R,
-    hasher: Option<Hasher>,
+    tx: Option<SyncSender<Arc<Vec<u8>>>>,
+    buf: Vec<u8>,
 }
 
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(h) = &mut self.hasher {
-            h.update(&buf[..n]);
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        if let Some(tx) = &self.tx {
+            self.buf.extend_from_slice(&out[..n]);
+            if self.buf.len() >= CHUNK || n == 0 {
+                let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+                tx.send(Arc::new(chunk))
+                    .map_err(|_| std::io::Error::other("hashing stopped"))?;
+            }
         }
         Ok(n)
     }

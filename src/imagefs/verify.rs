@@ -5,7 +5,7 @@
 //! named by a SHA-256 digest, its blob digest too: hashed once.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 
 use super::digest::{Digest, Hasher};
@@ -150,21 +150,14 @@ pub(super) fn diff_id(i: usize, have: &Digest, want: &Digest) -> Result<(), Imag
     )))
 }
 
-/// How many bytes layer `i` may decompress to, after `total` from the
-/// layers before it: an uncompressed layer's size is checked now.
-pub(super) fn budget(limits: &Limits, i: usize, total: u64, layer: &Layer) -> Result<Budget, ImageError> {
-    let left = limits.image_bytes.saturating_sub(total);
-    let (bytes, name) = if limits.layer_bytes <= left {
-        (limits.layer_bytes, "layer-bytes")
-    } else {
-        (left, "image-bytes")
-    };
-    let budget = Budget {
-        bytes,
-        exceeded: limits.exceeded(name, format!("layer {}", i + 1)),
-    };
-    if layer.in_place() && layer.blob.size > budget.bytes {
-        return Err(ImageError::Limit(budget.exceeded));
+/// The budget of layer `i`: its own bound, and the image's, counted in
+/// `spent`.
+pub(super) fn budget<'a>(limits: &Limits, i: usize, spent: &'a AtomicU64) -> Budget<'a> {
+    Budget {
+        layer: limits.layer_bytes,
+        image: limits.image_bytes,
+        spent,
+        on_layer: limits.exceeded("layer-bytes", format!("layer {}", i + 1)),
+        on_image: limits.exceeded("image-bytes", format!("layer {}", i + 1)),
     }
-    Ok(budget)
 }
