@@ -159,17 +159,7 @@ fn json_values_are_counted() {
 #[test]
 fn indexes_are_bounded_not_refused() {
     let dir = tmp();
-    let base = base_layer(dir.path());
-    let app = layer(
-        dir.path(),
-        "app.gz",
-        Compress::Gzip,
-        &[(
-            "app",
-            &std::fs::read(images::repo().join("testdata/bin/c-static")).unwrap(),
-        )],
-        &[],
-    );
+    let (base, app) = images::static_app(dir.path());
     let layers = [&base, &app];
     let cfg = config(json!({"Entrypoint": ["/app"]}), &layers);
     // Flat: 69 other platforms, then amd64.
@@ -301,14 +291,7 @@ fn tar_names_and_entries_are_bounded() {
         &dlcheck(&[&image(dir.path(), &[&long], json!({}))]),
         "name-bytes",
     );
-    let mut w = LayerWriter::new(&dir.path().join("pax.gz"), Compress::Gzip);
-    for i in 0..1000 {
-        let mut path = vec![b'a'; 1 << 20];
-        path.extend_from_slice(format!("{i}").as_bytes());
-        w.pax(&[("path", &path)]);
-        w.file("x", b"", 0o644);
-    }
-    let pax = w.finish();
+    let pax = images::pax_paths(&dir.path().join("pax.gz"));
     limited(
         "1 MiB pax paths",
         &dlcheck(&[&image(dir.path(), &[&pax], json!({}))]),
@@ -469,17 +452,7 @@ fn parents_are_implied() {
 #[test]
 fn every_digest_read_is_checked() {
     let dir = tmp();
-    let base = base_layer(dir.path());
-    let app = layer(
-        dir.path(),
-        "app.gz",
-        Compress::Gzip,
-        &[(
-            "app",
-            &std::fs::read(images::repo().join("testdata/bin/c-static")).unwrap(),
-        )],
-        &[],
-    );
+    let (base, app) = images::static_app(dir.path());
     let layers = [&base, &app];
     let cfg = config(json!({"Entrypoint": ["/app"]}), &layers);
     let good = dir.path().join("good.tar");
@@ -488,32 +461,12 @@ fn every_digest_read_is_checked() {
     // Change a blob, keeping its name, its size and its meaning.
     let tamper = |what: &str, pick: &dyn Fn(&str, &[u8]) -> bool, edit: &dyn Fn(&mut Vec<u8>)| {
         let out = dir.path().join(format!("{what}.tar"));
-        let mut a = tar::Archive::new(std::fs::File::open(&good).unwrap());
-        let mut members = Vec::new();
-        for e in a.entries().unwrap() {
-            let mut e = e.unwrap();
-            let name = e.path().unwrap().to_string_lossy().into_owned();
-            let mut b = Vec::new();
-            e.read_to_end(&mut b).unwrap();
-            if pick(&name, &b) {
-                edit(&mut b);
-            }
-            members.push((name, images::Member::Bytes(b)));
-        }
-        images::outer(&out, &members);
+        images::tamper(&good, &out, pick, edit);
         let r = dlcheck(&[&s(&out)]);
         assert_eq!(r.status, 5, "{what}: {}", r.stderr);
         assert!(r.stderr.contains("digest"), "{what}: {}", r.stderr);
     };
-    let replace = |from: &'static str, to: &'static str| {
-        move |b: &mut Vec<u8>| {
-            let at = b
-                .windows(from.len())
-                .position(|w| w == from.as_bytes())
-                .unwrap_or_else(|| panic!("{from} not in {}", String::from_utf8_lossy(&b[..b.len().min(300)])));
-            b[at..at + to.len()].copy_from_slice(to.as_bytes());
-        }
-    };
+    let replace = |from: &'static str, to: &'static str| move |b: &mut Vec<u8>| images::swap(b, from, to);
     let contains = |what: &'static str| {
         move |n: &str, b: &[u8]| n.starts_with("blobs/") && b.windows(what.len()).any(|w| w == what.as_bytes())
     };

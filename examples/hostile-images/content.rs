@@ -4,9 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::images::{
-    self, Compress, Layer, LayerWriter, Member, base_layer, config, docker_save, elf64, hostile, layer,
-};
+use super::images::{self, Compress, Layer, LayerWriter, base_layer, config, docker_save, elf64, hostile, layer};
 use super::{Case, Ctx, Expect, ZS, case, fixture};
 
 /// Kind 8: library metadata bombs: ld.so.cache and DT_VERDEF.
@@ -267,30 +265,18 @@ fn digests(c: &mut Ctx, program: &[u8]) -> Vec<Case> {
         (
             "config",
             |n, b, _| n.starts_with("blobs/") && b.starts_with(b"{\"architecture\""),
-            |b| swap(b, "\"linux\"", "\"linuy\""),
+            |b| images::swap(b, "\"linux\"", "\"linuy\""),
         ),
         (
             "manifest",
             |n, b, _| n.starts_with("blobs/") && b.windows(13).any(|w| w == b"schemaVersion"),
-            |b| swap(b, "\"schemaVersion\":2", "\"schemaVersion\":3"),
+            |b| images::swap(b, "\"schemaVersion\":2", "\"schemaVersion\":3"),
         ),
         ("gzip layer (its MTIME)", |n, _, app| n.ends_with(app), |b| b[4] ^= 1),
     ];
     for (what, pick, edit) in edits {
         let path = c.path("tampered.tar");
-        let mut a = tar::Archive::new(std::fs::File::open(&good).unwrap());
-        let mut members = Vec::new();
-        for e in a.entries().unwrap() {
-            let mut e = e.unwrap();
-            let name = e.path().unwrap().to_string_lossy().into_owned();
-            let mut b = Vec::new();
-            std::io::Read::read_to_end(&mut e, &mut b).unwrap();
-            if pick(&name, &b, &app.digest[7..]) {
-                edit(&mut b);
-            }
-            members.push((name, Member::Bytes(b)));
-        }
-        images::outer(&path, &members);
+        images::tamper(&good, &path, &|n, b| pick(n, b, &app.digest[7..]), &edit);
         out.push(case(
             format!("the {what} stored under its old digest"),
             &[&path.to_string_lossy()],
@@ -311,11 +297,6 @@ fn digests(c: &mut Ctx, program: &[u8]) -> Vec<Case> {
         Expect::Error("digest"),
     ));
     out
-}
-
-fn swap(b: &mut [u8], from: &str, to: &str) {
-    let at = b.windows(from.len()).position(|w| w == from.as_bytes()).unwrap();
-    b[at..at + to.len()].copy_from_slice(to.as_bytes());
 }
 
 /// The committed hostile archives of testdata/images, with their verdicts.

@@ -366,14 +366,7 @@ pub(super) fn names(c: &mut Ctx) -> Vec<Case> {
             Expect::Limit("name-bytes"),
         ));
     }
-    let mut w = LayerWriter::new(&c.path("pax"), Compress::Gzip);
-    for i in 0..1000 {
-        let mut path = vec![b'a'; 1 << 20];
-        path.extend_from_slice(format!("{i}").as_bytes());
-        w.pax(&[("path", &path)]);
-        w.file("x", b"", 0o644);
-    }
-    let pax = w.finish();
+    let pax = images::pax_paths(&c.path("pax"));
     out.push(case(
         "1,000 entries with 1 MiB pax paths",
         &[&c.image(&[&pax], json!({}))],

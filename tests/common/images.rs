@@ -572,3 +572,49 @@ pub mod elf64 {
         at - strtab
     }
 }
+
+/// The cc-debian12 base and a gzip layer holding testdata/bin/c-static as
+/// `/app`.
+pub fn static_app(dir: &Path) -> (Layer, Layer) {
+    let program = std::fs::read(repo().join("testdata/bin/c-static")).unwrap();
+    (
+        base_layer(dir),
+        layer(dir, "app.gz", Compress::Gzip, &[("app", &program)], &[]),
+    )
+}
+
+/// A gzip layer of 1,000 empty files, each named by a 1 MiB pax `path`.
+pub fn pax_paths(path: &Path) -> Layer {
+    let mut w = LayerWriter::new(path, Compress::Gzip);
+    for i in 0..1000 {
+        let mut name = vec![b'a'; 1 << 20];
+        name.extend_from_slice(format!("{i}").as_bytes());
+        w.pax(&[("path", &name)]);
+        w.file("x", b"", 0o644);
+    }
+    w.finish()
+}
+
+/// Write `good` again as `out`, with `edit` applied to the members `pick`
+/// chooses (by name and bytes).
+pub fn tamper(good: &Path, out: &Path, pick: &dyn Fn(&str, &[u8]) -> bool, edit: &dyn Fn(&mut Vec<u8>)) {
+    let mut a = tar::Archive::new(File::open(good).unwrap());
+    let mut members = Vec::new();
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut b = Vec::new();
+        e.read_to_end(&mut b).unwrap();
+        if pick(&name, &b) {
+            edit(&mut b);
+        }
+        members.push((name, Member::Bytes(b)));
+    }
+    outer(out, &members);
+}
+
+/// Replace the first `from` in `b` with `to` (of the same length).
+pub fn swap(b: &mut [u8], from: &str, to: &str) {
+    let at = b.windows(from.len()).position(|w| w == from.as_bytes()).unwrap();
+    b[at..at + to.len()].copy_from_slice(to.as_bytes());
+}
