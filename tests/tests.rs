@@ -14,6 +14,7 @@
 //! - `system`: this machine's own /usr/bin against readelf;
 //! - `data`: the embedded image data against its source;
 //! - `readme`: the README's samples are what dlcheck prints;
+//! - `streaming`: JSON Lines and the document written report by report;
 //! - `golden`: every rendering, byte for byte, and the JSON Schema.
 
 mod cli;
@@ -29,5 +30,6 @@ mod inputs;
 mod loader;
 mod proptest;
 mod readme;
+mod streaming;
 mod system;
 mod verdicts;
