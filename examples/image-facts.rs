@@ -56,7 +56,9 @@ fn main() {
             eprintln!("image-facts: {file}: {e}");
             std::process::exit(3);
         });
-        println!("{}", json!({"file": file, "entries": cache::parse(&bytes, arch)}));
+        let (entries, _) = cache::parse(&bytes, arch, cache::MAX_ENTRIES);
+        let entries: Vec<(&str, &str)> = entries.iter().map(|(s, p)| (&**s, &**p)).collect();
+        println!("{}", json!({"file": file, "entries": entries}));
         return;
     }
     for path in &args {

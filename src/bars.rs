@@ -32,6 +32,14 @@ impl Bars {
         }
     }
 
+    /// Run `f` (which writes output) with the scan spinner hidden.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.scan {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     /// Clear every bar.
     pub fn finish(&self) {
         if let Some(bar) = &self.scan {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, ValueEnum};
 use dlcheck::catalog::{self, Catalog, GENERATIONS};
+use dlcheck::render::OutputFormat;
 use dlcheck::{Options, Request, dockerfile};
 
 /// Will this binary start in a distroless container?
@@ -73,9 +74,15 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 
-    /// Print one JSON document on stdout (schema in README.md).
-    #[arg(long)]
+    /// Print one JSON document on stdout (schema in README.md); the same
+    /// as --format json.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+
+    /// Output: human (default), json (one document), or jsonl (JSON Lines:
+    /// one report per line as soon as it is ready, the summary last).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
 
     /// Scan directories: every regular file below them; ELF programs and
     /// libraries are judged, other files skipped quietly.
@@ -108,6 +115,12 @@ pub struct Cli {
     /// linux/ppc64le, linux/riscv64).
     #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
     pub platform: Option<String>,
+
+    /// Raise (or lower) a bound on the work an image or root may cause:
+    /// NAME=N, such as image-bytes=32G or entries=5000000 (README, "Hostile
+    /// input", lists them). Repeatable.
+    #[arg(long = "limit", value_name = "NAME=N")]
+    pub limits: Vec<String>,
 
     /// Debian generation to recommend from; a newer one is chosen only when
     /// none of this generation runs the binary. Default: the generation of
@@ -164,6 +177,14 @@ impl Cli {
             .or_else(|| image.as_ref().and_then(|i| i.generation.clone()))
             .filter(|g| GENERATIONS.contains(&g.as_str()))
             .unwrap_or_else(|| DEFAULT_DISTRO.to_string());
+        let mut limits = dlcheck::imagefs::Limits::default();
+        for l in &self.limits {
+            if let Err(msg) = limits.set(l) {
+                Cli::command()
+                    .error(clap::error::ErrorKind::InvalidValue, format!("--limit {msg}"))
+                    .exit()
+            }
+        }
         Request {
             paths: self.paths.clone(),
             options: Options {
@@ -173,6 +194,7 @@ impl Cli {
                 image,
                 all: self.all,
                 insecure_registries: self.insecure_registry.clone(),
+                limits,
             },
             recursive: self.recursive,
             follow: self.follow,
@@ -197,6 +219,28 @@ fn build_arg(s: &str) -> Result<(String, String), String> {
         None => std::env::var(s)
             .map(|v| (s.to_string(), v))
             .map_err(|_| format!("{s} has no value: give NAME=VALUE")),
+    }
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// One JSON document.
+    Json,
+    /// JSON Lines.
+    Jsonl,
+}
+
+impl Cli {
+    /// The output format chosen.
+    pub fn output(&self) -> OutputFormat {
+        match (self.json, self.format) {
+            (true, _) | (_, Some(Format::Json)) => OutputFormat::Json,
+            (_, Some(Format::Jsonl)) => OutputFormat::JsonLines,
+            _ => OutputFormat::Human,
+        }
     }
 }
 

@@ -68,6 +68,16 @@ pub fn cstr_at(table: &[u8], off: usize) -> Option<&[u8]> {
     Some(&rest[..end])
 }
 
+/// The NUL-terminated string at `off` in `table`, if its NUL lies within
+/// `max` bytes: a hostile table whose strings never end costs `max` bytes
+/// of search per name, not the table's length.
+pub fn cstr_within(table: &[u8], off: usize, max: usize) -> Option<&[u8]> {
+    let rest = table.get(off..)?;
+    let window = &rest[..rest.len().min(max.saturating_add(1))];
+    let end = memchr::memchr(0, window)?;
+    Some(&rest[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +93,7 @@ mod tests {
         assert_eq!(ByteOrder::Little.word(&b, 0, 2), None);
         assert_eq!(cstr_at(b"ab\0cd", 0), Some(&b"ab"[..]));
         assert_eq!(cstr_at(b"ab\0cd", 3), None);
+        assert_eq!(cstr_within(b"abc\0", 0, 3), Some(&b"abc"[..]));
+        assert_eq!(cstr_within(b"abcd\0", 0, 3), None);
     }
 }

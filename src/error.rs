@@ -59,6 +59,13 @@ pub enum Error {
         "separate debug information, not a program: its code segments hold no bytes (objcopy --only-keep-debug); check the program it was split from"
     )]
     DebugInfo,
+    /// A directory scan (`-r`) that found no ELF program or library to
+    /// judge (exit 4): a gate must not pass on nothing. Holds what the scan
+    /// passed over.
+    #[error(
+        "no ELF programs or libraries found under it ({0}): check the path; image archives are read without -r (dlcheck IMAGE.tar)"
+    )]
+    NoElfFiles(String),
     /// Anything else that is not ELF (exit 4).
     #[error("not an ELF binary ({0}): dlcheck judges Linux executables and shared libraries")]
     UnknownFormat(&'static str),
@@ -82,6 +89,11 @@ pub enum Error {
     /// with the line and column (exit 5).
     #[error("malformed Dockerfile: {0}; docker build fails the same way")]
     MalformedDockerfile(String),
+    /// An input that asks for more work than a limit allows: decompressed
+    /// bytes, entries, JSON values, links, search-path elements ... (exit
+    /// 5). The message names the limit and the flag that raises it.
+    #[error("{0}")]
+    LimitExceeded(String),
     /// A file that starts like ELF but whose headers or tables are
     /// inconsistent or run past the end of the file (exit 5).
     #[error("malformed ELF: {0}; the file may be truncated or corrupt: rebuild or re-copy it")]
@@ -107,8 +119,12 @@ impl Error {
             | Error::Pe
             | Error::NotExecutable(_)
             | Error::DebugInfo
+            | Error::NoElfFiles(_)
             | Error::UnknownFormat(_) => 4,
-            Error::Malformed(_) | Error::MalformedImage(_) | Error::MalformedDockerfile(_) => 5,
+            Error::Malformed(_)
+            | Error::MalformedImage(_)
+            | Error::MalformedDockerfile(_)
+            | Error::LimitExceeded(_) => 5,
         }
     }
 
@@ -119,7 +135,7 @@ impl Error {
     }
 
     /// Every [`Error::kind`] (README.md, "Rules": `input/KIND`).
-    pub const KINDS: [&'static str; 18] = [
+    pub const KINDS: [&'static str; 20] = [
         "not_found",
         "is_directory",
         "permission_denied",
@@ -134,10 +150,12 @@ impl Error {
         "pe",
         "not_executable",
         "debug_info",
+        "no_elf_files",
         "unknown_format",
         "malformed_elf",
         "malformed_image",
         "malformed_dockerfile",
+        "limit_exceeded",
     ];
 
     /// A stable machine-readable name for the JSON `error.kind` field.
@@ -157,10 +175,12 @@ impl Error {
             Error::Pe => "pe",
             Error::NotExecutable(_) => "not_executable",
             Error::DebugInfo => "debug_info",
+            Error::NoElfFiles(_) => "no_elf_files",
             Error::UnknownFormat(_) => "unknown_format",
             Error::Malformed(_) => "malformed_elf",
             Error::MalformedImage(_) => "malformed_image",
             Error::MalformedDockerfile(_) => "malformed_dockerfile",
+            Error::LimitExceeded(_) => "limit_exceeded",
         }
     }
 }

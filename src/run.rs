@@ -24,7 +24,7 @@ use crate::imagefs::{ImageFs, Limits};
 use crate::input::{self, Format, scan};
 use crate::report::{ImageReport, Report};
 use crate::source::{self, Source};
-use crate::verdict::set::{Summary, summarize};
+use crate::verdict::set::{SetBuilder, Summary};
 use crate::verdict::warnings::{Warning, WarningKind};
 use crate::verdict::{self, ShippedFiles};
 use crate::{go, replay, shipped, text};
@@ -49,6 +49,8 @@ pub struct Options {
     /// Registries (`host` or `host:port`) spoken to in plain HTTP, besides
     /// localhost (`--insecure-registry`).
     pub insecure_registries: Vec<String>,
+    /// Bounds on the work an image or root may cause (`--limit`).
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -60,6 +62,7 @@ impl Default for Options {
             image: None,
             all: false,
             insecure_registries: Vec::new(),
+            limits: Limits::default(),
         }
     }
 }
@@ -159,56 +162,197 @@ pub fn shown(path: &Path) -> String {
 }
 
 /// Run a request. `progress` is called with the number of files a scan has
-/// done, from any thread.
+/// done, from any thread. Collects every report: see [`run_with`] to
+/// stream them instead.
 pub fn run(request: &Request, progress: &dyn Progress) -> Outcome {
+    let mut reports = Vec::new();
+    let finished = run_with(request, progress, &mut |r| {
+        reports.push(r);
+        Ok(())
+    });
+    let finished = finished.unwrap_or_default();
+    Outcome {
+        reports,
+        summary: finished.summary,
+        skipped: finished.skipped,
+    }
+}
+
+/// How a streamed run ended.
+#[derive(Debug, Clone, Default)]
+pub struct Finished {
+    /// With several inputs or a scan: the one image for the set.
+    pub summary: Option<Summary>,
+    /// Files a scan skipped (kept when asked).
+    pub skipped: Vec<String>,
+    /// The process exit status (see [`Outcome::exit_code`]).
+    pub exit_code: u8,
+}
+
+/// Run a request, handing each report to `sink` as soon as it and those
+/// before it are ready, in the order [`run`] gives them; memory holds a
+/// batch of reports, never all of them. Errors: the first error of `sink`
+/// (the output cannot be written), which ends the run.
+pub fn run_with(
+    request: &Request,
+    progress: &dyn Progress,
+    sink: &mut dyn FnMut(Report) -> std::io::Result<()>,
+) -> std::io::Result<Finished> {
     let opts = &request.options;
-    let mut items: Vec<Read> = Vec::new();
-    let mut outcome = Outcome::default();
-    let mut skipped = 0;
+    let mut set = SetBuilder::default();
+    let (mut exit, mut not_images) = (0u8, false);
+    let mut emit = |r: Report| {
+        exit = exit.max(r.exit_code());
+        not_images |= !matches!(r, Report::Image(_));
+        set.add(&r);
+        sink(r)
+    };
+    let mut skipped = Skipped::default();
     if let Some(file) = &request.dockerfile {
-        outcome.reports = vec![dockerfile_joined(file, request, progress)];
-        return outcome;
-    }
-    if let Some(root) = &request.root {
+        emit(dockerfile_joined(file, request, progress))?;
+    } else if let Some(root) = &request.root {
         let inside: Vec<String> = request.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-        items.extend(inspect_root(root, &inside, opts).into_iter().map(Read::Done));
+        for r in inspect_root(root, &inside, opts) {
+            emit(r)?;
+        }
+    } else {
+        let shipped = Shipped::find(request, progress);
+        for path in &request.paths {
+            if let Some(listing) = shipped.listings.get(path) {
+                let mut scan = Skipped {
+                    count: listing.skipped_count,
+                    paths: listing.skipped.clone(),
+                };
+                let judged = judge_entries(&listing.entries, opts, &shipped.files, &mut scan, &mut emit)?;
+                if judged == 0 {
+                    let passed = match scan.count {
+                        0 => "it holds no files".to_string(),
+                        1 => "1 file passed over".to_string(),
+                        n => format!("{n} files passed over"),
+                    };
+                    emit(Report::failed(shown(path), Format::Unknown, &Error::NoElfFiles(passed)))?;
+                }
+                scan.paths.sort();
+                skipped.count += scan.count;
+                skipped.paths.extend(scan.paths);
+                continue;
+            }
+            let mut report = judge_path(path, request, &shipped.files, progress);
+            if let Some(note) = source::ambiguity(path) {
+                note_ambiguity(&mut report, note);
+            }
+            emit(report)?;
+        }
     }
-    for path in request.paths.iter().filter(|_| request.root.is_none()) {
-        let source = Source::parse(path);
-        if !matches!(source, Source::Path(_)) || source::compressed_tar(path).is_some() {
-            items.push(inspect_source(path, &source, opts, progress));
-        } else if input::sniff::path(path) == Some(Format::Image) {
-            items.push(Read::Done(inspect_image(path, opts)));
-        } else if let Some(text) = dockerfile_text(path) {
-            items.push(Read::Done(check_dockerfile(
-                path,
-                &text,
-                &request.dockerfile_settings,
-                None,
-            )));
-        } else if request.recursive && path.is_dir() {
-            let files = |n: usize| progress.files(n);
-            let found = scan::scan(path, request.follow, request.list_skipped, opts, &files);
-            items.extend(found.items);
-            outcome.skipped.extend(found.skipped);
-            skipped += found.skipped_count;
+    let summary =
+        (not_images && (request.recursive || request.paths.len() > 1)).then(|| set.finish(skipped.count, &opts.distro));
+    Ok(Finished {
+        summary,
+        skipped: if request.list_skipped {
+            skipped.paths
         } else {
-            items.push(read_path(path, opts));
+            Vec::new()
+        },
+        exit_code: exit,
+    })
+}
+
+/// Read and judge one path given (not a scanned directory): an image by
+/// reference or archive, a Dockerfile, a file.
+fn judge_path(path: &Path, request: &Request, shipped: &ShippedFiles, progress: &dyn Progress) -> Report {
+    let opts = &request.options;
+    let source = Source::parse(path);
+    if !matches!(source, Source::Path(_)) || source::compressed_tar(path).is_some() {
+        judge(inspect_source(path, &source, opts, progress), opts, shipped)
+    } else if input::sniff::path(path) == Some(Format::Image) {
+        inspect_image(path, opts)
+    } else if let Some(text) = dockerfile_text(path) {
+        check_dockerfile(path, &text, &request.dockerfile_settings, None)
+    } else {
+        judge(read_path(path, opts), opts, shipped)
+    }
+}
+
+/// Files a scan passed over.
+#[derive(Default)]
+struct Skipped {
+    count: usize,
+    paths: Vec<String>,
+}
+
+/// Read and judge a scan's entries, a batch at a time in parallel, and
+/// hand the reports on in path order. ELF files that are not programs or
+/// libraries (objects, core dumps) are skipped. Returns how many reports
+/// were handed on.
+fn judge_entries(
+    entries: &[scan::Entry],
+    opts: &Options,
+    shipped: &ShippedFiles,
+    skipped: &mut Skipped,
+    emit: &mut dyn FnMut(Report) -> std::io::Result<()>,
+) -> std::io::Result<usize> {
+    let mut judged = 0;
+    for batch in entries.chunks(BATCH) {
+        let reports: Vec<Report> = batch
+            .par_iter()
+            .map(|e| match e {
+                scan::Entry::File(p) => judge(read_path(p, opts), opts, shipped),
+                scan::Entry::Failed(r) => r.clone(),
+            })
+            .collect();
+        for r in reports {
+            if r.error().is_some_and(|e| e.is_not_a_program()) {
+                skipped.count += 1;
+                skipped.paths.push(r.path().to_string());
+            } else {
+                judged += 1;
+                emit(r)?;
+            }
         }
     }
-    let shipped = shipped::libraries(&items);
-    outcome.reports = items.into_par_iter().map(|item| judge(item, opts, &shipped)).collect();
-    for path in request.paths.iter().filter(|_| request.root.is_none()) {
-        if let Some(note) = source::ambiguity(path) {
-            note_ambiguity(&mut outcome.reports, &shown(path), note);
+    Ok(judged)
+}
+
+/// Files judged in parallel at a time: enough to keep the cores busy,
+/// few enough that their reports cost little memory.
+const BATCH: usize = 256;
+
+/// The shared libraries of a set (found by scans, or given as paths),
+/// under their path and their DT_SONAME in the same directory
+/// (normalised), for [`loader::Shipped`]; and each scan's listing.
+struct Shipped {
+    files: ShippedFiles,
+    listings: std::collections::HashMap<PathBuf, scan::Listing>,
+}
+
+impl Shipped {
+    fn find(request: &Request, progress: &dyn Progress) -> Shipped {
+        let mut out = Shipped {
+            files: ShippedFiles::new(),
+            listings: Default::default(),
+        };
+        for path in &request.paths {
+            let source = Source::parse(path);
+            if !matches!(source, Source::Path(_)) || input::sniff::path(path) == Some(Format::Image) {
+                continue;
+            }
+            if request.recursive && path.is_dir() {
+                let files = |n: usize| progress.files(n);
+                let mut listing = scan::list(path, request.follow, request.list_skipped, &files);
+                for (p, view) in std::mem::take(&mut listing.libraries) {
+                    out.add(p, view);
+                }
+                out.listings.insert(path.clone(), listing);
+            } else if let Some((_, view)) = scan::library(path) {
+                out.add(shown(path), view);
+            }
         }
+        out
     }
-    // A set summary is about binaries; images carry their own verdicts.
-    let binaries = outcome.reports.iter().any(|r| !matches!(r, Report::Image(_)));
-    if binaries && (request.recursive || request.paths.len() > 1) {
-        outcome.summary = Some(summarize(&outcome.reports, skipped, &opts.distro));
+
+    fn add(&mut self, path: String, view: crate::imagefs::ElfView) {
+        shipped::add(&mut self.files, &path, view.soname.as_deref(), view.object);
     }
-    outcome
 }
 
 /// The text of `path` when it is a Dockerfile (by its name or its first
@@ -284,27 +428,29 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
 /// and environment) inside the root file system `root`.
 fn inspect_root_as(root: &Path, check: &crate::dockerfile::Check, opts: &Options) -> Report {
     let shown_root = shown(root);
-    let mut image = match ImageFs::root(root, Limits::default()) {
+    let mut image = match ImageFs::root(root, opts.limits) {
         Ok(i) => i,
-        Err(e) => return Report::failed(shown_root, Format::Image, &Error::MalformedImage(e.0)),
+        Err(e) => return Report::failed(shown_root, Format::Image, &e.into()),
     };
     image.config.cmd = check.command.clone();
     image.config.user = check.user.clone();
     image.config.working_dir = check.workdir.clone();
     image.config.env = check.env.clone();
-    let start = replay::start(&image, opts);
-    Report::Image(Box::new(ImageReport {
-        path: shown_root,
-        start,
-    }))
+    match replay::start(&image, opts) {
+        Ok(start) => Report::Image(Box::new(ImageReport {
+            path: shown_root,
+            start,
+        })),
+        Err(e) => Report::failed(shown_root, Format::Image, &e),
+    }
 }
 
 /// Add `note` (a path that also reads as an image reference) to the
-/// warnings of the report of `path`.
-fn note_ambiguity(reports: &mut [Report], path: &str, note: String) {
-    match reports.iter_mut().find(|r| r.path() == path) {
-        Some(Report::Binary(b)) => b.warnings.push(Warning::new(WarningKind::AmbiguousReference, note)),
-        Some(Report::Image(i)) => i.start.warnings.push(note),
+/// warnings of the report of that path.
+fn note_ambiguity(report: &mut Report, note: String) {
+    match report {
+        Report::Binary(b) => b.warnings.push(Warning::new(WarningKind::AmbiguousReference, note)),
+        Report::Image(i) => i.start.warnings.push(note),
         _ => {}
     }
 }
@@ -312,7 +458,17 @@ fn note_ambiguity(reports: &mut [Report], path: &str, note: String) {
 /// Judge what was read.
 fn judge(item: Read, opts: &Options, shipped: &ShippedFiles) -> Report {
     match item {
-        Read::Binary { path, binary } => Report::Binary(Box::new(verdict::judge_binary(path, *binary, opts, shipped))),
+        Read::Binary { path, binary } => {
+            let found = shipped::on_disk(shipped, &path, &binary);
+            let report = if found.is_empty() {
+                verdict::judge_binary(path, *binary, opts, shipped)
+            } else {
+                let mut all = shipped.clone();
+                all.extend(found);
+                verdict::judge_binary(path, *binary, opts, &all)
+            };
+            Report::Binary(Box::new(report))
+        }
         Read::Done(r) => r,
     }
 }
@@ -403,25 +559,28 @@ pub fn inspect_source(path: &Path, source: &Source, opts: &Options, progress: &d
 
 /// Judge a container image: a `docker save` or OCI archive, or an OCI
 /// layout directory, for `opts.platform` (default: this machine's). Never
-/// writes to disk; a hostile or broken archive gives a failure report whose
-/// error is `malformed_image`.
+/// writes to disk but its own temporary file; a hostile or broken archive
+/// gives a failure report whose error is `malformed_image` or
+/// `limit_exceeded`.
 pub fn inspect_image(path: &Path, opts: &Options) -> Report {
     inspect_image_at(shown(path), path, opts)
 }
 
 /// [`inspect_image`] of `path`, reported as `shown`.
 fn inspect_image_at(shown: String, path: &Path, opts: &Options) -> Report {
-    let image = match ImageFs::open(path, opts.platform.as_deref(), Limits::default()) {
-        Ok(image) => image,
-        Err(e) => return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0)),
-    };
-    let mut start = replay::start(&image, opts);
-    if opts.all
-        && let Err(e) = replay::load_all(&image, &mut start)
-    {
-        return Report::failed(shown, Format::Image, &Error::MalformedImage(e.0));
+    let judged = ImageFs::open(path, opts.platform.as_deref(), opts.limits)
+        .map_err(Error::from)
+        .and_then(|image| {
+            let mut start = replay::start(&image, opts)?;
+            if opts.all {
+                replay::load_all(&image, &mut start)?;
+            }
+            Ok(start)
+        });
+    match judged {
+        Ok(start) => Report::Image(Box::new(ImageReport { path: shown, start })),
+        Err(e) => Report::failed(shown, Format::Image, &e),
     }
-    Report::Image(Box::new(ImageReport { path: shown, start }))
 }
 
 /// Judge programs inside a root file system (`--root DIR PATH...`), as if
@@ -439,22 +598,25 @@ pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report
         }
         Err(e) => return vec![Report::failed(shown_root, Format::Image, &input::io_error(root, e))],
     }
-    let image = match ImageFs::root(root, Limits::default()) {
+    let image = match ImageFs::root(root, opts.limits) {
         Ok(i) => i,
-        Err(e) => return vec![Report::failed(shown_root, Format::Image, &Error::MalformedImage(e.0))],
+        Err(e) => return vec![Report::failed(shown_root, Format::Image, &e.into())],
     };
     paths
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut start = replay::start_command(&image, opts, std::slice::from_ref(p));
-            if opts.all && i == 0 {
-                let _ = replay::load_all(&image, &mut start);
+            let path = format!("{}:{p}", root.display());
+            let judged = replay::start_command(&image, opts, std::slice::from_ref(p)).and_then(|mut start| {
+                if opts.all && i == 0 {
+                    replay::load_all(&image, &mut start)?;
+                }
+                Ok(start)
+            });
+            match judged {
+                Ok(start) => Report::Image(Box::new(ImageReport { path, start })),
+                Err(e) => Report::failed(path, Format::Image, &e),
             }
-            Report::Image(Box::new(ImageReport {
-                path: format!("{}:{p}", root.display()),
-                start,
-            }))
         })
         .collect()
 }

@@ -7,44 +7,33 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::elf::{ElfFile, Kind, oci_arch};
+use crate::binary::Binary;
+use crate::elf::{ElfFile, oci_arch};
 use crate::input;
 use crate::loader::{self, Object, ShippedLibrary};
-use crate::run::Read;
 use crate::verdict::ShippedFiles;
 
-/// The most libraries looked for on disk for one request: a real
+/// The most libraries looked for on disk for one program: a real
 /// application ships dozens.
 pub const MAX_ON_DISK: usize = 1024;
 
-/// The shared libraries of a set, and those on disk where its programs'
-/// `$ORIGIN` entries point, under their path and their DT_SONAME in the
-/// same directory (normalised).
-pub fn libraries(items: &[Read]) -> ShippedFiles {
+/// The libraries on disk where the program (or library) `binary` at
+/// `path` points with `$ORIGIN` entries of its DT_RUNPATH or DT_RPATH, for
+/// its DT_NEEDED names and the names it passes to dlopen, and theirs in
+/// turn; only those not already in `shipped`. At most [`MAX_ON_DISK`]
+/// paths are tried. Empty for an empty path (bytes given without one).
+pub fn on_disk(shipped: &ShippedFiles, path: &str, binary: &Binary) -> ShippedFiles {
     let mut out = ShippedFiles::new();
-    for item in items {
-        let Read::Binary { path, binary } = item else { continue };
-        if binary.elf.kind == Kind::SharedLibrary {
-            add(&mut out, path, binary.elf.soname.as_deref(), binary.object.clone());
-        }
+    if path.is_empty() {
+        return out;
     }
-    // Each program's DT_NEEDED names, and the names it passes to dlopen.
-    let mut pending: Vec<(String, Arc<Object>, String, Vec<String>)> = items
-        .iter()
-        .filter_map(|item| match item {
-            Read::Binary { path, binary } => Some((
-                path.clone(),
-                binary.object.clone(),
-                oci_arch(&binary.elf.machine).to_string(),
-                crate::verdict::dlopen_names(binary).map(str::to_string).collect(),
-            )),
-            Read::Done(_) => None,
-        })
-        .collect();
+    let arch = oci_arch(&binary.elf.machine).to_string();
+    let dlopened: Vec<String> = crate::verdict::dlopen_names(binary).map(str::to_string).collect();
+    let mut pending = vec![(path.to_string(), binary.object.clone(), dlopened)];
     let mut looked = 0;
-    while let Some((path, object, arch, dlopened)) = pending.pop() {
+    while let Some((path, object, dlopened)) = pending.pop() {
         for candidate in on_disk_candidates(&path, &object, &arch, &dlopened) {
-            if out.contains_key(&candidate) {
+            if shipped.contains_key(&candidate) || out.contains_key(&candidate) {
                 continue;
             }
             looked += 1;
@@ -53,7 +42,7 @@ pub fn libraries(items: &[Read]) -> ShippedFiles {
             }
             if let Some((found, soname)) = read_library(&candidate) {
                 add(&mut out, &candidate, soname.as_deref(), found.clone());
-                pending.push((candidate, found, arch.clone(), Vec::new()));
+                pending.push((candidate, found, Vec::new()));
             }
         }
     }
@@ -62,7 +51,7 @@ pub fn libraries(items: &[Read]) -> ShippedFiles {
 
 /// A shipped library, under its path and under its soname in the same
 /// directory.
-fn add(out: &mut ShippedFiles, path: &str, soname: Option<&str>, object: Arc<Object>) {
+pub fn add(out: &mut ShippedFiles, path: &str, soname: Option<&str>, object: Arc<Object>) {
     let library = ShippedLibrary {
         path: loader::normalize(path),
         object,

@@ -16,10 +16,12 @@
 //!   against a real build and run (the Docker engine);
 //! - `inputs`, `cli`: bad input, exit codes, the command line;
 //! - `hostile`, `proptest`: damaged and mutated files, never a panic;
+//! - `hostile_images`: hostile images, each kind within the budget;
 //! - `system`: this machine's own /usr/bin against readelf;
 //! - `data`: the embedded image data: rebuilt from its sources, against
 //!   the reference;
 //! - `readme`: the README's samples are what dlcheck prints;
+//! - `streaming`: JSON Lines and the document written report by report;
 //! - `golden`: every rendering, byte for byte, and the JSON Schema.
 
 mod cli;
@@ -32,6 +34,7 @@ mod gate;
 mod go;
 mod golden;
 mod hostile;
+mod hostile_images;
 mod image;
 mod inputs;
 mod loader;
@@ -39,5 +42,6 @@ mod platforms;
 mod proptest;
 mod readme;
 mod sources;
+mod streaming;
 mod system;
 mod verdicts;

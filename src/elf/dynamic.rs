@@ -6,7 +6,12 @@ use goblin::elf::dynamic::{self, Dyn};
 use goblin::elf::program_header;
 
 use super::{ElfFile, MAX_NAME, MAX_NEEDED};
-use crate::endian::cstr_at;
+
+/// The longest DT_RPATH or DT_RUNPATH accepted (bytes): real ones are a
+/// few hundred; glibc's loader sets no bound, but a string of millions of
+/// elements is an attack on whoever searches it.
+pub const MAX_SEARCH_PATH: usize = 64 << 10;
+use crate::endian::{cstr_at, cstr_within};
 use crate::error::{Error, malformed};
 use crate::text;
 
@@ -38,6 +43,19 @@ impl<'a> ElfFile<'a> {
         cstr_at(strtab, d.d_val as usize)
             .map(text::from_bytes)
             .ok_or_else(|| malformed(format!("{what} string at {:#x} lies outside DT_STRTAB", d.d_val)))
+    }
+
+    /// A DT_RPATH or DT_RUNPATH string, at most [`MAX_SEARCH_PATH`] bytes:
+    /// a longer one is hostile (millions of elements) and malformed.
+    fn search_path(&self, strtab: &[u8], d: &Dyn, what: &str) -> Result<String, Error> {
+        cstr_within(strtab, d.d_val as usize, MAX_SEARCH_PATH)
+            .map(text::from_bytes)
+            .ok_or_else(|| {
+                malformed(format!(
+                    "{what} string at {:#x} lies outside DT_STRTAB or is longer than {MAX_SEARCH_PATH} bytes",
+                    d.d_val
+                ))
+            })
     }
 
     /// PT_INTERP, read from the program header itself. A PT_INTERP that lies
@@ -102,8 +120,8 @@ impl<'a> ElfFile<'a> {
                     out.needed.push(name);
                 }
                 dynamic::DT_SONAME => out.soname = Some(self.dyn_string(strtab, d, "DT_SONAME")?),
-                dynamic::DT_RPATH => out.rpath = Some(self.dyn_string(strtab, d, "DT_RPATH")?),
-                dynamic::DT_RUNPATH => out.runpath = Some(self.dyn_string(strtab, d, "DT_RUNPATH")?),
+                dynamic::DT_RPATH => out.rpath = Some(self.search_path(strtab, d, "DT_RPATH")?),
+                dynamic::DT_RUNPATH => out.runpath = Some(self.search_path(strtab, d, "DT_RUNPATH")?),
                 _ => {}
             }
         }

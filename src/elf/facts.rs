@@ -93,7 +93,7 @@ impl ElfFile<'_> {
 
     /// What the file is and how it is linked, from PT_INTERP, `e_type`,
     /// DT_NEEDED, DT_SONAME, DT_FLAGS_1 (`DF_1_PIE`) and the entry point.
-    fn kind_and_linkage(&self, has_interpreter: bool, strings: &DynStrings) -> (Kind, Linkage) {
+    pub(crate) fn kind_and_linkage(&self, has_interpreter: bool, strings: &DynStrings) -> (Kind, Linkage) {
         let is_dyn = self.header.e_type == header::ET_DYN;
         let flags_1 = self.dyn_val(dynamic::DT_FLAGS_1).unwrap_or(0);
         match (has_interpreter, is_dyn) {
@@ -246,8 +246,25 @@ impl ElfFile<'_> {
             .filter(|f| defined_or_imported(f))
             .map(|f| f.to_string())
             .collect();
+        // The program's constant strings: `.rodata`, or without section
+        // headers the file bytes its PT_LOAD segments map (never bytes past
+        // them: a file padded to gigabytes is not read).
+        let rodata = self.section(".rodata");
+        let loaded: Vec<&[u8]> = match rodata {
+            Some(r) => vec![r],
+            None => self
+                .load_segments()
+                .filter_map(|(_, off, len)| {
+                    let start = usize::try_from(off).ok()?;
+                    self.bytes.get(start..start.checked_add(usize::try_from(len).ok()?)?)
+                })
+                .collect(),
+        };
         let shell = [&b"/bin/sh\0"[..], b"/bin/bash\0", b"/bin/sh"].iter().find_map(|s| {
-            memchr::memmem::find(self.bytes, s).map(|_| String::from_utf8_lossy(s).trim_end_matches('\0').to_string())
+            loaded
+                .iter()
+                .any(|part| memchr::memmem::find(part, s).is_some())
+                .then(|| String::from_utf8_lossy(s).trim_end_matches('\0').to_string())
         });
         if let Some(shell) = shell {
             out.extend(

@@ -553,7 +553,7 @@ impl<'a> ElfFile<'a> {
 }
 
 /// `e_machine` as a short name, refined by class and byte order.
-fn machine_name(h: &Header) -> String {
+pub(crate) fn machine_name(h: &Header) -> String {
     let is64 = h.e_ident[header::EI_CLASS] == header::ELFCLASS64;
     let le = h.e_ident[header::EI_DATA] == header::ELFDATA2LSB;
     let name = match h.e_machine {

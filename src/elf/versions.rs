@@ -13,7 +13,7 @@ use goblin::elf::dynamic;
 use goblin::elf::sym::Symtab;
 
 use super::{ElfFile, MAX_NAME, MAX_VERSION_NEEDS, demangle};
-use crate::endian::cstr_at;
+use crate::endian::{cstr_at, cstr_within};
 use crate::error::{Error, malformed};
 use crate::text;
 
@@ -36,9 +36,7 @@ pub type VersionSymbols = BTreeMap<(String, String), Vec<String>>;
 
 /// A name from DT_STRTAB at `off`, at most [`MAX_NAME`] bytes.
 fn dyn_name(strtab: &[u8], off: Option<u32>) -> Option<String> {
-    cstr_at(strtab, off? as usize)
-        .filter(|n| n.len() <= MAX_NAME)
-        .map(text::from_bytes)
+    cstr_within(strtab, off? as usize, MAX_NAME).map(text::from_bytes)
 }
 
 /// The next entry of a chain: `at` plus the `next` field (`what`); `None`
@@ -148,9 +146,13 @@ impl ElfFile<'_> {
             if o.u16(rec, 2).unwrap_or(0) & 1 == 0 {
                 let name = o
                     .u32(aux, 0)
-                    .and_then(|n| cstr_at(strtab, n as usize))
-                    .ok_or_else(|| malformed("an Elf_Verdaux vda_name lies outside DT_STRTAB"))?;
-                out.push(text::from_bytes(name));
+                    .ok_or_else(|| malformed("an Elf_Verdaux entry is cut short"))?;
+                if strtab.len() <= name as usize {
+                    return Err(malformed("an Elf_Verdaux vda_name lies outside DT_STRTAB"));
+                }
+                // A name longer than any version can be needed by (needs
+                // are at most MAX_NAME bytes) is passed over, unread.
+                out.extend(dyn_name(strtab, Some(name)));
             }
             match step(off, o.u32(rec, 16), "Elf_Verdef vd_next")? {
                 Some(next) => off = next,

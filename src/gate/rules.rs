@@ -305,6 +305,16 @@ const INPUTS: &[(&str, &str, &str)] = &[
         "A Dockerfile the builder cannot parse",
         "Fix the line named in the message.",
     ),
+    (
+        "limit_exceeded",
+        "An input past one of dlcheck's limits",
+        "The image or file asks for more work than a limit allows (README, Hostile input): raise it with --limit NAME=N if the input is trusted.",
+    ),
+    (
+        "no_elf_files",
+        "A directory scan that found no ELF program or library",
+        "A gate must not pass on nothing: check the path; image archives are read without -r.",
+    ),
 ];
 
 /// Every rule: problems, warnings, input errors, then Dockerfile rules.

@@ -1,330 +1,269 @@
-//! Where an image's blobs are, and what its manifests say: a `docker save`
-//! archive (`manifest.json`, old `<id>/layer.tar` and Docker 25+ `blobs/`
-//! layouts), an OCI image-layout archive or directory (`index.json`,
-//! nested indexes for several platforms), and the image configuration.
-//!
-//! Sources: the OCI image-spec (`image-layout.md`, `image-index.md`,
-//! `manifest.md`, `config.md`) and Docker's `image/spec/v1.2.md`.
+//! Where an image's blobs are: the members of a `docker save` or OCI
+//! archive (found by reading the archive's tar headers only, seeking over
+//! the data), or the files of an OCI layout directory, never anything
+//! outside them. Blobs are read as streams, or mapped a range at a time.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use serde_json::Value;
+use super::digest::Digest;
+use super::tar::{self, Kind, ReadSource, TarError};
+use super::{ImageError, Limits, clean, malformed};
 
-use super::{Config, ImageError, Limits, clean, err};
-
-/// The largest manifest, index or configuration read, in bytes.
-const MAX_METADATA: u64 = 16 << 20;
-
-/// The most nested manifests followed in an index.
-const MAX_MANIFESTS: usize = 64;
-
-/// Where a blob (config, manifest, layer) lives.
+/// Where a blob (manifest, config, layer) lives: a range of a file.
 #[derive(Debug, Clone)]
-pub(super) enum Blob {
-    /// A member of the outer archive: offset and size in the archive file.
-    Member { offset: u64, size: u64 },
-    /// A file of an OCI layout directory.
-    Path(PathBuf),
+pub(super) struct Blob {
+    /// The archive, or the layout's blob file.
+    pub file: Arc<File>,
+    /// Where the blob starts in it.
+    pub offset: u64,
+    /// Its size.
+    pub size: u64,
+    /// The digest it must have, when its name or descriptor gives one.
+    pub digest: Option<Digest>,
+}
+
+impl Blob {
+    /// The blob's bytes, as a stream.
+    pub(super) fn reader(&self) -> Box<dyn Read + Send> {
+        Box::new(self.at())
+    }
+
+    /// The blob's bytes, as a stream that can skip by seeking.
+    pub(super) fn at(&self) -> At {
+        At {
+            file: self.file.clone(),
+            start: self.offset,
+            pos: self.offset,
+            end: self.offset + self.size,
+        }
+    }
+
+    /// Read up to `buf.len()` bytes at `offset` in the blob.
+    pub(super) fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.size.saturating_sub(offset);
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let mut got = 0;
+        while got < n {
+            match self.file.read_at(&mut buf[got..n], self.offset + offset + got as u64)? {
+                0 => break,
+                k => got += k,
+            }
+        }
+        Ok(got)
+    }
+}
+
+/// A range of a file, read in order with `pread`.
+pub(super) struct At {
+    file: Arc<File>,
+    start: u64,
+    pos: u64,
+    end: u64,
+}
+
+impl std::io::Seek for At {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let pos = match to {
+            std::io::SeekFrom::Start(n) => self.start.checked_add(n),
+            std::io::SeekFrom::Current(n) => self.pos.checked_add_signed(n),
+            std::io::SeekFrom::End(n) => self.end.checked_add_signed(n),
+        };
+        // Past the end is where a member claims more bytes than there are.
+        self.pos = pos
+            .filter(|p| *p >= self.start && *p <= self.end)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "unexpected EOF during skip"))?;
+        Ok(self.pos - self.start)
+    }
+}
+
+impl Read for At {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf
+            .len()
+            .min(usize::try_from(self.end.saturating_sub(self.pos)).unwrap_or(usize::MAX));
+        let got = self.file.read_at(&mut buf[..n], self.pos)?;
+        self.pos += got as u64;
+        Ok(got)
+    }
 }
 
 /// The blobs of an image: an archive's members or a layout directory's
-/// files, never anything outside them.
+/// files.
 pub(super) struct Store {
-    /// The archive file, or the layout directory.
-    path: PathBuf,
-    /// An archive's members by clean name; empty for a directory.
-    members: BTreeMap<String, Blob>,
-    dir: bool,
+    /// The layout directory, for a layout.
+    dir: Option<PathBuf>,
+    /// The archive, for an archive.
+    archive: Option<Arc<File>>,
+    /// An archive's members by clean name: offset and size.
+    members: BTreeMap<Vec<u8>, (u64, u64)>,
 }
 
 impl Store {
     /// Index an archive's members, or take a layout directory as it is.
-    pub(super) fn open(path: &Path, limits: Limits) -> Result<Store, ImageError> {
-        let dir = path.is_dir();
+    pub(super) fn open(path: &Path, limits: &Limits) -> Result<Store, ImageError> {
+        if path.is_dir() {
+            return Ok(Store {
+                dir: Some(path.to_path_buf()),
+                archive: None,
+                members: BTreeMap::new(),
+            });
+        }
+        let file = File::open(path).map_err(|e| malformed(format!("{e}")))?;
+        let members = index_archive(&file, limits)?;
         Ok(Store {
-            path: path.to_path_buf(),
-            members: if dir {
-                BTreeMap::new()
-            } else {
-                index_archive(path, limits)?
-            },
-            dir,
+            dir: None,
+            archive: Some(Arc::new(file)),
+            members,
         })
     }
 
     /// `docker-archive`, `oci-archive` or `oci-layout`.
     pub(super) fn format(&self) -> &'static str {
-        if self.dir {
+        if self.dir.is_some() {
             "oci-layout"
-        } else if self.members.contains_key("manifest.json") {
+        } else if self.members.contains_key(b"manifest.json".as_slice()) {
             "docker-archive"
         } else {
             "oci-archive"
         }
     }
 
-    /// The blob named `name` (a path inside the archive or layout).
-    fn blob(&self, name: &str) -> Result<Blob, ImageError> {
-        let name = clean(name).ok_or_else(|| ImageError(format!("the archive names {name:?}, outside itself")))?;
-        if !self.dir {
-            return self.members.get(&name).cloned().ok_or_else(|| {
-                if name == "index.json" {
-                    ImageError(
-                        "neither manifest.json (docker save) nor index.json (OCI) is in the archive: not an image"
-                            .into(),
-                    )
+    /// The blob named `name` (a path inside the archive or layout), with
+    /// the digest it must have.
+    pub(super) fn blob(&self, name: &str, digest: Option<Digest>) -> Result<Blob, ImageError> {
+        let name = clean(name).ok_or_else(|| malformed(format!("the archive names {name:?}, outside itself")))?;
+        if let Some(archive) = &self.archive {
+            let &(offset, size) = self.members.get(name.as_bytes()).ok_or_else(|| {
+                malformed(if name == "index.json" {
+                    "neither manifest.json (docker save) nor index.json (OCI) is in the archive: not an image".into()
                 } else {
-                    ImageError(format!("the archive has no member {name}"))
-                }
+                    format!("the archive has no member {name}")
+                })
+            })?;
+            return Ok(Blob {
+                file: archive.clone(),
+                offset,
+                size,
+                digest,
             });
         }
-        // Every component must be a real directory or file of the layout: a
-        // symbolic link could lead to the host's files.
-        let mut p = self.path.clone();
+        let path = self.layout_file(&name)?;
+        let file = File::open(&path).map_err(|e| malformed(format!("{}: {e}", path.display())))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        Ok(Blob {
+            file: Arc::new(file),
+            offset: 0,
+            size,
+            digest,
+        })
+    }
+
+    /// A layout's file: every component must be a real directory or file
+    /// (a symbolic link could lead to the host's files).
+    fn layout_file(&self, name: &str) -> Result<PathBuf, ImageError> {
+        let mut p = self.dir.clone().unwrap_or_default();
         for part in name.split('/') {
             p.push(part);
             match std::fs::symlink_metadata(&p) {
                 Ok(m) if m.file_type().is_symlink() => {
-                    return err(format!("the layout's {name} is a symbolic link; refusing to follow it"));
+                    return Err(malformed(format!(
+                        "the layout's {name} is a symbolic link; refusing to follow it"
+                    )));
                 }
                 Ok(_) => {}
-                Err(_) => return err(format!("the layout has no {name}")),
+                Err(_) => return Err(malformed(format!("the layout has no {name}"))),
             }
         }
         if !std::fs::symlink_metadata(&p).is_ok_and(|m| m.is_file()) {
-            return err(format!("the layout's {name} is not a regular file"));
+            return Err(malformed(format!("the layout's {name} is not a regular file")));
         }
-        Ok(Blob::Path(p))
+        Ok(p)
     }
 
     /// The blob a descriptor names by digest (`blobs/<algorithm>/<hex>`),
     /// checked against the descriptor's size.
-    fn described(&self, descriptor: &Value) -> Result<Blob, ImageError> {
-        let digest = descriptor["digest"].as_str().unwrap_or_default();
-        let (algo, hex) = digest
-            .split_once(':')
-            .ok_or_else(|| ImageError(format!("bad digest {digest:?}")))?;
-        if !algo.chars().all(|c| c.is_ascii_alphanumeric()) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return err(format!("bad digest {digest:?}"));
+    pub(super) fn described(&self, digest: &str, size: Option<u64>) -> Result<Blob, ImageError> {
+        let d = Digest::parse(digest).map_err(malformed)?;
+        let blob = self.blob(&format!("blobs/{}/{}", d.algorithm, d.hex), Some(d))?;
+        if let Some(want) = size
+            && want != blob.size
+        {
+            return Err(malformed(format!(
+                "blob {digest} is {} bytes, its descriptor says {want}",
+                blob.size
+            )));
         }
-        let blob = self.blob(&format!("blobs/{algo}/{hex}"))?;
-        check_size(descriptor, &blob)?;
         Ok(blob)
     }
 
-    /// A blob's bytes, as a stream.
-    pub(super) fn reader(&self, blob: &Blob) -> Result<Box<dyn Read + '_>, ImageError> {
-        match blob {
-            Blob::Member { offset, size } => {
-                let mut f = File::open(&self.path).map_err(|e| ImageError(format!("{}: {e}", self.path.display())))?;
-                f.seek(SeekFrom::Start(*offset))
-                    .map_err(|e| ImageError(e.to_string()))?;
-                Ok(Box::new(f.take(*size)))
-            }
-            Blob::Path(p) => Ok(Box::new(
-                File::open(p).map_err(|e| ImageError(format!("{}: {e}", p.display())))?,
-            )),
+    /// A metadata blob's bytes (at most `limits.metadata_bytes`), checked
+    /// against its digest; `what` names it in errors.
+    pub(super) fn read(&self, blob: &Blob, what: &str, limits: &Limits) -> Result<Vec<u8>, ImageError> {
+        if blob.size > limits.metadata_bytes {
+            return Err(ImageError::Limit(limits.exceeded("metadata-bytes", what)));
         }
-    }
-
-    /// A metadata blob's bytes, at most [`MAX_METADATA`].
-    fn read(&self, blob: &Blob) -> Result<Vec<u8>, ImageError> {
-        let mut out = Vec::new();
-        self.reader(blob)?
-            .take(MAX_METADATA + 1)
+        let mut out = Vec::with_capacity(blob.size as usize);
+        blob.reader()
             .read_to_end(&mut out)
-            .map_err(|e| ImageError(format!("reading the archive: {e}")))?;
-        if out.len() as u64 > MAX_METADATA {
-            return err(format!("a metadata blob is larger than {MAX_METADATA} bytes"));
+            .map_err(|e| malformed(format!("reading {what}: {e}")))?;
+        if let Some(want) = &blob.digest {
+            let have = want.of(&out);
+            if have != *want {
+                return Err(malformed(format!(
+                    "{what} is stored as {want} but its digest is {have}"
+                )));
+            }
         }
         Ok(out)
     }
-
-    /// A metadata blob as JSON; `what` names it in errors.
-    fn json(&self, blob: &Blob, what: &str) -> Result<Value, ImageError> {
-        serde_json::from_slice(&self.read(blob)?).map_err(|e| ImageError(format!("{what}: {e}")))
-    }
 }
 
-/// What the manifests say about the chosen image.
-pub(super) struct Manifest {
-    /// The image's name as recorded (`RepoTags`, or the OCI ref name).
-    pub(super) reference: Option<String>,
-    /// Every platform an index offers (empty for a single image).
-    pub(super) platforms: Vec<String>,
-    /// The configuration.
-    pub(super) config: Config,
-    /// The uncompressed layers' digests (`rootfs.diff_ids`).
-    pub(super) diff_ids: Vec<String>,
-    /// The layers, lowest first.
-    pub(super) layers: Vec<Blob>,
-}
-
-/// Read the manifests of `store` and the configuration of the image for
-/// `want` (`linux/amd64`).
-pub(super) fn manifest(store: &Store, want: &str) -> Result<Manifest, ImageError> {
-    let (reference, platforms, config_blob, layers) = if store.format() == "docker-archive" {
-        docker_manifest(store)?
-    } else {
-        oci_manifest(store, want)?
-    };
-    let config = store.json(&config_blob, "image config")?;
-    let diff_ids: Vec<String> = config["rootfs"]["diff_ids"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
-    if diff_ids.len() != layers.len() {
-        return err(format!(
-            "the manifest lists {} layers, the config's rootfs.diff_ids {}",
-            layers.len(),
-            diff_ids.len()
-        ));
-    }
-    Ok(Manifest {
-        reference,
-        platforms,
-        config: parse_config(&config),
-        diff_ids,
-        layers,
-    })
-}
-
-type Parts = (Option<String>, Vec<String>, Blob, Vec<Blob>);
-
-/// A `docker save` archive's `manifest.json`: its first image.
-fn docker_manifest(store: &Store) -> Result<Parts, ImageError> {
-    let manifest = store.json(&store.blob("manifest.json")?, "manifest.json")?;
-    let m = manifest
-        .get(0)
-        .ok_or_else(|| ImageError("manifest.json lists no image".into()))?;
-    let reference = m["RepoTags"].get(0).and_then(Value::as_str).map(str::to_string);
-    let config = store.blob(m["Config"].as_str().unwrap_or_default())?;
-    let mut layers = Vec::new();
-    for l in m["Layers"]
-        .as_array()
-        .ok_or_else(|| ImageError("manifest.json has no Layers list".into()))?
-    {
-        let l = l
-            .as_str()
-            .ok_or_else(|| ImageError("manifest.json lists a layer that is not a path".into()))?;
-        layers.push(store.blob(l)?);
-    }
-    Ok((reference, Vec::new(), config, layers))
-}
-
-/// An OCI layout's `index.json`, nested indexes followed: the manifest
-/// for `want`, or the one without a platform, or the only one.
-fn oci_manifest(store: &Store, want: &str) -> Result<Parts, ImageError> {
-    let index = store.json(&store.blob("index.json")?, "index.json")?;
-    let mut pending: Vec<Value> = index["manifests"].as_array().cloned().unwrap_or_default();
-    let reference = pending
-        .iter()
-        .find_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
-        .map(str::to_string);
-    let mut resolved = Vec::new();
-    let mut guard = 0;
-    while let Some(d) = pending.pop() {
-        guard += 1;
-        if guard > MAX_MANIFESTS {
-            return err("index.json nests too deeply");
-        }
-        let v = store.json(&store.described(&d)?, "manifest")?;
-        match v["manifests"].as_array() {
-            Some(nested) => pending.extend(nested.iter().cloned()),
-            None => resolved.push((platform_of(&d["platform"]), v)),
-        }
-    }
-    resolved.reverse();
-    let platforms: Vec<String> = resolved.iter().filter_map(|(p, _)| p.clone()).collect();
-    let offered: Vec<Option<String>> = resolved.iter().map(|(p, _)| p.clone()).collect();
-    let chosen = super::pick_platform(&offered, want)
-        .map(|i| &resolved[i])
-        .ok_or_else(|| ImageError(format!("no image for {want}; the index has {}", platforms.join(", "))))?;
-    let manifest = &chosen.1;
-    let config = store.described(&manifest["config"])?;
-    let layers = manifest["layers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|l| store.described(l))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((reference, platforms, config, layers))
-}
-
-/// Index the members of the outer tar archive: clean name → where its bytes are.
-fn index_archive(path: &Path, limits: Limits) -> Result<BTreeMap<String, Blob>, ImageError> {
-    let file = File::open(path).map_err(|e| ImageError(format!("{e}")))?;
+/// Index the members of the outer tar archive by reading its headers and
+/// seeking over the data: clean name → (offset, size).
+fn index_archive(file: &File, limits: &Limits) -> Result<BTreeMap<Vec<u8>, (u64, u64)>, ImageError> {
     let file_len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut archive = tar::Archive::new(file);
+    let mut src = ReadSource::seeking(file);
+    let mut reader = tar::Reader::new(&mut src, limits.name_bytes);
     let mut out = BTreeMap::new();
-    for entry in archive
-        .entries()
-        .map_err(|e| ImageError(format!("not a tar archive: {e}")))?
-    {
-        let entry = entry.map_err(|e| ImageError(format!("the archive is truncated or corrupt: {e}")))?;
-        if out.len() > limits.max_entries {
-            return err("too many archive members");
-        }
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let Some(name) = clean(&name) else {
-            return err(format!("the archive has a member {name:?} that leaves it"));
+    loop {
+        let member = match reader.next_member() {
+            Ok(Some(m)) => m,
+            Ok(None) => break,
+            Err(TarError::NameTooLong) => {
+                return Err(ImageError::Limit(
+                    limits.exceeded("name-bytes", "a member of the archive"),
+                ));
+            }
+            Err(TarError::Corrupt(e)) => {
+                return Err(malformed(format!("the archive is truncated or corrupt: {e}")));
+            }
         };
-        let (offset, size) = (entry.raw_file_position(), entry.size());
-        if offset.checked_add(size).is_none_or(|end| end > file_len) {
-            return err(format!(
-                "member {name} claims {size} bytes, past the end of the archive"
-            ));
+        if reader.headers > limits.entries {
+            return Err(ImageError::Limit(limits.exceeded("entries", "the archive's members")));
         }
-        if entry.header().entry_type().is_file() {
-            out.insert(name, Blob::Member { offset, size });
+        let shown = crate::text::from_bytes(&member.name);
+        // Manifests name members in JSON strings: a name that is not UTF-8
+        // can never be one of them.
+        let Ok(name) = std::str::from_utf8(&member.name) else {
+            continue;
+        };
+        let Some(name) = clean(name) else {
+            return Err(malformed(format!("the archive has a member {shown:?} that leaves it")));
+        };
+        if member.data.checked_add(member.size).is_none_or(|end| end > file_len) {
+            return Err(malformed(format!(
+                "member {shown} claims {} bytes, past the end of the archive",
+                member.size
+            )));
+        }
+        if member.kind == Kind::File {
+            out.insert(name.into_bytes(), (member.data, member.size));
         }
     }
     Ok(out)
-}
-
-fn check_size(descriptor: &Value, blob: &Blob) -> Result<(), ImageError> {
-    let Some(want) = descriptor["size"].as_u64() else {
-        return Ok(());
-    };
-    let have = match blob {
-        Blob::Member { size, .. } => *size,
-        Blob::Path(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-    };
-    if want != have {
-        return err(format!(
-            "blob {} is {have} bytes, its descriptor says {want}",
-            descriptor["digest"].as_str().unwrap_or("?")
-        ));
-    }
-    Ok(())
-}
-
-fn platform_of(p: &Value) -> Option<String> {
-    let os = p["os"].as_str()?;
-    let arch = p["architecture"].as_str()?;
-    Some(match p["variant"].as_str() {
-        Some(v) => format!("{os}/{arch}/{v}"),
-        None => format!("{os}/{arch}"),
-    })
-}
-
-fn parse_config(v: &Value) -> Config {
-    let c = &v["config"];
-    let list = |x: &Value| -> Vec<String> {
-        x.as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
-            .unwrap_or_default()
-    };
-    Config {
-        entrypoint: list(&c["Entrypoint"]),
-        cmd: list(&c["Cmd"]),
-        user: c["User"].as_str().unwrap_or_default().to_string(),
-        working_dir: c["WorkingDir"].as_str().unwrap_or_default().to_string(),
-        env: list(&c["Env"]),
-        os: v["os"].as_str().unwrap_or("linux").to_string(),
-        architecture: v["architecture"].as_str().unwrap_or("amd64").to_string(),
-    }
 }

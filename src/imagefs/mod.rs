@@ -2,92 +2,78 @@
 //! unpacking: a `docker save` archive, an OCI image layout (archive or
 //! directory), or a plain root directory.
 //!
-//! Layers are applied in order in memory, as the OCI image spec's
-//! "Applying Changesets" says: `.wh.NAME` removes NAME from lower layers,
-//! `.wh..wh..opq` hides everything a lower layer put in its directory, a
-//! file replaces a directory, hard links share their target's contents.
-//! Only metadata is kept; a file's bytes are read when asked for, by
-//! streaming its layer again. Every path stays inside the image root:
-//! absolute symbolic links resolve from the image root, `..` stops at it, a
-//! member whose name climbs out of the root rejects the archive, and nothing
-//! is ever written to disk. Everything is bounded ([`Limits`]).
+//! Each layer is read once, as a stream ([`stream`]): decompressed, hashed
+//! against the config's `rootfs.diff_ids` (and its blob against its
+//! descriptor's digest) and applied to an index of the merged file system
+//! ([`tree`]) in the same pass. The index keeps entries, not bytes. What the
+//! verdicts need of a file is learnt in that pass: the loader's view of
+//! every ELF file ([`ElfView`]), and the files the start reads whole (the
+//! command, `/etc/passwd` ...), which a compressed layer spools to a
+//! temporary file; an uncompressed layer's members are read in place,
+//! mapped. A file reached late (through a symbolic link) costs one more,
+//! targeted pass over its layer, never one per file.
+//!
+//! Every path stays inside the image root: absolute symbolic links resolve
+//! from the image root, `..` stops at it, a member whose name climbs out of
+//! the root rejects the archive, and nothing is written but dlcheck's own
+//! temporary file. Everything is bounded ([`Limits`]).
 
 mod archive;
+mod content;
+mod digest;
+mod elfview;
+mod fetch;
 mod layers;
+mod limits;
+mod manifest;
+mod rootfs;
+mod stream;
+mod tar;
+mod tree;
+mod verify;
 
-use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::Read;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use archive::{Blob, Store};
+pub use content::Mapped;
+pub use elfview::ElfView;
+pub use limits::{LIMITS, LimitExceeded, LimitInfo, Limits};
+pub use tree::{FileNode, Node};
 
-use crate::elf::ElfFile;
-use crate::input::sniff::{self, Format};
 use crate::loader;
 
-/// Bounds on what an image may make dlcheck do.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Entries in all layers together.
-    pub max_entries: usize,
-    /// Bytes decompressed from one layer.
-    pub max_layer_bytes: u64,
-    /// Bytes of one file read into memory.
-    pub max_file_bytes: u64,
-    /// Symbolic links followed while resolving one path (Linux's ELOOP limit).
-    pub max_link_hops: usize,
-    /// Components in one path.
-    pub max_depth: usize,
+/// Why an image could not be read (exit 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageError {
+    /// Truncated, inconsistent, or with names that leave the image (JSON
+    /// kind `malformed_image`).
+    Malformed(String),
+    /// More work than a limit allows (JSON kind `limit_exceeded`).
+    Limit(LimitExceeded),
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_entries: 2_000_000,
-            max_layer_bytes: 64 << 30,
-            max_file_bytes: 1 << 30,
-            max_link_hops: 40,
-            max_depth: 256,
+impl std::fmt::Display for ImageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageError::Malformed(m) => f.write_str(m),
+            ImageError::Limit(l) => l.fmt(f),
         }
     }
 }
 
-/// Why an image could not be read (exit 5, JSON kind `malformed_image`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageError(pub String);
-
-impl std::fmt::Display for ImageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+impl From<ImageError> for crate::Error {
+    fn from(e: ImageError) -> Self {
+        match e {
+            ImageError::Malformed(m) => crate::Error::MalformedImage(m),
+            ImageError::Limit(l) => crate::Error::LimitExceeded(l.to_string()),
+        }
     }
 }
 
-fn err<T>(msg: impl Into<String>) -> Result<T, ImageError> {
-    Err(ImageError(msg.into()))
-}
-
-/// One node of the merged file system.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
-    /// A regular file: where its bytes are, its size and mode bits.
-    File {
-        /// Index of the layer that holds it.
-        layer: usize,
-        /// Position of the entry in that layer's tar stream.
-        ordinal: usize,
-        /// Size in bytes.
-        size: u64,
-        /// Permission bits.
-        mode: u32,
-    },
-    /// A directory.
-    Dir,
-    /// A symbolic link and its target, as stored.
-    Symlink(String),
-    /// A device, FIFO or other special file.
-    Special,
+fn malformed(msg: impl Into<String>) -> ImageError {
+    ImageError::Malformed(msg.into())
 }
 
 /// The image configuration (`config` of the OCI image config).
@@ -122,31 +108,50 @@ pub struct ImageFs {
     pub platform: String,
     /// Every platform the index offers.
     pub platforms: Vec<String>,
-    nodes: BTreeMap<String, Node>,
-    layers: Vec<Blob>,
-    diff_ids: Vec<String>,
-    store: Option<Store>,
+    /// The bounds.
+    pub limits: Limits,
+    tree: tree::Tree,
     root: Option<PathBuf>,
-    limits: Limits,
-    cache: Mutex<HashMap<String, Vec<u8>>>,
-    objects: Mutex<HashMap<String, Option<Arc<loader::Object>>>>,
-    ld_so_cache: OnceLock<Vec<(String, String)>>,
+    layers: Vec<layers::Layer>,
+    files: Vec<layers::FileData>,
+    spool: Arc<Mutex<Spooled>>,
+    views: Mutex<HashMap<u64, Result<Arc<ElfView>, String>>>,
+    object_bytes: AtomicU64,
+    failure: Mutex<Option<ImageError>>,
+    ld_so_cache: OnceLock<Vec<loader::cache::Entry>>,
+}
+
+/// A reader of a file's bytes, a block at a time (0 at the end).
+pub(crate) type Read = Box<dyn FnMut(&mut [u8]) -> std::io::Result<usize> + Send>;
+
+/// Files copied out of compressed layers: the temporary file, and where
+/// each file (by [`FileNode::id`]) is in it.
+struct Spooled {
+    file: content::Spool,
+    at: HashMap<u64, (u64, u64)>,
 }
 
 /// Normalise a path inside the image: no leading `/` or `./`, no `.`, and
 /// `..` resolved; `None` when it climbs out of the root.
 pub fn clean(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
+    let parts = components(path.as_bytes())?;
+    Some(String::from_utf8_lossy(&parts.join(&b'/')).into_owned())
+}
+
+/// A path's components as bytes, `.` dropped and `..` resolved; `None`
+/// when it climbs out of the root.
+fn components(path: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for c in path.split(|b| *b == b'/') {
         match c {
-            "" | "." => {}
-            ".." => {
+            b"" | b"." => {}
+            b".." => {
                 parts.pop()?;
             }
             other => parts.push(other),
         }
     }
-    Some(parts.join("/"))
+    Some(parts)
 }
 
 impl ImageFs {
@@ -158,25 +163,29 @@ impl ImageFs {
             config: Config::default(),
             platform: platform.clone(),
             platforms: vec![platform],
-            nodes: BTreeMap::from([(String::new(), Node::Dir)]),
-            layers: Vec::new(),
-            diff_ids: Vec::new(),
-            store: None,
-            root: None,
             limits,
-            cache: Mutex::new(HashMap::new()),
-            objects: Mutex::new(HashMap::new()),
+            tree: tree::Tree::new(),
+            root: None,
+            layers: Vec::new(),
+            files: Vec::new(),
+            spool: Arc::new(Mutex::new(Spooled {
+                file: content::Spool::new(),
+                at: HashMap::new(),
+            })),
+            views: Mutex::new(HashMap::new()),
+            object_bytes: AtomicU64::new(0),
+            failure: Mutex::new(None),
             ld_so_cache: OnceLock::new(),
         }
     }
 
     /// Open a `docker save` or OCI archive, or an OCI layout directory, and
     /// apply its layers for `platform` (`linux/amd64`; `None`: this
-    /// machine's).
+    /// machine's), reading each once. Errors: [`ImageError`], one line.
     pub fn open(path: &Path, platform: Option<&str>, limits: Limits) -> Result<ImageFs, ImageError> {
         let want = platform.map(str::to_string).unwrap_or_else(host_platform);
-        let store = Store::open(path, limits)?;
-        let m = archive::manifest(&store, &want)?;
+        let store = archive::Store::open(path, &limits)?;
+        let m = manifest::read(&store, &want, &limits)?;
         let mut image = ImageFs::empty(store.format(), want, limits);
         let own = format!("{}/{}", m.config.os, m.config.architecture);
         image.platforms = if store.format() == "docker-archive" || m.platforms.is_empty() {
@@ -187,10 +196,9 @@ impl ImageFs {
         image.platform = own;
         image.reference = m.reference;
         image.config = m.config;
-        image.diff_ids = m.diff_ids;
-        image.layers = m.layers;
-        image.store = Some(store);
-        image.apply_layers()?;
+        let wanted: HashSet<Vec<u8>> = crate::replay::start_files(&image.config, &limits).into_iter().collect();
+        image.read_layers(m.layers, &m.diff_ids, &wanted)?;
+        image.fetch_wanted(&wanted)?;
         Ok(image)
     }
 
@@ -198,196 +206,154 @@ impl ImageFs {
     /// resolved inside it: links never lead out of it.
     pub fn root(dir: &Path, limits: Limits) -> Result<ImageFs, ImageError> {
         if !dir.is_dir() {
-            return err(format!("{} is not a directory", dir.display()));
+            return Err(malformed(format!("{} is not a directory", dir.display())));
         }
         let mut image = ImageFs::empty("rootfs", host_platform(), limits);
-        image.nodes.clear();
         image.root = Some(dir.to_path_buf());
         Ok(image)
     }
 
-    /// The node at `path` (already clean), without following a final link.
-    fn lstat(&self, path: &str) -> Option<Node> {
-        match &self.root {
-            None => self.nodes.get(path).cloned(),
-            Some(root) => {
-                let host = root.join(path);
-                let meta = std::fs::symlink_metadata(&host).ok()?;
-                let ft = meta.file_type();
-                Some(if ft.is_symlink() {
-                    Node::Symlink(std::fs::read_link(&host).ok()?.to_string_lossy().into_owned())
-                } else if ft.is_dir() {
-                    Node::Dir
-                } else if ft.is_file() {
-                    use std::os::unix::fs::PermissionsExt;
-                    Node::File {
-                        layer: 0,
-                        ordinal: 0,
-                        size: meta.len(),
-                        mode: meta.permissions().mode(),
-                    }
-                } else {
-                    Node::Special
-                })
-            }
+    /// The first error met while the loader or a check read the image
+    /// (they cannot return one): the image's error.
+    pub fn failure(&self) -> Option<ImageError> {
+        self.failure.lock().ok().and_then(|f| f.clone())
+    }
+
+    /// Record an error met where it cannot be returned.
+    fn fail(&self, e: ImageError) {
+        if let Ok(mut f) = self.failure.lock() {
+            f.get_or_insert(e);
         }
     }
 
-    /// Resolve `path` inside the image, following symbolic links (absolute
-    /// targets from the image root) as the kernel would. Returns the final
-    /// clean path and its node, `Ok(None)` when a component is missing, and
-    /// an error string (`too many levels of symbolic links`, `not a
-    /// directory`) when resolution fails.
-    pub fn resolve(&self, path: &str) -> Result<Option<(String, Node)>, String> {
+    /// The node at `path` (clean components), without following a final
+    /// link.
+    fn lstat(&self, path: &[&[u8]]) -> Option<Node> {
+        match &self.root {
+            None => self.tree.lookup(path).map(|id| self.tree.node(id)),
+            Some(root) => rootfs::lstat(root, path),
+        }
+    }
+
+    /// Resolve `path` (bytes; relative paths from the root) inside the
+    /// image, following symbolic links (absolute targets from the image
+    /// root) as the kernel would. Returns the final path (components joined
+    /// by `/`, no leading `/`) and its node, `Ok(None)` when a component is
+    /// missing, and an error (`too many levels of symbolic links`, `not a
+    /// directory`, `path too deep`) when resolution fails.
+    pub fn resolve(&self, path: &[u8]) -> Result<Option<(Vec<u8>, Node)>, String> {
         let mut hops = 0;
-        let mut pending: Vec<String> = path
-            .split('/')
-            .rev()
-            .filter(|c| !c.is_empty())
-            .map(str::to_string)
-            .collect();
-        let mut cur: Vec<String> = Vec::new();
+        let mut pending: Vec<Vec<u8>> = split_rev(path);
+        let mut cur: Vec<Vec<u8>> = Vec::new();
         while let Some(c) = pending.pop() {
-            match c.as_str() {
-                "." => continue,
-                ".." => {
+            match c.as_slice() {
+                b"." => continue,
+                b".." => {
                     cur.pop();
                     continue;
                 }
                 _ => {}
             }
-            let candidate = if cur.is_empty() {
-                c.clone()
-            } else {
-                format!("{}/{c}", cur.join("/"))
-            };
-            match self.lstat(&candidate) {
+            cur.push(c);
+            let here: Vec<&[u8]> = cur.iter().map(Vec::as_slice).collect();
+            match self.lstat(&here) {
                 None => return Ok(None),
                 Some(Node::Symlink(target)) => {
                     hops += 1;
-                    if hops > self.limits.max_link_hops {
+                    if hops > self.limits.link_hops {
                         return Err("too many levels of symbolic links".into());
                     }
-                    if target.starts_with('/') {
+                    cur.pop();
+                    if target.starts_with(b"/") {
                         cur.clear();
                     }
-                    pending.extend(target.split('/').rev().filter(|c| !c.is_empty()).map(str::to_string));
-                    if pending.len() + cur.len() > self.limits.max_depth {
-                        return Err("path too deep".into());
-                    }
+                    pending.extend(split_rev(&target));
                 }
-                Some(node) => {
-                    if !pending.is_empty() && node != Node::Dir {
-                        return Err("not a directory".into());
-                    }
-                    cur.push(c);
-                }
+                Some(node) if !pending.is_empty() && node != Node::Dir => return Err("not a directory".into()),
+                Some(_) => {}
+            }
+            if (pending.len() + cur.len()) as u64 > self.limits.path_depth {
+                return Err("path too deep".into());
             }
         }
-        let clean = cur.join("/");
-        let node = self.lstat(&clean).unwrap_or(Node::Dir);
-        Ok(Some((clean, node)))
+        let here: Vec<&[u8]> = cur.iter().map(Vec::as_slice).collect();
+        let node = self.lstat(&here).unwrap_or(Node::Dir);
+        Ok(Some((here.join(&b'/'), node)))
     }
 
-    /// The bytes of the regular file at `path` (clean, already resolved).
-    pub fn read(&self, path: &str) -> Result<Vec<u8>, ImageError> {
-        if let Some(b) = self.cache.lock().ok().and_then(|c| c.get(path).cloned()) {
-            return Ok(b);
+    /// Names in the directory at `path` (clean, resolved), in byte order.
+    pub fn list(&self, path: &[u8]) -> Vec<Vec<u8>> {
+        let parts = components(path).unwrap_or_default();
+        match &self.root {
+            Some(root) => rootfs::list(root, &parts),
+            None => self.tree.lookup(&parts).map(|d| self.tree.list(d)).unwrap_or_default(),
         }
-        let bytes = match (&self.root, self.lstat(path)) {
-            (_, Some(Node::File { size, .. })) if size > self.limits.max_file_bytes => {
-                return err(format!("/{path} is larger than {} bytes", self.limits.max_file_bytes));
-            }
-            (Some(root), Some(Node::File { .. })) => {
-                let mut out = Vec::new();
-                File::open(root.join(path))
-                    .and_then(|f| f.take(self.limits.max_file_bytes).read_to_end(&mut out))
-                    .map_err(|e| ImageError(format!("/{path}: {e}")))?;
-                out
-            }
-            (None, Some(Node::File { layer, ordinal, .. })) => {
-                let mut archive = tar::Archive::new(self.layer_stream(layer)?);
-                let mut entries = archive.entries().map_err(|e| ImageError(e.to_string()))?;
-                let mut entry = entries
-                    .nth(ordinal)
-                    .ok_or_else(|| ImageError(format!("layer {} changed while read", layer + 1)))?
-                    .map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?;
-                let mut out = Vec::new();
-                (&mut entry)
-                    .take(self.limits.max_file_bytes)
-                    .read_to_end(&mut out)
-                    .map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?;
-                out
-            }
-            _ => return err(format!("/{path} is not a regular file")),
+    }
+
+    /// The bytes of the regular file `f` at `path` (resolved), mapped.
+    /// Errors: past `file-bytes`, or the file cannot be read.
+    pub fn map(&self, path: &[u8], f: FileNode) -> Result<Mapped, ImageError> {
+        if f.size > self.limits.file_bytes {
+            return Err(ImageError::Limit(self.limits.exceeded("file-bytes", show(path))));
+        }
+        match &self.root {
+            Some(root) => rootfs::map(root, path, f.size),
+            None => self.map_file(f),
+        }
+    }
+
+    /// The bytes of the small regular file at `path` (resolved), read
+    /// into memory: at most `max` bytes (`Ok(None)` when it is larger).
+    pub fn read_small(&self, path: &[u8], f: FileNode, max: u64) -> Result<Option<Vec<u8>>, ImageError> {
+        if f.size > max {
+            return Ok(None);
+        }
+        Ok(Some(self.map(path, f)?.to_vec()))
+    }
+
+    /// Whether a line of the text file at `path` (resolved) starts so
+    /// that `pred` holds: `pred` sees each line's first `prefix` bytes.
+    /// Read a block at a time (a 1 GiB `/etc/passwd` costs a block).
+    pub fn any_line(
+        &self,
+        path: &[u8],
+        f: FileNode,
+        prefix: usize,
+        pred: &dyn Fn(&[u8]) -> bool,
+    ) -> Result<bool, ImageError> {
+        if f.size > self.limits.file_bytes {
+            return Err(ImageError::Limit(self.limits.exceeded("file-bytes", show(path))));
+        }
+        let mut read = match &self.root {
+            Some(root) => rootfs::reader(root, path)?,
+            None => self.reader(f)?,
         };
-        if let Ok(mut c) = self.cache.lock() {
-            c.insert(path.to_string(), bytes.clone());
-        }
-        Ok(bytes)
-    }
-
-    /// Call `f(path, bytes)` for every regular file of the merged file
-    /// system that starts with the ELF magic, streaming each layer once (a
-    /// root directory is walked without following links). Files larger than
-    /// `max_file_bytes` are passed over.
-    pub fn for_each_elf(&self, f: &mut dyn FnMut(&str, &[u8])) -> Result<(), ImageError> {
-        if let Some(root) = &self.root {
-            for entry in walkdir::WalkDir::new(root).into_iter().filter_map(Result::ok) {
-                if !entry.file_type().is_file() {
-                    continue;
-                }
-                let Ok(rel) = entry.path().strip_prefix(root) else {
-                    continue;
-                };
-                let rel = rel.to_string_lossy().into_owned();
-                if sniff::path(entry.path()) == Some(Format::Elf)
-                    && let Ok(bytes) = self.read(&rel)
-                {
-                    f(&rel, &bytes);
+        let mut block = vec![0u8; 64 << 10];
+        let mut line: Vec<u8> = Vec::new();
+        let mut skipping = false;
+        loop {
+            let n = read(&mut block).map_err(|e| malformed(format!("{}: {e}", show(path))))?;
+            for &b in &block[..n] {
+                if b == b'\n' {
+                    if !skipping && pred(&line) {
+                        return Ok(true);
+                    }
+                    line.clear();
+                    skipping = false;
+                } else if !skipping {
+                    line.push(b);
+                    if line.len() > prefix {
+                        skipping = true;
+                        if pred(&line) {
+                            return Ok(true);
+                        }
+                    }
                 }
             }
-            return Ok(());
-        }
-        // (layer, ordinal) → path, for the files that survive all layers.
-        let mut wanted: BTreeMap<(usize, usize), &str> = BTreeMap::new();
-        for (path, node) in &self.nodes {
-            if let Node::File {
-                layer, ordinal, size, ..
-            } = node
-                && *size >= 4
-                && *size <= self.limits.max_file_bytes
-            {
-                wanted.insert((*layer, *ordinal), path);
+            if n == 0 {
+                return Ok(!skipping && !line.is_empty() && pred(&line));
             }
         }
-        for layer in 0..self.layers.len() {
-            if !wanted.range((layer, 0)..(layer + 1, 0)).any(|_| true) {
-                continue;
-            }
-            let mut archive = tar::Archive::new(self.layer_stream(layer)?);
-            let entries = archive.entries().map_err(|e| ImageError(e.to_string()))?;
-            for (ordinal, entry) in entries.enumerate() {
-                let Some(path) = wanted.get(&(layer, ordinal)) else {
-                    continue;
-                };
-                let mut entry = entry.map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?;
-                let mut magic = [0u8; 4];
-                if entry.read_exact(&mut magic).is_err() || &magic != b"\x7fELF" {
-                    continue;
-                }
-                let mut bytes = magic.to_vec();
-                (&mut entry)
-                    .take(self.limits.max_file_bytes)
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| ImageError(format!("layer {}: {e}", layer + 1)))?;
-                if let Ok(mut c) = self.cache.lock() {
-                    c.insert(path.to_string(), bytes.clone());
-                }
-                f(path, &bytes);
-            }
-        }
-        Ok(())
     }
 
     /// The first regular file named `name` anywhere in the image (for a
@@ -406,87 +372,145 @@ impl ImageFs {
             return DIRS
                 .iter()
                 .map(|d| format!("{d}/{name}"))
-                .find_map(|p| matches!(self.resolve(&p), Ok(Some((_, Node::File { .. })))).then(|| format!("/{p}")));
+                .find(|p| matches!(self.resolve(p.as_bytes()), Ok(Some((_, Node::File(_))))))
+                .map(|p| format!("/{p}"));
         }
-        self.nodes.iter().find_map(|(p, node)| {
-            let here = p.rsplit('/').next() == Some(name) && matches!(node, Node::File { .. } | Node::Symlink(_));
-            here.then(|| format!("/{p}"))
+        self.tree
+            .named(name.as_bytes())
+            .map(|p| format!("/{}", crate::text::from_bytes(&p)))
+    }
+
+    /// Every regular ELF file (path without a leading `/`, and its node), in
+    /// path order.
+    pub fn elf_files(&self) -> Vec<(Vec<u8>, FileNode)> {
+        if let Some(root) = &self.root {
+            return rootfs::elf_files(root);
+        }
+        let mut out = Vec::new();
+        self.tree.files(&mut |p, f| {
+            if self.files.get(f.id as usize).is_some_and(|d| d.elf) {
+                out.push((p.to_vec(), f));
+            }
+        });
+        out
+    }
+
+    /// The loader's view of the ELF file `f` at `path` (resolved), read
+    /// once per file. Errors: why it is not readable ELF.
+    pub fn view(&self, path: &[u8], f: FileNode) -> Result<Arc<ElfView>, String> {
+        if let Some(v) = self.views.lock().ok().and_then(|v| v.get(&f.id).cloned()) {
+            return v;
+        }
+        let view = match self.map(path, f) {
+            Ok(bytes) => ElfView::read(&bytes).map(Arc::new).map_err(|e| e.to_string()),
+            Err(e) => {
+                let msg = e.to_string();
+                self.fail(e);
+                Err(msg)
+            }
+        };
+        self.keep_view(f.id, view.clone());
+        view
+    }
+
+    /// Cache a view, counting its weight against `object-bytes`.
+    fn keep_view(&self, id: u64, view: Result<Arc<ElfView>, String>) {
+        let weight = view.as_ref().map_or(64, |v| v.weight());
+        let total = self.object_bytes.fetch_add(weight, Ordering::Relaxed) + weight;
+        if total > self.limits.object_bytes {
+            self.fail(ImageError::Limit(
+                self.limits
+                    .exceeded("object-bytes", "the loader's view of the ELF files"),
+            ));
+            return;
+        }
+        if let Ok(mut v) = self.views.lock() {
+            v.insert(id, view);
+        }
+    }
+}
+
+/// A path's components, last first, as owned bytes.
+fn split_rev(path: &[u8]) -> Vec<Vec<u8>> {
+    path.split(|b| *b == b'/')
+        .rev()
+        .filter(|c| !c.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// A path inside the image, as shown: `/` and the lossless text.
+pub fn show(path: &[u8]) -> String {
+    format!("/{}", crate::text::from_bytes(path))
+}
+
+impl loader::Root for ImageFs {
+    fn interpreter(&self, path: &str) -> Option<String> {
+        let bytes = crate::text::to_bytes(path)?;
+        match self.resolve(&bytes).ok()?? {
+            (real, Node::File(_)) => Some(show(&real)),
+            _ => None,
+        }
+    }
+
+    /// The object at `path`, read once per file. A file that is not
+    /// readable ELF is mapped with nothing to load: what can be read of a
+    /// damaged library is what the loader uses.
+    fn object(&self, path: &str) -> Option<Arc<loader::Object>> {
+        let bytes = crate::text::to_bytes(path)?;
+        let (real, Node::File(f)) = self.resolve(&bytes).ok()?? else {
+            return None;
+        };
+        Some(match self.view(&real, f) {
+            Ok(v) => v.object.clone(),
+            Err(_) => Arc::new(loader::Object::default()),
         })
     }
 
-    /// Names in the directory at `path` (clean).
-    pub fn list(&self, path: &str) -> Vec<String> {
-        match &self.root {
-            Some(root) => std::fs::read_dir(root.join(path))
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect()
-                })
-                .unwrap_or_default(),
-            None => {
-                let prefix = if path.is_empty() {
-                    String::new()
-                } else {
-                    format!("{path}/")
-                };
-                self.nodes
-                    .range(prefix.clone()..)
-                    .take_while(|(k, _)| k.starts_with(&prefix))
-                    .filter_map(|(k, _)| {
-                        let rest = &k[prefix.len()..];
-                        (!rest.is_empty() && !rest.contains('/')).then(|| rest.to_string())
-                    })
-                    .collect()
+    fn cache(&self, soname: &str) -> Option<String> {
+        let entries = self.ld_so_cache.get_or_init(|| self.read_ld_so_cache());
+        entries.iter().find(|(k, _)| &**k == soname).map(|(_, v)| v.to_string())
+    }
+
+    fn bounds(&self) -> loader::Bounds {
+        loader::Bounds {
+            search_path: self.limits.search_path,
+            library_dirs: self.limits.library_dirs,
+        }
+    }
+}
+
+impl ImageFs {
+    /// `/etc/ld.so.cache`'s entries for the image's architecture, at most
+    /// `cache-entries`.
+    fn read_ld_so_cache(&self) -> Vec<loader::cache::Entry> {
+        let arch = self.platform.split('/').nth(1).unwrap_or("amd64");
+        let Some((p, Node::File(mut f))) = self.resolve(b"etc/ld.so.cache").ok().flatten() else {
+            return Vec::new();
+        };
+        // Real caches are a few hundred KiB: what lies past LD_SO_CACHE
+        // bytes is not read.
+        f.size = f.size.min(LD_SO_CACHE);
+        match self.map(&p, f) {
+            Ok(bytes) => {
+                let (entries, more) = loader::cache::parse(&bytes, arch, self.limits.cache_entries as usize);
+                if more {
+                    self.fail(ImageError::Limit(
+                        self.limits.exceeded("cache-entries", "/etc/ld.so.cache"),
+                    ));
+                }
+                entries
+            }
+            Err(e) => {
+                self.fail(e);
+                Vec::new()
             }
         }
     }
 }
 
-impl loader::Root for ImageFs {
-    fn interpreter(&self, path: &str) -> Option<String> {
-        match self.resolve(path).ok()?? {
-            (real, Node::File { .. }) => Some(format!("/{real}")),
-            _ => None,
-        }
-    }
-
-    /// The object at `path`, read once per resolved file. A file that is
-    /// not readable ELF is mapped with nothing to load: what can be read of
-    /// a damaged library is what the loader uses.
-    fn object(&self, path: &str) -> Option<Arc<loader::Object>> {
-        let (real, node) = self.resolve(path).ok()??;
-        if !matches!(node, Node::File { .. }) {
-            return None;
-        }
-        if let Some(known) = self.objects.lock().ok().and_then(|o| o.get(&real).cloned()) {
-            return known;
-        }
-        let object = self.read(&real).ok().map(|bytes| {
-            let object = ElfFile::parse(&bytes)
-                .map(|f| loader::Object::read(&f))
-                .unwrap_or_default();
-            Arc::new(object)
-        });
-        if let Ok(mut o) = self.objects.lock() {
-            o.insert(real, object.clone());
-        }
-        object
-    }
-
-    fn cache(&self, soname: &str) -> Option<String> {
-        let arch = self.platform.split('/').nth(1).unwrap_or("amd64");
-        let entries = self.ld_so_cache.get_or_init(|| {
-            self.resolve("etc/ld.so.cache")
-                .ok()
-                .flatten()
-                .and_then(|(p, _)| self.read(&p).ok())
-                .map(|b| loader::cache::parse(&b, arch))
-                .unwrap_or_default()
-        });
-        entries.iter().find(|(k, _)| k == soname).map(|(_, v)| v.clone())
-    }
-}
+/// The most of `/etc/ld.so.cache` read (bytes).
+const LD_SO_CACHE: u64 = 16 << 20;
 
 /// Which of an index's manifests is the image for `want` (`linux/arm64`):
 /// the one whose platform is `want` or a variant of it (`linux/arm64/v8`),

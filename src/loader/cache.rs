@@ -7,8 +7,11 @@
 //! new-format header. The old format (`ld.so-1.7.0`) may come first; the
 //! new header is found by its magic.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::elf::MAX_NAME;
-use crate::endian::{ByteOrder, cstr_at};
+use crate::endian::{ByteOrder, cstr_within};
 use crate::text;
 
 const MAGIC: &[u8] = b"glibc-ld.so.cache1.1";
@@ -33,22 +36,29 @@ fn arch_flag(arch: &str) -> Option<u32> {
     }
 }
 
-/// The entries of a cache for `arch`: `(soname, path)` in cache order.
-/// Entries whose strings cannot be read, or are longer than
-/// [`MAX_NAME`], are skipped; an unknown layout gives
-/// no entries.
-pub fn parse(bytes: &[u8], arch: &str) -> Vec<(String, String)> {
+/// One entry: the soname and the path it maps to.
+pub type Entry = (Arc<str>, Arc<str>);
+
+/// The entries of a cache for `arch`: `(soname, path)` in cache order, at
+/// most `max` of them, and whether the cache lists more (a real cache lists
+/// a few thousand libraries). Entries whose strings cannot be read, or are
+/// longer than [`MAX_NAME`] (searched no further), are skipped; an unknown
+/// layout gives no entries. Strings are shared between the entries that
+/// point at the same one, so entries cost no more than the cache's bytes.
+pub fn parse(bytes: &[u8], arch: &str, max: usize) -> (Vec<Entry>, bool) {
     let Some(start) = memchr::memmem::find(bytes, MAGIC) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let b = &bytes[start..];
     let le = ByteOrder::Little;
     let Some(n) = le.u32(b, 20) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
     let want = arch_flag(arch);
     let mut out = Vec::new();
-    for i in 0..(n as usize).min(b.len() / 24).min(MAX_ENTRIES) {
+    let mut strings: HashMap<u32, Option<Arc<str>>> = HashMap::new();
+    let listed = (n as usize).min(b.len().saturating_sub(48) / 24);
+    for i in 0..listed.min(max) {
         let e = 48 + i * 24;
         let (Some(flags), Some(key), Some(value)) = (le.u32(b, e), le.u32(b, e + 4), le.u32(b, e + 8)) else {
             break;
@@ -56,14 +66,15 @@ pub fn parse(bytes: &[u8], arch: &str) -> Vec<(String, String)> {
         if want.is_some_and(|w| flags & 0xff00 != w) {
             continue;
         }
-        let s = |o: u32| {
-            cstr_at(b, o as usize)
-                .filter(|s| s.len() <= MAX_NAME)
-                .map(text::from_bytes)
+        let mut s = |o: u32| {
+            strings
+                .entry(o)
+                .or_insert_with(|| cstr_within(b, o as usize, MAX_NAME).map(|s| Arc::from(text::from_bytes(s))))
+                .clone()
         };
         if let (Some(k), Some(v)) = (s(key), s(value)) {
             out.push((k, v));
         }
     }
-    out
+    (out, listed > max)
 }

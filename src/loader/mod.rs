@@ -109,6 +109,35 @@ impl Object {
     }
 }
 
+/// Bounds on one walk's search, so that hostile search paths cannot make
+/// it unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Elements of one search path (DT_RPATH, DT_RUNPATH,
+    /// `LD_LIBRARY_PATH`).
+    pub search_path: u64,
+    /// Directories tried for one library, all search paths together.
+    pub library_dirs: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            search_path: 1024,
+            library_dirs: 4096,
+        }
+    }
+}
+
+/// A walk stopped at one of its [`Bounds`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundHit {
+    /// `search-path` or `library-dirs`.
+    pub name: &'static str,
+    /// Where: `DT_RUNPATH of /app`, `libfoo.so.1`.
+    pub context: String,
+}
+
 /// A root file system as the loader sees it.
 pub trait Root {
     /// The real file that the PT_INTERP path `path` leads to, if it is a
@@ -121,6 +150,10 @@ pub trait Root {
     /// cache that lists it.
     fn cache(&self, _soname: &str) -> Option<String> {
         None
+    }
+    /// The bounds of a walk in this root.
+    fn bounds(&self) -> Bounds {
+        Bounds::default()
     }
 }
 
@@ -197,14 +230,15 @@ pub fn dlopen_failure(root: &dyn Root, walk: &Walk, name: &str, env: &Env<'_>) -
     }
     let mut root_dir_gone = walk.root_dir_gone;
     match search(root, &walk.objects, 0, name, env, &mut root_dir_gone) {
-        None => Some(DlopenFailure::NotFound { name: name.to_string() }),
-        Some((path, o)) if o.executable_stack && refuses_executable_stack(env.glibc) => {
+        Ok(None) => Some(DlopenFailure::NotFound { name: name.to_string() }),
+        Ok(Some((path, o))) if o.executable_stack && refuses_executable_stack(env.glibc) => {
             Some(DlopenFailure::ExecutableStack {
                 name: name.to_string(),
                 path,
             })
         }
-        Some(_) => None,
+        // Past a bound, the walk has already said so: nothing to add.
+        Ok(Some(_)) | Err(_) => None,
     }
 }
 
@@ -330,6 +364,16 @@ pub fn origin_of(path: &str) -> &str {
 /// The path as the kernel resolves `.` and `..` in it (lexically: the
 /// roots dlcheck reads resolve links themselves).
 pub fn normalize(path: &str) -> String {
+    // Most paths have nothing to resolve: keep them as they are.
+    let plain = !path.is_empty()
+        && !path.ends_with('/')
+        && path
+            .split('/')
+            .enumerate()
+            .all(|(i, c)| (i == 0 || !c.is_empty()) && c != "." && c != "..");
+    if plain {
+        return path.to_string();
+    }
     let mut out = PathBuf::new();
     for c in Path::new(path).components() {
         match c {
@@ -399,6 +443,8 @@ pub struct Walk {
     pub truncated: bool,
     /// The loader no longer searches `/` (see [`drops_root_dir_after_miss`]).
     pub root_dir_gone: bool,
+    /// The walk stopped at one of the root's [`Bounds`].
+    pub bound: Option<BoundHit>,
 }
 
 impl Walk {
@@ -417,17 +463,34 @@ impl Walk {
 }
 
 /// The directories searched for a DT_NEEDED name of object `at`, in
-/// glibc's order, tokens expanded; `None` for the ld.so.cache and default
-/// directory steps, which [`search`] appends.
-fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
+/// glibc's order, tokens expanded: DT_RPATH up the chain, `LD_LIBRARY_PATH`,
+/// DT_RUNPATH ([`search`] appends the cache and the default directories).
+/// Errors: a search path, or all of them, past the root's [`Bounds`].
+fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>, bounds: Bounds) -> Result<Vec<String>, BoundHit> {
     let mut dirs = Vec::new();
-    let entries = |list: &Option<String>, path: &str| -> Vec<String> {
-        let origin = origin_of(path);
-        list.iter()
+    let add = |list: &Option<String>, o: &Loaded, what: &str, dirs: &mut Vec<String>| {
+        let origin = origin_of(&o.path);
+        for (n, d) in list
+            .iter()
             .flat_map(|l| l.split(':'))
             .filter(|d| !d.is_empty())
-            .map(|d| expand(d, origin, env.arch))
-            .collect()
+            .enumerate()
+        {
+            if n as u64 >= bounds.search_path {
+                return Err(BoundHit {
+                    name: "search-path",
+                    context: format!("{what} of {}", o.path),
+                });
+            }
+            if dirs.len() as u64 >= bounds.library_dirs {
+                return Err(BoundHit {
+                    name: "library-dirs",
+                    context: format!("the search from {}", objects[at].path),
+                });
+            }
+            dirs.push(expand(d, origin, env.arch));
+        }
+        Ok(())
     };
     if objects[at].object.runpath.is_none() {
         // DT_RPATH of the needing object, then of each object that loaded
@@ -436,7 +499,7 @@ fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
         loop {
             let o = &objects[l];
             if o.object.runpath.is_none() {
-                dirs.extend(entries(&o.object.rpath, &o.path));
+                add(&o.object.rpath, o, "DT_RPATH", &mut dirs)?;
             }
             if l == 0 {
                 break;
@@ -444,13 +507,19 @@ fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>) -> Vec<String> {
             l = o.needed_by;
         }
     }
+    if env.ld_library_path.len() as u64 > bounds.search_path {
+        return Err(BoundHit {
+            name: "search-path",
+            context: "LD_LIBRARY_PATH".into(),
+        });
+    }
     dirs.extend(env.ld_library_path.iter().cloned());
-    dirs.extend(entries(&objects[at].object.runpath, &objects[at].path));
-    dirs
+    add(&objects[at].object.runpath, &objects[at], "DT_RUNPATH", &mut dirs)?;
+    Ok(dirs)
 }
 
 /// Where the loader finds `name` for object `at`: the path it opens and
-/// what it maps, or `None`.
+/// what it maps, or `None`. Errors: past the root's [`Bounds`].
 /// `root_dir_gone`: the loader no longer searches `/` (see
 /// [`drops_root_dir_after_miss`]); set here when a miss there makes it so.
 fn search(
@@ -460,27 +529,28 @@ fn search(
     name: &str,
     env: &Env<'_>,
     root_dir_gone: &mut bool,
-) -> Option<(String, Arc<Object>)> {
+) -> Result<Option<(String, Arc<Object>)>, BoundHit> {
     if name.contains('/') {
-        return root.object(name).map(|o| (name.to_string(), o));
+        return Ok(root.object(name).map(|o| (name.to_string(), o)));
     }
-    for dir in search_dirs(objects, at, env) {
+    for dir in search_dirs(objects, at, env, root.bounds())? {
         let dir = dir.trim_end_matches('/');
         if dir.is_empty() && *root_dir_gone {
             continue;
         }
         let path = format!("{dir}/{name}");
         if let Some(o) = root.object(&path) {
-            return Some((path, o));
+            return Ok(Some((path, o)));
         }
         if dir.is_empty() && drops_root_dir_after_miss(env.glibc) {
             *root_dir_gone = true;
         }
     }
-    root.cache(name)
+    Ok(root
+        .cache(name)
         .into_iter()
         .chain(default_dirs(env.arch).iter().map(|d| format!("{d}/{name}")))
-        .find_map(|p| root.object(&p).map(|o| (p, o)))
+        .find_map(|p| root.object(&p).map(|o| (p, o))))
 }
 
 /// Where `dlopen(name)` called from the C library finds `name`
@@ -509,6 +579,7 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
         missing_versions: Vec::new(),
         truncated: false,
         root_dir_gone: false,
+        bound: None,
     };
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut queue: VecDeque<usize> = VecDeque::from([0]);
@@ -522,7 +593,14 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
                 walk.truncated = true;
                 break;
             }
-            match search(root, &walk.objects, at, &name, env, &mut walk.root_dir_gone) {
+            let found = match search(root, &walk.objects, at, &name, env, &mut walk.root_dir_gone) {
+                Ok(found) => found,
+                Err(hit) => {
+                    walk.bound = Some(hit);
+                    return walk;
+                }
+            };
+            match found {
                 Some((path, object)) => {
                     walk.events.push(Event::Loaded(walk.objects.len()));
                     queue.push_back(walk.objects.len());
@@ -614,6 +692,10 @@ impl Root for Shipped<'_> {
     fn cache(&self, soname: &str) -> Option<String> {
         self.base.cache(soname)
     }
+
+    fn bounds(&self) -> Bounds {
+        self.base.bounds()
+    }
 }
 
 #[cfg(test)]
@@ -633,5 +715,18 @@ mod tests {
         assert_eq!(origin_of("/app"), "/");
         assert_eq!(origin_of("bin/app"), "bin");
         assert_eq!(normalize("a/bin/../lib/./x"), "a/lib/x");
+        for p in ["/usr/lib/x", "usr//lib/", "./a", "/a/.", "a/..", "/", "."] {
+            let slow: PathBuf = Path::new(p).components().fold(PathBuf::new(), |mut o, c| {
+                match c {
+                    Component::ParentDir => {
+                        o.pop();
+                    }
+                    Component::CurDir => {}
+                    other => o.push(other),
+                }
+                o
+            });
+            assert_eq!(normalize(p), slow.to_string_lossy(), "{p}");
+        }
     }
 }

@@ -403,20 +403,25 @@ fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
     let base = match &i.base {
         Some(b) => format!(
             ", built on distroless {}-{}",
-            b.variant,
-            b.generation.as_deref().unwrap_or("?")
+            sanitize(&b.variant),
+            sanitize(b.generation.as_deref().unwrap_or("?"))
         ),
         None => String::new(),
     };
-    writeln!(w, "  {} {}{base}", i.format, i.platform)?;
+    writeln!(w, "  {} {}{base}", i.format, sanitize(&i.platform))?;
     if let Some(source) = &i.source {
         field(w, "read from", &sanitize(&read_from(source)))?;
     }
-    let (ok, crash) = (
-        ("will start", String::new()),
-        ("will crash on start; it prints:", String::new()),
-    );
-    start(i.starts, ok, crash, i.crash.as_deref(), w)?;
+    if i.starts {
+        writeln!(w, "  {}", "will start".green().bold())?;
+    } else {
+        writeln!(w, "  {}", "will crash on start; it prints:".red().bold())?;
+        // Each line as the container prints it; a newline inside a name
+        // from the image is escaped, so it cannot forge a line.
+        for line in &i.crash_lines {
+            writeln!(w, "    {}", sanitize(line).red())?;
+        }
+    }
     problems(&i.problems, w)?;
     let argv: Vec<String> = i
         .config

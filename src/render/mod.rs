@@ -6,6 +6,7 @@ mod json;
 mod markdown;
 mod sanitize;
 mod sarif;
+mod stream;
 
 use std::io::{self, Write};
 
@@ -14,6 +15,7 @@ pub use json::json;
 pub use markdown::markdown;
 pub use sanitize::sanitize;
 pub use sarif::sarif;
+pub use stream::{JsonLine, Stream};
 
 use crate::report::Report;
 use crate::run::Outcome;
@@ -25,6 +27,8 @@ pub enum OutputFormat {
     Human,
     /// One JSON document (README.md, "JSON output").
     Json,
+    /// JSON Lines: one object per report as it is ready, the summary last.
+    JsonLines,
 }
 
 /// The one-line error of a report that could not be judged, as written on
@@ -35,8 +39,8 @@ pub fn error_line(r: &Report) -> Option<String> {
 }
 
 /// Write an outcome: the reports (and summary) on `out`, each error on
-/// `err` where its report would be (JSON: all errors first). The files a
-/// scan skipped are listed when `list_skipped`.
+/// `err` where its report would be. The files a scan skipped are listed
+/// when `list_skipped`.
 pub fn outcome(
     o: &Outcome,
     format: OutputFormat,
@@ -44,27 +48,9 @@ pub fn outcome(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<()> {
-    if format == OutputFormat::Json {
-        for line in o.reports.iter().filter_map(error_line) {
-            writeln!(err, "{line}")?;
-        }
-        return json(&o.reports, o.summary.as_ref(), out);
-    }
-    let mut first = true;
+    let mut stream = Stream::new(format, out, err);
     for r in &o.reports {
-        if let Some(line) = error_line(r) {
-            out.flush()?;
-            writeln!(err, "{line}")?;
-            continue;
-        }
-        if !first {
-            writeln!(out)?;
-        }
-        first = false;
-        human(r, out)?;
+        stream.report(r)?;
     }
-    match &o.summary {
-        Some(s) => summary(s, list_skipped.then_some(o.skipped.as_slice()), out),
-        None => Ok(()),
-    }
+    stream.finish(o.summary.as_ref(), list_skipped.then_some(o.skipped.as_slice()))
 }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Start;
-use crate::imagefs::ImageFs;
+use crate::imagefs::{ImageFs, Node};
 use crate::verdict::ProblemKind;
 
 /// The distroless base an image is built on.
@@ -19,15 +19,18 @@ pub struct Base {
     pub packages: Vec<String>,
 }
 
+/// The most of `/usr/lib/os-release` read (bytes): a real one is a few
+/// hundred bytes.
+const OS_RELEASE: u64 = 64 << 10;
+
 /// The distroless base, from `/usr/lib/os-release` (its `PRETTY_NAME` says
 /// "Distroless") and the package names in `/var/lib/dpkg/status.d/`.
 pub fn identify(image: &ImageFs) -> Option<Base> {
-    let os_release = image
-        .resolve("usr/lib/os-release")
-        .ok()
-        .flatten()
-        .and_then(|(p, _)| image.read(&p).ok())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())?;
+    let os_release = match image.resolve(b"usr/lib/os-release").ok().flatten()? {
+        (p, Node::File(f)) => image.read_small(&p, f, OS_RELEASE).ok().flatten()?,
+        _ => return None,
+    };
+    let os_release = String::from_utf8_lossy(&os_release);
     let field = |k: &str| {
         os_release
             .lines()
@@ -38,13 +41,16 @@ pub fn identify(image: &ImageFs) -> Option<Base> {
         return None;
     }
     let mut packages: Vec<String> = image
-        .resolve("var/lib/dpkg/status.d")
+        .resolve(b"var/lib/dpkg/status.d")
         .ok()
         .flatten()
         .map(|(p, _)| image.list(&p))
         .unwrap_or_default()
         .into_iter()
-        .map(|n| n.strip_suffix(".md5sums").unwrap_or(&n).to_string())
+        .map(|n| {
+            let n = crate::text::from_bytes(&n);
+            n.strip_suffix(".md5sums").unwrap_or(&n).to_string()
+        })
         .collect();
     packages.sort();
     packages.dedup();

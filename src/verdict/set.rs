@@ -2,11 +2,13 @@
 //! them all. (The libraries shipped beside the programs are found by the
 //! loader itself: see [`crate::loader::Shipped`].)
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::catalog::{self, VARIANTS};
 use crate::elf::Kind;
-use crate::report::{BinaryReport, Report};
+use crate::report::Report;
 
 /// The answer for a set of binaries (JSON `summary`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -47,60 +49,92 @@ pub struct SetReason {
 /// `target` generation first, then the others in
 /// [`catalog::search_order`].
 pub fn summarize(reports: &[Report], skipped: usize, target: &str) -> Summary {
-    let binaries = || reports.iter().filter_map(Report::binary);
-    let exes: Vec<&BinaryReport> = binaries().filter(|r| r.elf.kind == Kind::Executable).collect();
-    let mut s = Summary {
-        executables: exes.len(),
-        libraries: binaries().filter(|r| r.elf.kind == Kind::SharedLibrary).count(),
-        errors: reports.iter().filter(|r| r.error().is_some()).count(),
-        skipped,
-        unrunnable: exes
-            .iter()
-            .filter(|r| !r.images.iter().any(|v| v.runs))
-            .map(|r| r.path.clone())
-            .collect(),
-        ..Summary::default()
-    };
-    if exes.is_empty() {
-        return s;
-    }
-    let verdict = |r: &BinaryReport, v: &str, g: &str| {
-        r.images
-            .iter()
-            .find(|x| x.variant == v && x.generation == g)
-            .map(|x| {
-                (
-                    x.runs,
-                    x.problems.first().map(|p| p.explanation.clone()).unwrap_or_default(),
-                )
-            })
-            .unwrap_or((false, "no verdict for this image".to_string()))
-    };
-    for g in catalog::search_order(target) {
-        let mut reasons = Vec::new();
-        for v in VARIANTS {
-            let blocker = exes.iter().find_map(|r| {
-                let (runs, why) = verdict(r, v, g);
-                (!runs).then(|| SetReason {
-                    image: format!("gcr.io/distroless/{v}-{g}"),
-                    path: r.path.clone(),
-                    why,
-                })
-            });
-            match blocker {
-                Some(b) => reasons.push(b),
-                None => {
-                    s.image = Some(format!("gcr.io/distroless/{v}-{g}"));
-                    s.variant = Some(v.to_string());
-                    s.generation = Some(g.to_string());
-                    s.reasons.extend(reasons);
-                    return s;
+    let mut set = SetBuilder::default();
+    reports.iter().for_each(|r| set.add(r));
+    set.finish(skipped, target)
+}
+
+/// A [`Summary`] built as reports stream by, holding counts and, for each
+/// image, the first executable that it does not run: never the reports.
+#[derive(Debug, Default)]
+pub struct SetBuilder {
+    summary: Summary,
+    /// (variant, generation) → the first executable it does not run.
+    blockers: BTreeMap<(&'static str, &'static str), SetReason>,
+}
+
+impl SetBuilder {
+    /// Count `r` in, in the order reports are given.
+    pub fn add(&mut self, r: &Report) {
+        if r.error().is_some() {
+            self.summary.errors += 1;
+        }
+        let Some(b) = r.binary() else { return };
+        if b.elf.kind == Kind::SharedLibrary {
+            self.summary.libraries += 1;
+            return;
+        }
+        self.summary.executables += 1;
+        if !b.images.iter().any(|v| v.runs) {
+            self.summary.unrunnable.push(b.path.clone());
+        }
+        for g in catalog::GENERATIONS {
+            for v in VARIANTS {
+                let key = (v, g);
+                if self.blockers.contains_key(&key) {
+                    continue;
+                }
+                let (runs, why) = b
+                    .images
+                    .iter()
+                    .find(|x| x.variant == v && x.generation == g)
+                    .map(|x| {
+                        (
+                            x.runs,
+                            x.problems.first().map(|p| p.explanation.clone()).unwrap_or_default(),
+                        )
+                    })
+                    .unwrap_or((false, "no verdict for this image".to_string()));
+                if !runs {
+                    let image = format!("gcr.io/distroless/{v}-{g}");
+                    self.blockers.insert(
+                        key,
+                        SetReason {
+                            image,
+                            path: b.path.clone(),
+                            why,
+                        },
+                    );
                 }
             }
         }
-        // No image of this generation runs them all: keep the largest one's
-        // blocker as the reason the generation was passed over.
-        s.reasons.extend(reasons.pop());
     }
-    s
+
+    /// The summary, with `skipped` files, recommending from `target`.
+    pub fn finish(mut self, skipped: usize, target: &str) -> Summary {
+        let mut s = std::mem::take(&mut self.summary);
+        s.skipped = skipped;
+        if s.executables == 0 {
+            return s;
+        }
+        for g in catalog::search_order(target) {
+            let mut reasons = Vec::new();
+            for v in VARIANTS {
+                match self.blockers.remove(&(v, g)) {
+                    Some(b) => reasons.push(b),
+                    None => {
+                        s.image = Some(format!("gcr.io/distroless/{v}-{g}"));
+                        s.variant = Some(v.to_string());
+                        s.generation = Some(g.to_string());
+                        s.reasons.extend(reasons);
+                        return s;
+                    }
+                }
+            }
+            // No image of this generation runs them all: keep the largest one's
+            // blocker as the reason the generation was passed over.
+            s.reasons.extend(reasons.pop());
+        }
+        s
+    }
 }
