@@ -217,8 +217,9 @@ fn main() {
     )
     .unwrap();
     println!(
-        "cargo::rustc-env=DLCHECK_LONG_VERSION={} (image data of {}: distroless {} of {} and the Debian packages it pins)",
+        "cargo::rustc-env=DLCHECK_LONG_VERSION={}{} (image data of {}: distroless {} of {} and the Debian packages it pins)",
         std::env::var("CARGO_PKG_VERSION").unwrap(),
+        commit().map(|c| format!(", commit {c}")).unwrap_or_default(),
         p["generated"].as_str().unwrap(),
         &p["distroless_commit"].as_str().unwrap()[..12],
         p["distroless_commit_date"].as_str().unwrap(),
@@ -268,4 +269,35 @@ fn main() {
     }
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("catalog.rs");
     std::fs::write(dest, out).unwrap();
+}
+
+/// The commit dlcheck is built from: `DLCHECK_COMMIT` when set (a build
+/// without the repository, such as a container build), else `git`'s
+/// abbreviated HEAD with `-dirty` for uncommitted changes, else none.
+fn commit() -> Option<String> {
+    println!("cargo::rerun-if-env-changed=DLCHECK_COMMIT");
+    if let Ok(c) = std::env::var("DLCHECK_COMMIT") {
+        return (!c.is_empty()).then_some(c);
+    }
+    let root = Path::new(&std::env::var("CARGO_MANIFEST_DIR").ok()?).to_path_buf();
+    let git = root.join(".git");
+    if !git.exists() {
+        return None;
+    }
+    for watched in ["HEAD", "index"] {
+        println!("cargo::rerun-if-changed={}", git.join(watched).display());
+    }
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let head = run(&["rev-parse", "--short=12", "HEAD"])?;
+    let dirty = run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    Some(if dirty { format!("{head}-dirty") } else { head })
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, ValueEnum};
 use dlcheck::catalog::{self, Catalog, GENERATIONS};
+use dlcheck::gate::Level;
 use dlcheck::render::OutputFormat;
 use dlcheck::{Options, Request, dockerfile};
 
@@ -21,10 +22,12 @@ use dlcheck::{Options, Request, dockerfile};
 /// command, the copies, the user, the builder stages.
 ///
 /// Exit status: 0 an image runs every input (or the image starts, or the
-/// Dockerfile has no error); 1 one does not; 2 usage error; 3 input cannot
-/// be read; 4 not a Linux ELF executable; 5 malformed ELF, image archive or
-/// Dockerfile; 6 no data on the image for that platform. With several
-/// paths, the highest wins.
+/// Dockerfile has no error); 1 one does not (or, with --fail-on warning,
+/// a warning); 2 usage error; 3 input cannot be read; 4 not a Linux ELF
+/// executable (or a scan found none); 5 malformed ELF, image archive or
+/// Dockerfile, or a limit passed; 6 no data on the image for that
+/// platform. With several paths, the worst input error of 3 to 6, plus 8
+/// when a program also fails (11 to 14).
 #[derive(Debug, Parser)]
 #[command(name = "dlcheck", version = env!("DLCHECK_LONG_VERSION"), about, long_about)]
 pub struct Cli {
@@ -36,7 +39,7 @@ pub struct Cli {
     /// --root, programs inside the root.
     /// Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,
     /// or a file whose first instruction is FROM) are checked too.
-    #[arg(required_unless_present = "dockerfile", value_name = "PATH")]
+    #[arg(required_unless_present_any = ["dockerfile", "completions", "man"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
     /// Check this Dockerfile; a PATH given with it is the program it copies
@@ -79,10 +82,39 @@ pub struct Cli {
     #[arg(long, conflicts_with = "format")]
     pub json: bool,
 
-    /// Output: human (default), json (one document), or jsonl (JSON Lines:
-    /// one report per line as soon as it is ready, the summary last).
+    /// Output: human (default), json (one document), jsonl (JSON Lines:
+    /// one report per line as soon as it is ready, the summary last), sarif
+    /// (SARIF 2.1.0 for code scanning) or markdown (for pull-request
+    /// comments).
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
+
+    /// Write the output to FILE instead of stdout (errors stay on stderr).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Fail (exit 1) on findings of LEVEL or worse: error (a program that
+    /// will not start, the default) or warning (also a dlopen that will
+    /// fail, a missing CA bundle, a CPU level, a floating tag ...).
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+
+    /// Print nothing, errors included: only the exit status tells.
+    #[arg(short, long, conflicts_with_all = ["output", "verbose"])]
+    pub quiet: bool,
+
+    /// With several paths or -r: print the set's summary only (how many
+    /// fail, and why), not each report. Errors still go to stderr.
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Print a shell completion script for SHELL on stdout, and exit.
+    #[arg(long, value_enum, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) on stdout, and exit.
+    #[arg(long, exclusive = true)]
+    pub man: bool,
 
     /// Scan directories: every regular file below them; ELF programs and
     /// libraries are judged, other files skipped quietly.
@@ -94,7 +126,7 @@ pub struct Cli {
     pub follow: bool,
 
     /// With -r, list the files skipped.
-    #[arg(short, long)]
+    #[arg(short, long, requires = "recursive")]
     pub verbose: bool,
 
     /// When to colour the human output.
@@ -206,6 +238,10 @@ impl Cli {
                 build_args: self.build_args.iter().cloned().collect(),
                 context: self.context.clone(),
             },
+            fail_on: match self.fail_on {
+                FailOn::Error => Level::Error,
+                FailOn::Warning => Level::Warning,
+            },
         }
     }
 }
@@ -231,16 +267,64 @@ pub enum Format {
     Json,
     /// JSON Lines.
     Jsonl,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// Markdown.
+    Markdown,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// A program that will not start, a build that fails, an input that
+    /// cannot be judged.
+    Error,
+    /// Warnings too.
+    Warning,
 }
 
 impl Cli {
     /// The output format chosen.
-    pub fn output(&self) -> OutputFormat {
+    pub fn format(&self) -> OutputFormat {
         match (self.json, self.format) {
             (true, _) | (_, Some(Format::Json)) => OutputFormat::Json,
             (_, Some(Format::Jsonl)) => OutputFormat::JsonLines,
+            (_, Some(Format::Sarif)) => OutputFormat::Sarif,
+            (_, Some(Format::Markdown)) => OutputFormat::Markdown,
             _ => OutputFormat::Human,
         }
+    }
+
+    /// `--completions SHELL` or `--man`: the script or page on `w`.
+    /// Returns whether one was asked for.
+    pub fn generate(&self, w: &mut dyn std::io::Write) -> std::io::Result<bool> {
+        let mut command = Cli::command();
+        if let Some(shell) = self.completions {
+            clap_complete::generate(shell, &mut command, "dlcheck", w);
+            return Ok(true);
+        }
+        if self.man {
+            clap_mangen::Man::new(command).render(w)?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Flags that do nothing for what was judged, each with why: `--image`
+    /// for container images and roots (judged against their own files),
+    /// `--all` without one, `--summary` without a set.
+    pub fn unused_flags(&self, judged_images: bool, judged_other: bool, set: bool) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.image.is_some() && judged_images && !judged_other {
+            out.push("--image does nothing for a container image or --root: it is judged against its own files");
+        }
+        if self.all && !judged_images {
+            out.push("--all does nothing without a container image or --root: it checks every ELF file inside one");
+        }
+        if self.summary && !set {
+            out.push("--summary does nothing for a single input: it prints a set's summary (several paths or -r)");
+        }
+        out
     }
 }
 

@@ -12,9 +12,13 @@ pub enum Error {
     /// The path does not exist (exit 3).
     #[error("no such file: check the path")]
     NotFound(PathBuf),
-    /// The path is a directory (exit 3).
-    #[error("is a directory: pass -r to scan it, or the binary inside it")]
-    IsDirectory(PathBuf),
+    /// The path is a directory (exit 3); `true` when it looks like a root
+    /// file system (`etc/` and `usr/` or `lib/`), where `--root` is meant.
+    #[error(
+        "is a directory: pass -r to scan it, or the binary inside it{}",
+        if *.1 { "; it looks like a root file system: --root DIR /PROGRAM judges a program inside it against its files" } else { "" }
+    )]
+    IsDirectory(PathBuf, bool),
     /// The file cannot be opened for reading (exit 3).
     #[error("permission denied: make the file readable, or run dlcheck as a user who can read it")]
     PermissionDenied(PathBuf),
@@ -106,7 +110,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::NotFound(_)
-            | Error::IsDirectory(_)
+            | Error::IsDirectory(..)
             | Error::PermissionDenied(_)
             | Error::NotRegularFile(_)
             | Error::Io(_)
@@ -162,7 +166,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::NotFound(_) => "not_found",
-            Error::IsDirectory(_) => "is_directory",
+            Error::IsDirectory(..) => "is_directory",
             Error::PermissionDenied(_) => "permission_denied",
             Error::NotRegularFile(_) => "not_regular_file",
             Error::Io(_) => "io",

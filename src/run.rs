@@ -27,7 +27,7 @@ use crate::source::{self, Source};
 use crate::verdict::set::{SetBuilder, Summary};
 use crate::verdict::warnings::{Warning, WarningKind};
 use crate::verdict::{self, ShippedFiles};
-use crate::{go, replay, shipped, text};
+use crate::{gate, go, replay, shipped, text};
 
 /// How to judge.
 #[derive(Debug, Clone)]
@@ -88,6 +88,9 @@ pub struct Request {
     pub dockerfile: Option<PathBuf>,
     /// `--target`, `--build-arg` and the context, for Dockerfiles.
     pub dockerfile_settings: crate::dockerfile::Settings,
+    /// The findings that fail the gate: errors (the default), or warnings
+    /// too (`--fail-on warning`). See [`gate::Status`].
+    pub fail_on: gate::Level,
 }
 
 /// What came of a request.
@@ -102,10 +105,14 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The process exit status: the highest of the reports' (see
-    /// [`Report::exit_code`]), 0 when there are none.
+    /// The process exit status of the reports, failing on errors (see
+    /// [`gate::Status`]): 0 when there are none.
     pub fn exit_code(&self) -> u8 {
-        self.reports.iter().map(Report::exit_code).max().unwrap_or(0)
+        let mut status = gate::Status::new(gate::Level::Error);
+        for r in &self.reports {
+            status.add(r);
+        }
+        status.code()
     }
 }
 
@@ -185,7 +192,7 @@ pub struct Finished {
     pub summary: Option<Summary>,
     /// Files a scan skipped (kept when asked).
     pub skipped: Vec<String>,
-    /// The process exit status (see [`Outcome::exit_code`]).
+    /// The process exit status ([`gate::Status`] of `fail_on`).
     pub exit_code: u8,
 }
 
@@ -200,9 +207,10 @@ pub fn run_with(
 ) -> std::io::Result<Finished> {
     let opts = &request.options;
     let mut set = SetBuilder::default();
-    let (mut exit, mut not_images) = (0u8, false);
+    let mut status = gate::Status::new(request.fail_on);
+    let mut not_images = false;
     let mut emit = |r: Report| {
-        exit = exit.max(r.exit_code());
+        status.add(&r);
         not_images |= !matches!(r, Report::Image(_));
         set.add(&r);
         sink(r)
@@ -253,7 +261,7 @@ pub fn run_with(
         } else {
             Vec::new()
         },
-        exit_code: exit,
+        exit_code: status.code(),
     })
 }
 

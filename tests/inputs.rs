@@ -250,9 +250,10 @@ fn one_bad_path_among_good_ones() {
         (out.status.code(), stdout, stderr)
     };
 
-    // 0, 3, 1: the missing path is reported, the others are judged.
+    // 0, 3, 1: the missing path is reported, the others are judged; the
+    // status keeps both: 8 (a program fails) + 3 (an input cannot be read).
     let (code, stdout, stderr) = run_all(&[&good, &missing, &none]);
-    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(code, Some(11), "{stderr}");
     assert_eq!(
         stderr,
         format!("dlcheck: {}: no such file: check the path\n", missing.display())
@@ -269,9 +270,12 @@ fn one_bad_path_among_good_ones() {
     assert!(lines[1].starts_with(&format!("dlcheck: {}: no such file", missing.display())));
     assert!(stdout.lines().any(|l| l == good.to_str().unwrap()), "{stdout}");
 
-    // A malformed ELF file (5) wins over everything else.
+    // A malformed ELF file (5) is the worst input error; with a program
+    // that no image runs, 8 + 5.
     let (code, _, stderr) = run_all(&[&missing, &fixture("truncated-64"), &empty, &none]);
-    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(code, Some(13), "{stderr}");
+    let (code, _, _) = run_all(&[&missing, &fixture("truncated-64"), &empty, &good]);
+    assert_eq!(code, Some(5));
     assert_eq!(stderr.lines().count(), 3, "{stderr}");
 }
 

@@ -7,25 +7,39 @@ use assert_cmd::cargo::cargo_bin_cmd;
 fn readme_samples_are_current() {
     let root = env!("CARGO_MANIFEST_DIR");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    let bless = std::env::var_os("DLCHECK_BLESS").is_some();
     let mut checked = 0;
-    let mut lines = readme.lines();
+    let mut blessed: Vec<String> = Vec::new();
+    let mut lines = readme.lines().peekable();
     while let Some(line) = lines.next() {
+        blessed.push(line.to_string());
         let Some(args) = line.strip_prefix("$ dlcheck ") else {
             continue;
         };
-        let expected: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+        let mut expected: Vec<&str> = Vec::new();
+        while let Some(l) = lines.next_if(|l| !l.starts_with("```")) {
+            expected.push(l);
+        }
         let out = cargo_bin_cmd!("dlcheck")
             .current_dir(root)
             .args(args.split_whitespace())
             .output()
             .unwrap();
         let got = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(
-            got.lines().collect::<Vec<_>>(),
-            expected,
-            "README sample: $ dlcheck {args}"
-        );
+        // DLCHECK_BLESS=1 rewrites the samples after a deliberate change.
+        if bless {
+            blessed.extend(got.lines().map(str::to_string));
+        } else {
+            assert_eq!(
+                got.lines().collect::<Vec<_>>(),
+                expected,
+                "README sample: $ dlcheck {args} (DLCHECK_BLESS=1 rewrites the samples)"
+            );
+        }
         checked += 1;
+    }
+    if bless {
+        std::fs::write(format!("{root}/README.md"), blessed.join("\n") + "\n").unwrap();
     }
     assert!(checked >= 2, "README samples found: {checked}");
 }

@@ -15,6 +15,8 @@
 //! - `dockerfile`: Dockerfile mode, its fixtures, and each prediction
 //!   against a real build and run (the Docker engine);
 //! - `inputs`, `cli`: bad input, exit codes, the command line;
+//! - `gate`, `gate_cli`: findings, SARIF, Markdown, the rules, exit
+//!   statuses and the gate's flags;
 //! - `hostile`, `proptest`: damaged and mutated files, never a panic;
 //! - `hostile_images`: hostile images, each kind within the budget;
 //! - `system`: this machine's own /usr/bin against readelf;
@@ -31,6 +33,7 @@ mod data;
 mod dockerfile;
 mod facts;
 mod gate;
+mod gate_cli;
 mod go;
 mod golden;
 mod hostile;

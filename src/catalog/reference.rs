@@ -99,14 +99,10 @@ impl Catalog {
     /// through the data's `also_published_as`, the generation the tag points
     /// to today), or `scratch`.
     ///
-    /// Errors: a one-line message that lists the known images.
+    /// Errors: a one-line message with the closest known name ("did you
+    /// mean cc-debian12?"), or what names look like.
     pub fn resolve(&self, given: &str) -> Result<ImageRef, String> {
-        let known = || {
-            let mut names: Vec<String> = self.all_images().map(|i| i.reference.to_string()).collect();
-            names.push("scratch".into());
-            names.join(", ")
-        };
-        let unknown = |why: &str| format!("unknown image '{given}' ({why}); known images: {}", known());
+        let unknown = |why: &str| format!("unknown image '{given}' ({why}); {}", self.did_you_mean(given));
         let trimmed = given.trim();
         let (trimmed, digest) = match trimmed.split_once('@') {
             Some((name, d)) if valid_digest(d) => (name, Some(d.to_string())),
@@ -128,8 +124,17 @@ impl Catalog {
             // A distroless image the data does not know: no data, not a
             // usage error (a newer generation, an image it does not model).
             let distroless = trimmed.starts_with("gcr.io/distroless/") || trimmed.starts_with("distroless/");
+            // A variant unknown even without its version digits (`statc`,
+            // `base-nosl`; not `nodejs20` or `java8`, real images the data
+            // does not model) close to a known name is a misspelling.
+            let family = |v: &str| v.trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
+            let misspelt = |r: &ImageRef| {
+                let variant = family(r.variant.as_deref().unwrap_or_default());
+                !self.all_images().any(|i| family(i.variant) == variant)
+                    && self.closest(name).is_some_and(|(s, _)| s < 1.0)
+            };
             return match unknown_name(name, tag, digest) {
-                Some(r) if distroless || r.generation.is_some() => Ok(ImageRef {
+                Some(r) if (distroless || r.generation.is_some()) && !misspelt(&r) => Ok(ImageRef {
                     given: given.to_string(),
                     ..r
                 }),
@@ -147,6 +152,39 @@ impl Catalog {
             digest,
             language: image.language,
         })
+    }
+
+    /// The closest known image name to `given` (Jaro-Winkler similarity of
+    /// the names without `gcr.io/distroless/` and the tag, at least 0.85),
+    /// as "did you mean ...?", or what names look like.
+    fn did_you_mean(&self, given: &str) -> String {
+        let bare = |s: &str| {
+            let s = s.split(['@', ':']).next().unwrap_or(s);
+            s.rsplit('/').next().unwrap_or(s).to_string()
+        };
+        let best = self.closest(&bare(given.trim()));
+        match best {
+            Some((score, _)) if score >= 1.0 => {
+                "tags are latest, nonroot, debug and debug-nonroot, each also with an architecture suffix (latest-arm64)".to_string()
+            }
+            Some((_, name)) => {
+                let tag = given.split_once(':').map(|(_, t)| format!(":{t}")).unwrap_or_default();
+                format!("did you mean {name}{tag}?")
+            }
+            _ => "distroless images are static, base-nossl, base and cc, and python3, java17/21/25 and nodejs22/24/26, each -debian11, -debian12 or -debian13 (as published), with a tag such as :nonroot; or scratch".to_string(),
+        }
+    }
+
+    /// The known image name most like `name` (without `gcr.io/distroless/`
+    /// and the tag), if one is at least 0.85 alike (Jaro-Winkler), and how
+    /// alike (1.0: the same).
+    fn closest(&self, name: &str) -> Option<(f64, &'static str)> {
+        self.all_images()
+            .map(|i| i.reference.strip_prefix("gcr.io/distroless/").unwrap_or(i.reference))
+            .chain(["scratch"])
+            .map(|known| (strsim::jaro_winkler(name, known), known))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter(|(score, _)| *score >= 0.85)
     }
 
     /// The image a name (`cc-debian12`, or the unversioned `cc`) names,

@@ -18,7 +18,7 @@ use crate::verdict::{Problem, ProblemKind, Warning, WarningKind};
 pub use rules::{RuleInfo, rule, rules};
 
 /// How serious a finding is, as SARIF names levels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Information: what an image is built on, no data to decide.
@@ -26,7 +26,8 @@ pub enum Level {
     /// Worth knowing; fails the gate with `--fail-on warning`.
     Warning,
     /// The program will not start, the build fails, or the input cannot be
-    /// judged.
+    /// judged. The default level a gate fails on.
+    #[default]
     Error,
 }
 

@@ -52,12 +52,18 @@ pub fn io_error(path: &Path, e: std::io::Error) -> Error {
     match e.kind() {
         ErrorKind::NotFound => Error::NotFound(path.to_path_buf()),
         ErrorKind::PermissionDenied => Error::PermissionDenied(path.to_path_buf()),
-        ErrorKind::IsADirectory => Error::IsDirectory(path.to_path_buf()),
+        ErrorKind::IsADirectory => Error::IsDirectory(path.to_path_buf(), root_like(path)),
         _ if e.raw_os_error() == Some(libc::ELOOP) => {
             Error::Io("too many levels of symbolic links (a symlink loop?): check where the path points".to_string())
         }
         _ => Error::Io(format!("{e}: check the path and its permissions")),
     }
+}
+
+/// Whether the directory `dir` looks like a root file system: `etc/` and
+/// `usr/` or `lib/` below it.
+fn root_like(dir: &Path) -> bool {
+    dir.join("etc").is_dir() && (dir.join("usr").is_dir() || dir.join("lib").is_dir())
 }
 
 /// Open and load `path`.
@@ -80,7 +86,7 @@ pub fn load(path: &Path) -> Result<Bytes, Error> {
     let meta = file.metadata().map_err(|e| io_error(path, e))?;
     let ft = meta.file_type();
     if ft.is_dir() {
-        return Err(Error::IsDirectory(path.to_path_buf()));
+        return Err(Error::IsDirectory(path.to_path_buf(), root_like(path)));
     }
     if !ft.is_file() {
         let what = if ft.is_fifo() {

@@ -1,16 +1,17 @@
 //! A Dockerfile's report for people: what it builds on and runs, the
 //! prediction, then the findings grouped by line, then the program judged.
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use colored::Colorize;
 
-use super::human::{field, report};
+use super::human::{field, labelled, report};
 use super::sanitize;
 use crate::dockerfile::{Check, Finding, Severity};
 
 /// The report of a Dockerfile.
-pub fn dockerfile(c: &Check, w: &mut dyn Write) -> io::Result<()> {
+pub fn dockerfile(c: &Check, seen: &mut HashSet<String>, w: &mut dyn Write) -> io::Result<()> {
     let base = match (&c.base.image, &c.base.variant, &c.base.generation) {
         (Some(image), Some(v), Some(g)) => format!("{} ({v}, {g})", sanitize(image)),
         _ => format!("{} ({})", sanitize(&c.base.reference), c.base.kind),
@@ -57,7 +58,7 @@ pub fn dockerfile(c: &Check, w: &mut dyn Write) -> io::Result<()> {
     }
     if let Some(p) = &c.program {
         writeln!(w)?;
-        report(p, w)?;
+        report(p, seen, w)?;
     }
     Ok(())
 }
@@ -80,7 +81,7 @@ fn prediction(c: &Check, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w, "    {}", sanitize(line).red())?;
     }
     if let Some(a) = &p.assumes {
-        writeln!(w, "  {} {}", "assumes:".dimmed(), sanitize(a))?;
+        labelled(w, 2, "assumes:".dimmed(), &sanitize(a))?;
     }
     Ok(())
 }
@@ -98,7 +99,7 @@ fn finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     if !f.fix.is_empty() {
-        writeln!(w, "      {} {}", "fix:".cyan().bold(), sanitize(&f.fix))?;
+        labelled(w, 6, "fix:".cyan().bold(), &sanitize(&f.fix))?;
     }
     Ok(())
 }

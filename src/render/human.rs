@@ -1,8 +1,10 @@
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use colored::Colorize;
 
 use super::sanitize;
+use super::wrap::prose;
 use crate::catalog::GENERATIONS;
 use crate::elf::{ElfFacts, Kind, Linkage};
 use crate::go::EvidenceSource;
@@ -14,31 +16,44 @@ use crate::report::{BinaryReport, JudgedAs, Report, Start};
 /// on stderr. Colour follows `colored`'s global override, set once by the
 /// CLI.
 pub fn human(r: &Report, w: &mut dyn Write) -> io::Result<()> {
+    human_once(r, &mut HashSet::new(), w)
+}
+
+/// [`human`], writing each note and warning whose words are in `seen`
+/// not again (the same note after every report of a set is noise), and
+/// adding those it writes.
+pub fn human_once(r: &Report, seen: &mut HashSet<String>, w: &mut dyn Write) -> io::Result<()> {
     match r {
         Report::Failure(_) => Ok(()),
-        _ => report(r, w),
+        _ => report(r, seen, w),
     }
 }
 
 /// A report, path first; inside an image, a binary that could not be
 /// judged shows its path only.
-pub(super) fn report(r: &Report, w: &mut dyn Write) -> io::Result<()> {
+pub(super) fn report(r: &Report, seen: &mut HashSet<String>, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "{}", sanitize(r.path()).bold())?;
     match r {
-        Report::Image(i) => image_report(&i.start, w),
-        Report::Binary(b) => binary(b, w),
-        Report::Dockerfile(d) => super::dockerfile::dockerfile(&d.check, w),
+        Report::Image(i) => image_report(&i.start, seen, w),
+        Report::Binary(b) => binary(b, seen, w),
+        Report::Dockerfile(d) => super::dockerfile::dockerfile(&d.check, seen, w),
         Report::Failure(_) => Ok(()),
     }
 }
 
 pub(super) fn field(w: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
-    writeln!(w, "  {:<12} {}", name.dimmed(), value)
+    prose(w, &format!("  {:<12} ", name.dimmed()), 15.max(name.len() + 3), value)
 }
 
-fn binary(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
+/// `  LABEL TEXT`, the text wrapped under itself.
+pub(super) fn labelled(w: &mut dyn Write, indent: usize, label: colored::ColoredString, text: &str) -> io::Result<()> {
+    let width = indent + label.chars().count() + 1;
+    prose(w, &format!("{}{label} ", " ".repeat(indent)), width, text)
+}
+
+fn binary(r: &BinaryReport, seen: &mut HashSet<String>, w: &mut dyn Write) -> io::Result<()> {
     if let Some(check) = &r.image_check {
-        image_check(check, r.judged_as, w)?;
+        image_check(check, r.judged_as, seen, w)?;
     }
     let elf = &r.elf;
     writeln!(w, "  {}", headline(elf, r))?;
@@ -67,8 +82,8 @@ fn binary(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
         go_fields(go, w)?;
     }
     verdict(r, w)?;
-    for warning in &r.warnings {
-        writeln!(w, "  {} {}", "warning:".yellow().bold(), sanitize(&warning.message))?;
+    for warning in r.warnings.iter().filter(|x| seen.insert(x.message.clone())) {
+        labelled(w, 2, "warning:".yellow().bold(), &sanitize(&warning.message))?;
     }
     Ok(())
 }
@@ -84,7 +99,7 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
             };
             writeln!(w, "  {} {}", label.green().bold(), rec.image.green().bold())?;
             for reason in &rec.reasons {
-                writeln!(w, "    - {}", sanitize(reason))?;
+                prose(w, "    - ", 6, &sanitize(reason))?;
             }
         }
         None if r.images.iter().any(|v| v.no_data()) => {
@@ -109,16 +124,12 @@ fn verdict(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
             // cc has the most of its generation; its problems are what blocks.
             if let Some(v) = r.images.iter().rfind(|v| v.generation == r.distro) {
                 for p in &v.problems {
-                    writeln!(
-                        w,
-                        "    - {}: {}",
-                        v.image.split('/').next_back().unwrap_or(&v.image),
-                        sanitize(&p.explanation)
-                    )?;
+                    let short = v.image.split('/').next_back().unwrap_or(&v.image);
+                    prose(w, "    - ", 6, &format!("{short}: {}", sanitize(&p.explanation)))?;
                 }
             }
             for fix in &r.fixes {
-                writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(fix))?;
+                labelled(w, 2, "fix:".cyan().bold(), &sanitize(fix))?;
             }
         }
     }
@@ -150,11 +161,11 @@ fn no_data(r: &BinaryReport, w: &mut dyn Write) -> io::Result<()> {
     for g in GENERATIONS {
         let first = r.images.iter().find(|v| v.generation == g && v.no_data());
         if let Some(p) = first.and_then(|v| v.problems.first()) {
-            writeln!(w, "    - {g}: {}", sanitize(&p.explanation))?;
+            prose(w, "    - ", 6, &format!("{g}: {}", sanitize(&p.explanation)))?;
         }
     }
     if let Some(fix) = r.images.iter().find(|v| v.no_data()).and_then(|v| v.problems.first()) {
-        writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&fix.fix))?;
+        labelled(w, 2, "fix:".cyan().bold(), &sanitize(&fix.fix))?;
     }
     Ok(())
 }
@@ -256,7 +267,12 @@ fn go_fields(go: &crate::go::GoFacts, w: &mut dyn Write) -> io::Result<()> {
 
 /// The `--image` verdict, first: what the container will print, why, and
 /// the fix.
-fn image_check(c: &crate::verdict::ImageCheck, judged_as: JudgedAs, w: &mut dyn Write) -> io::Result<()> {
+fn image_check(
+    c: &crate::verdict::ImageCheck,
+    judged_as: JudgedAs,
+    seen: &mut HashSet<String>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
     let messages: Vec<String> = c.warnings.iter().map(|w| w.message.clone()).collect();
     if c.no_data() {
@@ -266,7 +282,7 @@ fn image_check(c: &crate::verdict::ImageCheck, judged_as: JudgedAs, w: &mut dyn 
             "no data on".yellow().bold()
         )?;
         problems(&c.problems, w)?;
-        return notes(&messages, w);
+        return notes(&messages, seen, w);
     }
     let (ok, crash) = match judged_as {
         JudgedAs::Program => (
@@ -283,7 +299,7 @@ fn image_check(c: &crate::verdict::ImageCheck, judged_as: JudgedAs, w: &mut dyn 
     };
     start(c.runs, ok, crash, c.crash.as_deref(), w)?;
     problems(&c.problems, w)?;
-    notes(&messages, w)
+    notes(&messages, seen, w)
 }
 
 /// Whether the container starts: the `ok` line (highlighted words, then
@@ -305,9 +321,10 @@ fn start(
     Ok(())
 }
 
-fn notes(notes: &[String], w: &mut dyn Write) -> io::Result<()> {
-    for note in notes {
-        writeln!(w, "  {} {}", "note:".yellow().bold(), sanitize(note))?;
+/// The notes not already in `seen` (which gets them).
+fn notes(notes: &[String], seen: &mut HashSet<String>, w: &mut dyn Write) -> io::Result<()> {
+    for note in notes.iter().filter(|n| seen.insert(n.to_string())) {
+        labelled(w, 2, "note:".yellow().bold(), &sanitize(note))?;
     }
     Ok(())
 }
@@ -315,7 +332,7 @@ fn notes(notes: &[String], w: &mut dyn Write) -> io::Result<()> {
 /// Each problem: why, the symbols that need a missing version, the fix.
 fn problems(problems: &[crate::verdict::Problem], w: &mut dyn Write) -> io::Result<()> {
     for p in problems {
-        writeln!(w, "  {} {}", "why:".dimmed(), sanitize(&p.explanation))?;
+        labelled(w, 2, "why:".dimmed(), &sanitize(&p.explanation))?;
         if !p.symbols.is_empty() {
             let shown: Vec<String> = p.symbols.iter().take(8).map(|x| sanitize(x)).collect();
             let more = p.symbols.len().saturating_sub(8);
@@ -324,10 +341,10 @@ fn problems(problems: &[crate::verdict::Problem], w: &mut dyn Write) -> io::Resu
             } else {
                 String::new()
             };
-            writeln!(w, "  {} {}{more}", "needs:".dimmed(), shown.join(", "))?;
+            labelled(w, 2, "needs:".dimmed(), &format!("{}{more}", shown.join(", ")))?;
         }
         if !p.fix.is_empty() {
-            writeln!(w, "  {} {}", "fix:".cyan().bold(), sanitize(&p.fix))?;
+            labelled(w, 2, "fix:".cyan().bold(), &sanitize(&p.fix))?;
         }
     }
     Ok(())
@@ -354,15 +371,20 @@ pub fn summary(s: &crate::verdict::set::Summary, skipped: Option<&[String]>, w: 
     }
     for r in &s.reasons {
         let short = r.image.rsplit('/').next().unwrap_or(&r.image);
-        writeln!(
+        prose(
             w,
-            "    - not {short} because of {}: {}",
-            sanitize(&r.path),
-            sanitize(&r.why)
+            "    - ",
+            6,
+            &format!("not {short} because of {}: {}", sanitize(&r.path), sanitize(&r.why)),
         )?;
     }
     for p in &s.unrunnable {
         writeln!(w, "    - no image runs {}", sanitize(p))?;
+    }
+    if !s.failures.is_empty() {
+        let total: usize = s.failures.iter().map(|f| f.count).sum();
+        let each: Vec<String> = s.failures.iter().map(|f| format!("{} {}", f.count, f.rule)).collect();
+        labelled(w, 2, "failing:".red().bold(), &format!("{total} ({})", each.join(", ")))?;
     }
     for p in skipped.unwrap_or_default() {
         writeln!(w, "  {} {}", "skipped:".dimmed(), sanitize(p))?;
@@ -399,7 +421,7 @@ fn read_from(s: &crate::source::SourceInfo) -> String {
 
 /// A container image: the verdict and what it prints first, why and the
 /// fix, how the entrypoint was found, then its binaries.
-fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
+fn image_report(i: &Start, seen: &mut HashSet<String>, w: &mut dyn Write) -> io::Result<()> {
     let base = match &i.base {
         Some(b) => format!(
             ", built on distroless {}-{}",
@@ -439,7 +461,7 @@ fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
     for step in &i.entrypoint_steps {
         field(w, "step", &sanitize(step))?;
     }
-    notes(&i.warnings, w)?;
+    notes(&i.warnings, seen, w)?;
     if !i.all.is_empty() {
         let ok = i.all.iter().filter(|c| c.loads).count();
         writeln!(w, "  {} {} ELF files, {ok} load", "all:".bold(), i.all.len())?;
@@ -454,7 +476,7 @@ fn image_report(i: &Start, w: &mut dyn Write) -> io::Result<()> {
     }
     for b in &i.binaries {
         writeln!(w)?;
-        report(b, w)?;
+        report(b, seen, w)?;
     }
     Ok(())
 }

@@ -9,37 +9,58 @@ use std::io::{self, Write};
 use crate::gate::{self, Level};
 use crate::report::Report;
 
+/// One input's line of the table and its findings.
+#[derive(Debug, Clone)]
+pub struct Row {
+    path: String,
+    ok: bool,
+    verdict: String,
+    findings: Vec<gate::Finding>,
+}
+
+/// The row of one report.
+pub fn row(r: &Report) -> Row {
+    let (ok, verdict) = verdict(r);
+    Row {
+        path: r.path().to_string(),
+        ok,
+        verdict,
+        findings: gate::findings(r),
+    }
+}
+
 /// Write the reports as Markdown; `exit_code` is the run's status.
 pub fn markdown(reports: &[Report], exit_code: u8, w: &mut dyn Write) -> io::Result<()> {
-    let verdicts: Vec<(bool, String)> = reports.iter().map(verdict).collect();
-    let failing = verdicts.iter().filter(|(ok, _)| !ok).count();
+    let rows: Vec<Row> = reports.iter().map(row).collect();
+    markdown_rows(&rows, exit_code, w)
+}
+
+/// Write the rows of [`row`] as Markdown; `exit_code` is the run's status.
+pub fn markdown_rows(rows: &[Row], exit_code: u8, w: &mut dyn Write) -> io::Result<()> {
+    let failing = rows.iter().filter(|r| !r.ok).count();
     writeln!(w, "### dlcheck")?;
     writeln!(w)?;
     writeln!(
         w,
         "{} of {} input{} will not start or could not be judged (exit status {exit_code}).",
         failing,
-        reports.len(),
-        if reports.len() == 1 { "" } else { "s" },
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
     )?;
     writeln!(w)?;
     writeln!(w, "| | Input | Verdict |")?;
     writeln!(w, "|---|---|---|")?;
-    for (r, (ok, text)) in reports.iter().zip(&verdicts) {
-        let mark = if *ok { "✅" } else { "❌" };
-        writeln!(w, "| {mark} | {} | {} |", code(r.path()), cell(text))?;
+    for r in rows {
+        let mark = if r.ok { "✅" } else { "❌" };
+        writeln!(w, "| {mark} | {} | {} |", code(&r.path), cell(&r.verdict))?;
     }
-    for r in reports {
-        let findings = gate::findings(r);
-        if findings.is_empty() {
-            continue;
-        }
+    for r in rows.iter().filter(|r| !r.findings.is_empty()) {
         writeln!(w)?;
-        writeln!(w, "#### {}", code(r.path()))?;
+        writeln!(w, "#### {}", code(&r.path))?;
         writeln!(w)?;
         writeln!(w, "| Level | Rule | What happens | Fix |")?;
         writeln!(w, "|---|---|---|---|")?;
-        for f in findings {
+        for f in &r.findings {
             let level = match f.level {
                 Level::Error => "error",
                 Level::Warning => "warning",

@@ -7,15 +7,17 @@ mod markdown;
 mod sanitize;
 mod sarif;
 mod stream;
+mod wrap;
 
 use std::io::{self, Write};
 
-pub use human::{human, summary};
+pub use human::{human, human_once, summary};
 pub use json::json;
-pub use markdown::markdown;
+pub use markdown::{Row, markdown, markdown_rows, row};
 pub use sanitize::sanitize;
 pub use sarif::sarif;
 pub use stream::{JsonLine, Stream};
+pub use wrap::set_width;
 
 use crate::report::Report;
 use crate::run::Outcome;
@@ -29,6 +31,12 @@ pub enum OutputFormat {
     Json,
     /// JSON Lines: one object per report as it is ready, the summary last.
     JsonLines,
+    /// SARIF 2.1.0, for code scanning (README.md, "SARIF"): one result per
+    /// finding, written at the end.
+    Sarif,
+    /// Markdown for pull-request comments: a table of inputs, then each
+    /// input's findings, written at the end.
+    Markdown,
 }
 
 /// The one-line error of a report that could not be judged, as written on
@@ -52,5 +60,9 @@ pub fn outcome(
     for r in &o.reports {
         stream.report(r)?;
     }
-    stream.finish(o.summary.as_ref(), list_skipped.then_some(o.skipped.as_slice()))
+    stream.finish(
+        o.summary.as_ref(),
+        list_skipped.then_some(o.skipped.as_slice()),
+        o.exit_code(),
+    )
 }

@@ -1,12 +1,17 @@
 //! Output written as the reports come: people's text, the JSON document
 //! (byte for byte what [`super::json`] writes for the same reports), or
-//! JSON Lines, one object per line, flushed as each is ready.
+//! JSON Lines, one object per line, flushed as each is ready. SARIF and
+//! Markdown are written at the end, from each report's findings (never
+//! the reports themselves: memory holds what will be written).
 
+use std::collections::HashSet;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{OutputFormat, error_line, human, summary};
+use super::markdown::{Row, markdown_rows, row};
+use super::{OutputFormat, error_line, human_once, sarif, summary};
+use crate::gate::{self, Finding};
 use crate::report::{ImageData, Report, SCHEMA_VERSION};
 use crate::verdict::set::Summary;
 
@@ -34,6 +39,10 @@ pub struct Stream<'a> {
     out: &'a mut dyn Write,
     err: &'a mut dyn Write,
     written: usize,
+    summary_only: bool,
+    seen: HashSet<String>,
+    findings: Vec<Finding>,
+    rows: Vec<Row>,
 }
 
 impl<'a> Stream<'a> {
@@ -44,7 +53,18 @@ impl<'a> Stream<'a> {
             out,
             err,
             written: 0,
+            summary_only: false,
+            seen: HashSet::new(),
+            findings: Vec::new(),
+            rows: Vec::new(),
         }
+    }
+
+    /// Write the set's summary only, not the reports (`--summary`; errors
+    /// still go to `err`). SARIF and Markdown are always whole.
+    pub fn summary_only(mut self, yes: bool) -> Self {
+        self.summary_only = yes;
+        self
     }
 
     /// Write one report (or its error line).
@@ -56,13 +76,19 @@ impl<'a> Stream<'a> {
                 return Ok(());
             }
         }
+        let whole = matches!(self.format, OutputFormat::Sarif | OutputFormat::Markdown);
+        if self.summary_only && !whole {
+            return Ok(());
+        }
         match self.format {
             OutputFormat::Human => {
                 if self.written > 0 {
                     writeln!(self.out)?;
                 }
-                human(r, self.out)?;
+                human_once(r, &mut self.seen, self.out)?;
             }
+            OutputFormat::Sarif => self.findings.extend(gate::findings(r)),
+            OutputFormat::Markdown => self.rows.push(row(r)),
             OutputFormat::Json => {
                 let head = if self.written == 0 { head() } else { ",\n".to_string() };
                 self.out.write_all(head.as_bytes())?;
@@ -85,9 +111,12 @@ impl<'a> Stream<'a> {
     }
 
     /// Write the end: the summary (when there is one), and with the human
-    /// output the files a scan skipped, when `skipped` lists them.
-    pub fn finish(&mut self, s: Option<&Summary>, skipped: Option<&[String]>) -> io::Result<()> {
+    /// output the files a scan skipped, when `skipped` lists them; SARIF
+    /// and Markdown whole, with `exit_code`, the run's status.
+    pub fn finish(&mut self, s: Option<&Summary>, skipped: Option<&[String]>, exit_code: u8) -> io::Result<()> {
         match self.format {
+            OutputFormat::Sarif => sarif(&self.findings, exit_code, self.out),
+            OutputFormat::Markdown => markdown_rows(&self.rows, exit_code, self.out),
             OutputFormat::Human => match s {
                 Some(s) => summary(s, skipped, self.out),
                 None => Ok(()),

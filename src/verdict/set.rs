@@ -32,6 +32,19 @@ pub struct Summary {
     pub reasons: Vec<SetReason>,
     /// Executables that no image runs.
     pub unrunnable: Vec<String>,
+    /// How many inputs fail the gate, per reason: the rule of each one's
+    /// first error (`problem/library_missing`, `input/malformed_elf`; see
+    /// README.md, "Rules"), most frequent first.
+    pub failures: Vec<FailureCount>,
+}
+
+/// How many inputs of a set fail for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct FailureCount {
+    /// The rule id of the first error.
+    pub rule: String,
+    /// How many inputs.
+    pub count: usize,
 }
 
 /// One step up for a set: `image` is ruled out by `path` because of `why`.
@@ -59,6 +72,8 @@ pub fn summarize(reports: &[Report], skipped: usize, target: &str) -> Summary {
 #[derive(Debug, Default)]
 pub struct SetBuilder {
     summary: Summary,
+    /// Rule id → inputs failing first with it.
+    failures: BTreeMap<String, usize>,
     /// (variant, generation) → the first executable it does not run.
     blockers: BTreeMap<(&'static str, &'static str), SetReason>,
 }
@@ -68,6 +83,15 @@ impl SetBuilder {
     pub fn add(&mut self, r: &Report) {
         if r.error().is_some() {
             self.summary.errors += 1;
+        }
+        if r.exit_code() != 0 {
+            let findings = crate::gate::findings(r);
+            let first = findings
+                .iter()
+                .find(|f| f.level == crate::gate::Level::Error)
+                .or(findings.first());
+            let rule = first.map_or_else(|| "other".to_string(), |f| f.rule.clone());
+            *self.failures.entry(rule).or_default() += 1;
         }
         let Some(b) = r.binary() else { return };
         if b.elf.kind == Kind::SharedLibrary {
@@ -114,6 +138,12 @@ impl SetBuilder {
     pub fn finish(mut self, skipped: usize, target: &str) -> Summary {
         let mut s = std::mem::take(&mut self.summary);
         s.skipped = skipped;
+        s.failures = std::mem::take(&mut self.failures)
+            .into_iter()
+            .map(|(rule, count)| FailureCount { rule, count })
+            .collect();
+        s.failures
+            .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
         if s.executables == 0 {
             return s;
         }

@@ -1,0 +1,383 @@
+//! The CI gate from the command line: exit statuses for every gate rule,
+//! `--fail-on`, `-q`, `--summary`, `-o`, the formats (SARIF checked
+//! against the official schema), flags that do nothing, directories given
+//! without `-r`, completions, the man page and `--version`.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::cargo::cargo_bin_cmd;
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+fn bin(name: &str) -> String {
+    testdata().join("bin").join(name).to_string_lossy().into_owned()
+}
+
+fn dlcheck(args: &[&str]) -> Output {
+    cargo_bin_cmd!("dlcheck").args(args).output().unwrap()
+}
+
+fn status(args: &[&str]) -> i32 {
+    dlcheck(args).status.code().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Each rule of README.md's "Exit status": verdicts (1) and input errors
+/// (3 to 6) kept apart, 8 added when both occur, so an unreadable path
+/// never hides a program that runs nowhere.
+#[test]
+fn exit_statuses_keep_verdicts_and_input_errors_apart() {
+    let missing = testdata().join("no-such-file").to_string_lossy().into_owned();
+    let cases: Vec<(Vec<String>, i32)> = vec![
+        (vec![bin("c-static")], 0),
+        // musl's loader is in no distroless image.
+        (vec![bin("musl-dynamic")], 1),
+        (vec![missing.clone()], 3),
+        (vec![bin("script.sh")], 4),
+        (vec![bin("truncated-64")], 5),
+        (vec![bin("c-static"), missing.clone()], 3),
+        (vec![bin("musl-dynamic"), missing.clone()], 8 + 3),
+        (vec![bin("musl-dynamic"), bin("script.sh")], 8 + 4),
+        (vec![bin("musl-dynamic"), bin("truncated-64"), missing], 8 + 5),
+        (vec![bin("musl-dynamic"), bin("c-static")], 1),
+    ];
+    for (paths, want) in cases {
+        let args: Vec<&str> = paths.iter().map(String::as_str).collect();
+        assert_eq!(status(&args), want, "{paths:?}");
+    }
+    // With --image: the image's verdict.
+    let dynamic = bin("c-dynamic");
+    assert_eq!(status(&["--image", "static-debian12", &dynamic]), 1);
+    assert_eq!(status(&["--image", "base-nossl-debian12", &dynamic]), 0);
+}
+
+/// A scan that judged nothing fails: an empty directory, text files, image
+/// archives given with -r.
+#[test]
+fn a_scan_that_judges_nothing_fails() {
+    let empty = tempfile::tempdir().unwrap();
+    let text_only = tempfile::tempdir().unwrap();
+    for name in ["script.sh", "text.txt"] {
+        std::fs::copy(bin(name), text_only.path().join(name)).unwrap();
+    }
+    let images = testdata().join("images");
+    for dir in [empty.path(), text_only.path(), images.as_path()] {
+        let out = dlcheck(&["-r", &dir.to_string_lossy()]);
+        assert_eq!(out.status.code(), Some(4), "{dir:?}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "dlcheck: {}: no ELF programs or libraries found under it",
+                dir.display()
+            )),
+            "{stderr}"
+        );
+    }
+    let doc: serde_json::Value =
+        serde_json::from_slice(&dlcheck(&["--json", "-r", &text_only.path().to_string_lossy()]).stdout).unwrap();
+    assert_eq!(doc["reports"][0]["error"]["kind"], "no_elf_files");
+    assert!(
+        doc["reports"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(2 files passed over)")
+    );
+    // One program is enough for the scan to count.
+    std::fs::copy(bin("musl-dynamic"), text_only.path().join("app")).unwrap();
+    assert_eq!(status(&["-r", &text_only.path().to_string_lossy()]), 1);
+}
+
+/// `--fail-on warning`: a Go program that runs a shell through os/exec
+/// starts in static (exit 0), with a warning that the gate may act on.
+#[test]
+fn fail_on_warning_gates_on_warnings() {
+    let program = bin("go123-osexec");
+    let args = ["--image", "gcr.io/distroless/static-debian12", program.as_str()];
+    assert_eq!(status(&args), 0);
+    let out = dlcheck(&[&args[..], &["--format", "sarif"]].concat());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "warning/shell" && r["level"] == "warning"),
+        "{results:?}"
+    );
+    assert!(!results.iter().any(|r| r["level"] == "error"));
+    assert_eq!(status(&[&args[..], &["--fail-on", "warning"]].concat()), 1);
+    assert_eq!(status(&[&args[..], &["--fail-on", "error"]].concat()), 0);
+    // Notes never fail: a static C program has none above a note.
+    assert_eq!(
+        status(&["--image", "static-debian12", "--fail-on", "warning", &bin("c-static")]),
+        0
+    );
+}
+
+/// `--format sarif` from the command line: valid against the official
+/// schema, with the exit status in the invocation, and Dockerfile findings
+/// located at their line.
+#[test]
+fn sarif_from_the_command_line() {
+    let schema_text = std::fs::read_to_string(testdata().join("schemas/sarif-schema-2.1.0.json")).unwrap();
+    // See tests/gate.rs: the schema's lone `]` escaped for Rust's regex.
+    let schema_text = schema_text.replace(
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#,
+        r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$""#,
+    );
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let dockerfile = testdata().join("dockerfiles/shell-form.Dockerfile");
+    let out = dlcheck(&[
+        "--format",
+        "sarif",
+        &bin("musl-dynamic"),
+        &bin("c-static"),
+        &dockerfile.to_string_lossy(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let run = &doc["runs"][0];
+    assert_eq!(run["invocations"][0]["exitCode"], 1);
+    let results = run["results"].as_array().unwrap();
+    let shell = results
+        .iter()
+        .find(|r| r["ruleId"] == "dockerfile/shell-form")
+        .expect("the shell-form finding");
+    let line = std::fs::read_to_string(&dockerfile)
+        .unwrap()
+        .lines()
+        .position(|l| l.starts_with("CMD ") || l.starts_with("ENTRYPOINT "))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        shell["locations"][0]["physicalLocation"]["region"]["startLine"],
+        line as u64
+    );
+    assert!(results.iter().any(|r| {
+        r["ruleId"] == "problem/interpreter_missing"
+            && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with("testdata/bin/musl-dynamic")
+    }));
+}
+
+/// `--format markdown`: one row per input, its findings below.
+#[test]
+fn markdown_for_pull_requests() {
+    let out = dlcheck(&["--format", "markdown", &bin("c-static"), &bin("musl-dynamic")]);
+    assert_eq!(out.status.code(), Some(1));
+    let md = text(&out.stdout);
+    assert!(
+        md.starts_with("### dlcheck\n\n1 of 2 inputs will not start or could not be judged (exit status 1).\n"),
+        "{md}"
+    );
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| ✅") || l.starts_with("| ❌"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{md}");
+    assert!(rows[0].contains("testdata/bin/c-static") && rows[0].starts_with("| ✅"));
+    assert!(rows[1].contains("testdata/bin/musl-dynamic") && rows[1].starts_with("| ❌"));
+    assert!(md.contains("| error | `problem/interpreter_missing` |"), "{md}");
+}
+
+/// `-q`: nothing on stdout or stderr, the same status.
+#[test]
+fn quiet_prints_nothing() {
+    let missing = testdata().join("no-such-file").to_string_lossy().into_owned();
+    for args in [
+        vec![bin("c-static")],
+        vec![bin("musl-dynamic"), missing.clone()],
+        vec!["-r".to_string(), testdata().join("bin").to_string_lossy().into_owned()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let loud = dlcheck(&args);
+        let quiet = dlcheck(&[&["-q"][..], &args].concat());
+        assert_eq!(quiet.status.code(), loud.status.code(), "{args:?}");
+        assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty(), "{args:?}");
+    }
+}
+
+/// `--summary`: the set's summary only, with how many fail and why; the
+/// same counts in JSON, whose reports are left out.
+#[test]
+fn summary_counts_failures_per_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, copies) in [("musl-dynamic", 2), ("c-static", 1), ("truncated-64", 1)] {
+        for i in 0..copies {
+            std::fs::copy(bin(name), dir.path().join(format!("{name}-{i}"))).unwrap();
+        }
+    }
+    let root = dir.path().to_string_lossy().into_owned();
+    let out = dlcheck(&["-r", "--summary", "--color", "never", &root]);
+    assert_eq!(out.status.code(), Some(8 + 5));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("\nsummary: 3 executables, 0 libraries, 1 errors"),
+        "{stdout}"
+    );
+    // No report: no headline of an ELF file.
+    assert!(!stdout.contains("ELF64 x86_64"), "{stdout}");
+    assert!(
+        stdout.contains("  failing: 3 (2 problem/interpreter_missing, 1 input/malformed_elf)"),
+        "{stdout}"
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&dlcheck(&["-r", "--summary", "--json", &root]).stdout).unwrap();
+    assert_eq!(doc["reports"], serde_json::json!([]));
+    assert_eq!(
+        doc["summary"]["failures"],
+        serde_json::json!([
+            {"rule": "problem/interpreter_missing", "count": 2},
+            {"rule": "input/malformed_elf", "count": 1},
+        ])
+    );
+    // SARIF and Markdown are whole: --summary is refused with them.
+    assert_eq!(status(&["-r", "--summary", "--format", "sarif", &root]), 2);
+}
+
+/// `-o FILE`: the output in the file, nothing on stdout, no colour.
+#[test]
+fn output_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.json");
+    let out = dlcheck(&["--format", "json", "-o", &file.to_string_lossy(), &bin("c-static")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(doc["reports"][0]["recommendation"]["variant"], "static");
+    let human = dir.path().join("out.txt");
+    dlcheck(&["-o", &human.to_string_lossy(), &bin("c-static")]);
+    let written = std::fs::read_to_string(&human).unwrap();
+    assert!(written.contains("use gcr.io/distroless/static-debian11") && !written.contains('\x1b'));
+    // A file that cannot be written: exit 3, said once.
+    let out = dlcheck(&["-o", "/proc/no/such/dir/out", &bin("c-static")]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("cannot write the output"));
+}
+
+/// Flags that do nothing for what was given: refused when another flag
+/// decides it (`-v` and `--follow` need `-r`), warned about when the input
+/// decides it (`--image` with a container image, `--all` without one,
+/// `--summary` for one input).
+#[test]
+fn flags_that_do_nothing() {
+    let program = bin("c-static");
+    assert_eq!(status(&["-v", &program]), 2);
+    assert_eq!(status(&["--follow", &program]), 2);
+    let image = testdata().join("images/docker-cc12.tar").to_string_lossy().into_owned();
+    for (args, warning) in [
+        (
+            vec!["--all", program.as_str()],
+            "dlcheck: warning: --all does nothing without a container image",
+        ),
+        (
+            vec!["--image", "cc-debian12", image.as_str()],
+            "dlcheck: warning: --image does nothing for a container image",
+        ),
+        (
+            vec!["--summary", program.as_str()],
+            "dlcheck: warning: --summary does nothing for a single input",
+        ),
+    ] {
+        let out = dlcheck(&args);
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(warning), "{args:?}: {stderr}");
+    }
+    // The same flags where they do something: no warning.
+    for args in [
+        vec!["--all", image.as_str()],
+        vec!["--image", "static-debian12", program.as_str()],
+    ] {
+        assert!(!text(&dlcheck(&args).stderr).contains("warning:"), "{args:?}");
+    }
+}
+
+/// A directory without -r: what to do, and --root when it looks like a
+/// root file system.
+#[test]
+fn a_directory_without_r_says_what_to_do() {
+    let out = dlcheck(&[&testdata().join("bin").to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("is a directory: pass -r to scan it"), "{stderr}");
+    assert!(!stderr.contains("--root"), "{stderr}");
+    let root = tempfile::tempdir().unwrap();
+    for d in ["etc", "usr/lib"] {
+        std::fs::create_dir_all(root.path().join(d)).unwrap();
+    }
+    let stderr = text(&dlcheck(&[&root.path().to_string_lossy()]).stderr);
+    assert!(
+        stderr.contains("it looks like a root file system: --root DIR /PROGRAM"),
+        "{stderr}"
+    );
+}
+
+/// The human output wraps its prose to 100 columns when not on a terminal
+/// (a word, and what the container prints, stay whole), and the note on
+/// the :debug shell appears once for a set.
+#[test]
+fn human_output_wraps_and_says_a_note_once() {
+    let out = dlcheck(&[
+        "--color",
+        "never",
+        "--image",
+        "gcr.io/distroless/static-debian12",
+        &bin("c-dynamic"),
+        &bin("cxx-dynamic"),
+    ]);
+    let stdout = text(&out.stdout);
+    for line in stdout.lines() {
+        let quoted = line.starts_with("    ") && !line.starts_with("    - ");
+        let one_word = !line.trim().contains(' ');
+        assert!(line.chars().count() <= 100 || quoted || one_word, "{line}");
+    }
+    assert_eq!(
+        stdout.matches("the :debug tag adds a busybox shell").count(),
+        1,
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("will crash on start in").count(), 2, "{stdout}");
+}
+
+/// Completions and the man page come from the command-line definition.
+#[test]
+fn completions_and_man_page() {
+    for (shell, marker) in [
+        ("bash", "_dlcheck()"),
+        ("zsh", "#compdef dlcheck"),
+        ("fish", "complete -c dlcheck"),
+    ] {
+        let out = dlcheck(&["--completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        assert!(script.contains(marker) && script.contains("fail-on"), "{shell}");
+    }
+    let man = text(&dlcheck(&["--man"]).stdout);
+    assert!(man.contains(".TH dlcheck 1"), "{man}");
+    assert!(man.contains("\\-\\-fail\\-on"), "{man}");
+    assert_eq!(status(&["--man", &bin("c-static")]), 2);
+}
+
+/// `--version`: the version, the commit when built from the repository,
+/// and which image data the verdicts come from.
+#[test]
+fn version_names_the_image_data() {
+    let v = text(&dlcheck(&["--version"]).stdout);
+    assert!(v.starts_with(&format!("dlcheck {}", env!("CARGO_PKG_VERSION"))), "{v}");
+    let data = dlcheck::report::ImageData::embedded();
+    assert!(v.contains(&format!("image data of {}", data.generated)), "{v}");
+    assert!(v.contains(&data.distroless_commit[..12]), "{v}");
+    if Path::new(env!("CARGO_MANIFEST_DIR")).join(".git").exists() {
+        assert!(v.contains(", commit "), "{v}");
+    }
+}
