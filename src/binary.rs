@@ -114,7 +114,10 @@ impl Binary {
         // The program's own version definitions matter only when it is
         // loaded as a library: what can be read of them.
         let verdefs = file.version_definitions().unwrap_or_default();
-        let object = loader::Object::from_parts(&strings, &needs, verdefs);
+        let object = loader::Object {
+            executable_stack: file.needs_executable_stack(),
+            ..loader::Object::from_parts(&strings, &needs, verdefs)
+        };
         let go = go_facts(&file, &elf).map(|(go, seen)| {
             // A static Go program has no C library, unless cgo linked one
             // in (glibc is told by its ABI note before this).

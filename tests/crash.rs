@@ -286,6 +286,24 @@ fn docker_run_matches_with_a_library_at_the_root() {
                     more => panic!("{what}: {more:?}"),
                 }
             }
+            if library == "libexecstack.so" {
+                // --all marks the library: refused exactly where the run's
+                // dlopen said so.
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+                    .args(["--json", "--all", &format!("docker:{name}")])
+                    .output()
+                    .unwrap();
+                let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                let all = doc["reports"][0]["image"]["all"].as_array().unwrap();
+                let check = all
+                    .iter()
+                    .find(|c| c["path"].as_str().unwrap().ends_with("libexecstack.so"))
+                    .unwrap_or_else(|| panic!("{what}: no libexecstack.so in --all"));
+                assert_eq!(check["executable_stack"], true, "{what}");
+                let refused = stdout.contains("cannot enable executable stack");
+                assert_eq!(check["dlopen_refused"], refused, "{what}: {stdout}");
+                assert_eq!(refused, generation == "debian13", "{what}: {stdout}");
+            }
             checked += 1;
         }
     }

@@ -473,6 +473,10 @@ fn image_report(i: &Start, seen: &mut HashSet<String>, w: &mut dyn Write) -> io:
                 sanitize(c.crash.as_deref().unwrap_or_default())
             )?;
         }
+        for c in i.all.iter().filter(|c| c.dlopen_refused) {
+            let why = "needs an executable stack: this image's glibc (2.41 or later) refuses to dlopen it; relink it with -Wl,-z,noexecstack";
+            prose(w, "    - ", 6, &format!("{}: {why}", sanitize(&c.path)))?;
+        }
     }
     for b in &i.binaries {
         writeln!(w)?;

@@ -207,7 +207,7 @@ pub(super) fn load(
 
 /// The glibc release of the loader at `real` (an absolute path in the
 /// image; see [`loader::glibc_release`]).
-fn glibc_of(image: &ImageFs, real: &str) -> Option<(u32, u32)> {
+pub(super) fn glibc_of(image: &ImageFs, real: &str) -> Option<(u32, u32)> {
     let (p, node) = image.resolve(real.as_bytes()).ok().flatten()?;
     let Node::File(f) = node else { return None };
     let bytes = image.map(&p, f).ok()?;
