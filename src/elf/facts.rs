@@ -49,7 +49,8 @@ impl ElfFile<'_> {
         let machine = machine_name(&self.header);
         let os = self.os(interpreter.as_deref());
         let libc = self.libc(&interpreter, &strings.needed, linkage);
-        let runtime_loads = self.runtime_loads(libc, &strings.needed);
+        let watched = self.watched();
+        let runtime_loads = self.runtime_loads(libc, &strings.needed, &watched);
         ElfFacts {
             class: if self.ctx.container == Container::Big {
                 Class::Elf64
@@ -74,15 +75,15 @@ impl ElfFile<'_> {
             version_needs,
             libc,
             runtime_loads,
-            imports_dlopen: self.imported_symbols().any(|n| n == b"dlopen"),
+            imports_dlopen: watched.imports("dlopen"),
             dlopen_note: self.dlopen_note(),
-            dlopen_names: self.dlopen_names(),
+            dlopen_names: self.dlopen_names(&watched),
             comment: self.comment(),
             isa_needed: self.isa_level_needed(),
             gnu_stack: self.gnu_stack(),
             executable_stack: self.needs_executable_stack(),
             min_kernel: self.min_kernel(),
-            shell_calls: self.shell_calls(),
+            shell_calls: self.shell_calls(&watched),
             arm_cpu_arch: if self.header.e_machine == header::EM_ARM {
                 self.arm_cpu_arch()
             } else {
@@ -115,7 +116,7 @@ impl ElfFile<'_> {
     }
 
     /// Libraries glibc loads at run time for functions the file imports.
-    fn runtime_loads(&self, libc: Libc, needed: &[String]) -> Vec<RuntimeLoad> {
+    fn runtime_loads(&self, libc: Libc, needed: &[String], watched: &Watched) -> Vec<RuntimeLoad> {
         let mut runtime_loads = Vec::new();
         // glibc's pthread_exit and pthread_cancel unwind the thread's stack
         // with libgcc_s, which they dlopen on first use (nptl
@@ -124,7 +125,7 @@ impl ElfFile<'_> {
         if libc == Libc::Glibc && !needed.iter().any(|n| n == "libgcc_s.so.1") {
             let functions: Vec<&'static str> = ["pthread_exit", "pthread_cancel"]
                 .into_iter()
-                .filter(|f| self.imported_symbols().any(|n| n == f.as_bytes()))
+                .filter(|f| watched.imports(f))
                 .collect();
             if !functions.is_empty() {
                 runtime_loads.push(RuntimeLoad {
@@ -198,59 +199,64 @@ impl ElfFile<'_> {
     /// (`libz.so.1`). A name is `lib`, then letters, digits and `_+-.`, then
     /// `.so` and an optional version (`.1`, `.1.2.3`). At most
     /// [`MAX_DLOPEN_NAMES`], in file order.
-    fn dlopen_names(&self) -> Vec<String> {
-        if !self.imported_symbols().any(|n| n == b"dlopen") {
+    fn dlopen_names(&self, watched: &Watched) -> Vec<String> {
+        if !watched.imports("dlopen") {
             return Vec::new();
         }
         let Some(rodata) = self.section(".rodata") else {
             return Vec::new();
         };
+        // Each name holds ".so": find those (memmem), then the string
+        // around each, at most MAX_SONAME bytes either side.
         let mut out: Vec<String> = Vec::new();
-        for s in rodata.split(|&b| b == 0) {
-            if out.len() >= MAX_DLOPEN_NAMES {
-                break;
+        let mut done = 0;
+        for at in memchr::memmem::find_iter(rodata, b".so") {
+            if at < done {
+                continue; // inside the string just read
             }
+            let lo = at.saturating_sub(MAX_SONAME);
+            let start = match memchr::memrchr(0, &rodata[lo..at]) {
+                Some(p) => lo + p + 1,
+                None if lo == 0 => 0,
+                None => continue, // longer than a soname
+            };
+            let hi = rodata.len().min(at + MAX_SONAME);
+            let end = memchr::memchr(0, &rodata[at..hi]).map_or(hi, |p| at + p);
+            done = end;
+            let s = &rodata[start..end];
             if looks_like_soname(s) {
                 let name = String::from_utf8_lossy(s).into_owned();
                 if !out.contains(&name) {
                     out.push(name);
+                }
+                if out.len() >= MAX_DLOPEN_NAMES {
+                    break;
                 }
             }
         }
         out
     }
 
-    fn shell_calls(&self) -> Vec<String> {
-        use goblin::elf::section_header::SHT_SYMTAB;
-        const ALWAYS: [&str; 2] = ["system", "popen"];
-        const EXEC: [&str; 9] = [
-            "execl",
-            "execlp",
-            "execle",
-            "execv",
-            "execvp",
-            "execvpe",
-            "execve",
-            "posix_spawn",
-            "posix_spawnp",
-        ];
-        let defined_or_imported = |name: &str| {
-            self.imported_symbols().any(|n| n == name.as_bytes())
-                || self
-                    .symbol_table(SHT_SYMTAB)
-                    .name_views()
-                    .any(|v| super::name_is(v, name.as_bytes()))
-        };
-        let mut out: Vec<String> = ALWAYS
+    fn shell_calls(&self, watched: &Watched) -> Vec<String> {
+        let mut out: Vec<String> = SHELL_ALWAYS
             .iter()
-            .filter(|f| defined_or_imported(f))
+            .filter(|f| watched.has(f))
             .map(|f| f.to_string())
             .collect();
+        let execs: Vec<&str> = SHELL_EXEC.iter().copied().filter(|f| watched.has(f)).collect();
+        // Go: os/exec's Command in .symtab, or in the function table that
+        // stays when .symtab is stripped.
+        let go_exec = watched.go_exec
+            || self
+                .section(".gopclntab")
+                .is_some_and(|t| memchr::memmem::find(t, b"os/exec.Command").is_some());
+        if execs.is_empty() && !go_exec {
+            return out;
+        }
         // The program's constant strings: `.rodata`, or without section
         // headers the file bytes its PT_LOAD segments map (never bytes past
         // them: a file padded to gigabytes is not read).
-        let rodata = self.section(".rodata");
-        let loaded: Vec<&[u8]> = match rodata {
+        let loaded: Vec<&[u8]> = match self.section(".rodata") {
             Some(r) => vec![r],
             None => self
                 .load_segments()
@@ -267,23 +273,33 @@ impl ElfFile<'_> {
                 .then(|| String::from_utf8_lossy(s).trim_end_matches('\0').to_string())
         });
         if let Some(shell) = shell {
-            out.extend(
-                EXEC.iter()
-                    .filter(|f| defined_or_imported(f))
-                    .map(|f| format!("{f} {shell}")),
-            );
-            // Go: os/exec's Command in .symtab, or in the function table
-            // that stays when .symtab is stripped.
-            let go_exec = self
-                .symbol_table(SHT_SYMTAB)
-                .name_views()
-                .any(|v| v.starts_with(b"os/exec.Command"))
-                || self
-                    .section(".gopclntab")
-                    .is_some_and(|t| memchr::memmem::find(t, b"os/exec.Command").is_some());
+            out.extend(execs.iter().map(|f| format!("{f} {shell}")));
             if go_exec {
                 out.push(format!("os/exec {shell}"));
             }
+        }
+        out
+    }
+
+    /// Which of [`WATCHED`] the file imports (`.dynsym`) and which
+    /// `.symtab` names, and whether `.symtab` names Go's `os/exec.Command`:
+    /// each table read once.
+    fn watched(&self) -> Watched {
+        use goblin::elf::section_header::SHT_SYMTAB;
+        let mut out = Watched::default();
+        for name in self.imported_symbols() {
+            if let Some(i) = WATCHED.iter().position(|w| w.as_bytes() == name) {
+                out.imported |= 1 << i;
+            }
+        }
+        for v in self.symbol_table(SHT_SYMTAB).name_views() {
+            if !matches!(v.first(), Some(b'd' | b'e' | b'o' | b'p' | b's')) {
+                continue;
+            }
+            if let Some(i) = WATCHED.iter().position(|w| super::name_is(v, w.as_bytes())) {
+                out.in_symtab |= 1 << i;
+            }
+            out.go_exec |= v.starts_with(b"os/exec.Command");
         }
         out
     }
@@ -303,6 +319,70 @@ impl ElfFile<'_> {
 
 /// The most library names [`ElfFile::dlopen_names`] reports.
 pub const MAX_DLOPEN_NAMES: usize = 32;
+
+/// The longest library name taken for one passed to `dlopen`.
+const MAX_SONAME: usize = 128;
+
+/// What runs a shell when the image has none: always, or when the file
+/// also holds a shell's path.
+const SHELL_ALWAYS: [&str; 2] = ["system", "popen"];
+const SHELL_EXEC: [&str; 9] = [
+    "execl",
+    "execlp",
+    "execle",
+    "execv",
+    "execvp",
+    "execvpe",
+    "execve",
+    "posix_spawn",
+    "posix_spawnp",
+];
+
+/// Functions whose import (or, in a static program, presence in
+/// `.symtab`) is a fact: `dlopen`; `pthread_exit` and `pthread_cancel`
+/// (glibc loads libgcc_s for them); what runs a shell.
+const WATCHED: [&str; 14] = [
+    "dlopen",
+    "pthread_exit",
+    "pthread_cancel",
+    "system",
+    "popen",
+    "execl",
+    "execlp",
+    "execle",
+    "execv",
+    "execvp",
+    "execvpe",
+    "execve",
+    "posix_spawn",
+    "posix_spawnp",
+];
+
+/// Which of [`WATCHED`] a file imports or names (bit `i` for
+/// `WATCHED[i]`), read once per file.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Watched {
+    imported: u16,
+    in_symtab: u16,
+    go_exec: bool,
+}
+
+impl Watched {
+    fn bit(name: &str) -> u16 {
+        WATCHED.iter().position(|w| *w == name).map_or(0, |i| 1 << i)
+    }
+
+    /// `.dynsym` imports `name`.
+    pub(crate) fn imports(&self, name: &str) -> bool {
+        self.imported & Self::bit(name) != 0
+    }
+
+    /// `name` is imported, or named in `.symtab` (defined in a static
+    /// program).
+    fn has(&self, name: &str) -> bool {
+        (self.imported | self.in_symtab) & Self::bit(name) != 0
+    }
+}
 
 /// `libz.so.1`, `libexecstack.so`: a shared-library file name as programs
 /// pass it to `dlopen` (no directory).
