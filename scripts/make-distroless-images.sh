@@ -5,7 +5,7 @@
 #
 #   gcr.io/distroless/{static,base-nossl,base,cc}-{debian11,debian12,debian13}:latest
 #   ...:nonroot                       (user 65532, WorkingDir /home/nonroot)
-#   gcr.io/distroless/{static,base-nossl,base,cc}:latest|nonroot  (= debian12, as today)
+#   gcr.io/distroless/{static,base-nossl,base,cc}:latest|nonroot  (= debian13: the data's also_published_as)
 #
 # linux/amd64 only. Each root file system is assembled by the recipe that
 # scripts/record-crashes.sh uses (scripts/lib/distroless-rootfs.sh: the
@@ -97,7 +97,7 @@ make_image() { # <kind> <gen>
         import "$TMP/rootfs.tar" "$name:nonroot" "$key" 65532 /home/nonroot
         rm -rf "$root" "$TMP/rootfs.tar"
     fi
-    if [ "$gen" = debian12 ]; then
+    if [ "$gen" = debian13 ]; then
         docker tag "$name:latest" "gcr.io/distroless/$kind:latest"
         docker tag "$name:nonroot" "gcr.io/distroless/$kind:nonroot"
     fi

@@ -1,7 +1,7 @@
 //! The command line, parsed by clap, and turned into the library's
 //! [`Request`]. Nothing of clap reaches the library.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, ValueEnum};
@@ -99,7 +99,7 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
 
-    /// Print nothing, errors included: only the exit status tells.
+    /// Print nothing (usage errors aside): only the exit status tells.
     #[arg(short, long, conflicts_with_all = ["output", "verbose"])]
     pub quiet: bool,
 
@@ -295,6 +295,61 @@ impl Cli {
         }
     }
 
+    /// Where the output and the errors go: stdout or `-o FILE`, and stderr;
+    /// nowhere with `-q`. Errors: `-o FILE` cannot be created.
+    pub fn writers(&self) -> std::io::Result<(Box<dyn Write>, Box<dyn Write>)> {
+        if self.quiet {
+            return Ok((Box::new(std::io::sink()), Box::new(std::io::sink())));
+        }
+        let out: Box<dyn Write> = match &self.output {
+            Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        };
+        Ok((out, Box::new(std::io::stderr())))
+    }
+
+    /// The width people's text wraps to: the terminal's (COLUMNS when it
+    /// says), or 100 columns when the output is not a terminal.
+    pub fn width(&self) -> usize {
+        if self.output.is_some() || !std::io::stdout().is_terminal() {
+            return 100;
+        }
+        let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+        columns.unwrap_or_else(textwrap::termwidth)
+    }
+
+    /// Exit with a usage error for flags that cannot go together: `--summary`
+    /// with SARIF or Markdown (always whole), `-o FILE` naming an input.
+    pub fn refuse_conflicts(&self) {
+        if self.summary && matches!(self.format(), OutputFormat::Sarif | OutputFormat::Markdown) {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--summary applies to the human, json and jsonl formats: SARIF and Markdown are always whole",
+                )
+                .exit();
+        }
+        self.refuse_output_over_an_input();
+    }
+
+    /// Exit with a usage error when `-o FILE` is one of the inputs: writing
+    /// the report would destroy what it reports on.
+    fn refuse_output_over_an_input(&self) {
+        use std::os::unix::fs::MetadataExt;
+        let Some(out) = self.output.as_ref().and_then(|o| std::fs::metadata(o).ok()) else {
+            return;
+        };
+        let same = |p: &PathBuf| std::fs::metadata(p).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino());
+        if self.paths.iter().chain(&self.dockerfile).any(same) {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "-o/--output names one of the inputs: refusing to overwrite it",
+                )
+                .exit()
+        }
+    }
+
     /// `--completions SHELL` or `--man`: the script or page on `w`.
     /// Returns whether one was asked for.
     pub fn generate(&self, w: &mut dyn std::io::Write) -> std::io::Result<bool> {
@@ -311,12 +366,13 @@ impl Cli {
     }
 
     /// Flags that do nothing for what was judged, each with why: `--image`
-    /// for container images and roots (judged against their own files),
-    /// `--all` without one, `--summary` without a set.
-    pub fn unused_flags(&self, judged_images: bool, judged_other: bool, set: bool) -> Vec<&'static str> {
+    /// without a program or library (a container image or root is judged
+    /// against its own files, a Dockerfile against its final base), `--all`
+    /// without an image, `--summary` without a set.
+    pub fn unused_flags(&self, judged_images: bool, judged_binaries: bool, set: bool) -> Vec<&'static str> {
         let mut out = Vec::new();
-        if self.image.is_some() && judged_images && !judged_other {
-            out.push("--image does nothing for a container image or --root: it is judged against its own files");
+        if self.image.is_some() && !judged_binaries {
+            out.push("--image does nothing for a container image, --root or a Dockerfile: an image is judged against its own files, a Dockerfile against its final base");
         }
         if self.all && !judged_images {
             out.push("--all does nothing without a container image or --root: it checks every ELF file inside one");

@@ -66,9 +66,7 @@ pub enum Error {
     /// A directory scan (`-r`) that found no ELF program or library to
     /// judge (exit 4): a gate must not pass on nothing. Holds what the scan
     /// passed over.
-    #[error(
-        "no ELF programs or libraries found under it ({0}): check the path; image archives are read without -r (dlcheck IMAGE.tar)"
-    )]
+    #[error("no ELF programs or libraries found under it: {0}")]
     NoElfFiles(String),
     /// Anything else that is not ELF (exit 4).
     #[error("not an ELF binary ({0}): dlcheck judges Linux executables and shared libraries")]

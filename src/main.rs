@@ -7,7 +7,8 @@ mod cli;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
+use dlcheck::input::Format;
 use dlcheck::render::{self, OutputFormat, Stream};
 use dlcheck::report::Report;
 
@@ -16,53 +17,34 @@ fn main() -> ExitCode {
     match cli.generate(&mut io::stdout().lock()) {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}
-        Err(e) => return cannot_write(&e),
+        Err(e) => return cannot_write(&e, 0),
     }
     let format = cli.format();
-    if cli.summary && matches!(format, OutputFormat::Sarif | OutputFormat::Markdown) {
-        cli::Cli::command()
-            .error(
-                clap::error::ErrorKind::ArgumentConflict,
-                "--summary applies to the human, json and jsonl formats: SARIF and Markdown are always whole",
-            )
-            .exit();
-    }
-    let to_terminal = cli.output.is_none() && io::stdout().is_terminal();
+    cli.refuse_conflicts();
     colored::control::set_override(cli.colour() && (cli.output.is_none() || cli.color == cli::ColorWhen::Always));
-    // People's text wraps to the terminal, or to 100 columns elsewhere.
-    let width = if to_terminal { textwrap::termwidth() } else { 100 };
-    render::set_width(Some(width));
+    render::set_width(Some(cli.width()));
     let request = cli.request();
-    let mut out: Box<dyn Write> = match (&cli.output, cli.quiet) {
-        (_, true) => Box::new(io::sink()),
-        (Some(path), false) => match std::fs::File::create(path) {
-            Ok(f) => Box::new(io::BufWriter::new(f)),
-            Err(e) => {
-                eprintln!("dlcheck: {}: cannot write the output: {e}", path.display());
-                return ExitCode::from(3);
-            }
-        },
-        (None, false) => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
-    let mut err: Box<dyn Write> = if cli.quiet {
-        Box::new(io::sink())
-    } else {
-        Box::new(io::stderr())
+    let (mut out, mut err) = match cli.writers() {
+        Ok(w) => w,
+        Err(e) => return cannot_write(&e, 0),
     };
     // Progress on stderr, only on a terminal and for people.
     let bars = bars::Bars::new(
         cli.recursive,
         format == OutputFormat::Human && !cli.quiet && io::stderr().is_terminal(),
     );
-    let mut stream = Stream::new(format, &mut out, &mut err).summary_only(cli.summary);
-    let (mut images, mut others, mut failed) = (false, false, 0u8);
+    let set = cli.recursive || cli.paths.len() > 1;
+    let mut stream = Stream::new(format, &mut out, &mut err).summary_only(cli.summary && set);
+    let (mut images, mut binaries) = (false, false);
+    let mut status = dlcheck::gate::Status::new(request.fail_on);
     let finished = dlcheck::run::run_with(&request, &bars, &mut |r| {
         match &r {
             Report::Image(_) => images = true,
-            Report::Failure(f) if f.format == dlcheck::input::Format::Image => images = true,
-            _ => others = true,
+            Report::Failure(f) if f.format == Format::Image => images = true,
+            Report::Binary(_) | Report::Failure(_) => binaries |= r.format() != Format::Dockerfile,
+            Report::Dockerfile(_) => {}
         }
-        failed = failed.max(r.exit_code());
+        status.add(&r);
         bars.suspend(|| stream.report(&r))
     });
     bars.finish();
@@ -70,7 +52,7 @@ fn main() -> ExitCode {
         let skipped = cli.verbose.then_some(f.skipped.as_slice());
         stream.finish(f.summary.as_ref(), skipped, f.exit_code)?;
         if !cli.quiet {
-            for warning in cli.unused_flags(images, others, f.summary.is_some()) {
+            for warning in cli.unused_flags(images, binaries, set) {
                 eprintln!("dlcheck: warning: {warning}");
             }
         }
@@ -79,16 +61,20 @@ fn main() -> ExitCode {
     drop(stream);
     match written.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => ExitCode::from(code),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(failed),
-        Err(e) => cannot_write(&e),
+        Err(e) => cannot_write(&e, status.code()),
     }
 }
 
-/// The output could not be written: exit 3.
-fn cannot_write(e: &io::Error) -> ExitCode {
+/// The output could not be written (exit 3, kept apart from the verdicts
+/// of `code` as an input error is); a closed pipe is no error.
+fn cannot_write(e: &io::Error, code: u8) -> ExitCode {
     if e.kind() == io::ErrorKind::BrokenPipe {
-        return ExitCode::SUCCESS;
+        return ExitCode::from(code);
     }
-    eprintln!("dlcheck: cannot write output: {e}");
-    ExitCode::from(3)
+    eprintln!("dlcheck: cannot write the output: {e}");
+    ExitCode::from(match code {
+        0 => 3,
+        1 => 8 + 3,
+        c => c,
+    })
 }

@@ -206,7 +206,7 @@ pub fn run_with(
     sink: &mut dyn FnMut(Report) -> std::io::Result<()>,
 ) -> std::io::Result<Finished> {
     let opts = &request.options;
-    let mut set = SetBuilder::default();
+    let mut set = SetBuilder::new(request.fail_on);
     let mut status = gate::Status::new(request.fail_on);
     let mut not_images = false;
     let mut emit = |r: Report| {
@@ -234,9 +234,12 @@ pub fn run_with(
                 let judged = judge_entries(&listing.entries, opts, &shipped.files, &mut scan, &mut emit)?;
                 if judged == 0 {
                     let passed = match scan.count {
-                        0 => "it holds no files".to_string(),
-                        1 => "1 file passed over".to_string(),
-                        n => format!("{n} files passed over"),
+                        0 if request.follow => "it holds no regular files".to_string(),
+                        0 => "it holds no regular files (symbolic links are followed with --follow)".to_string(),
+                        n => format!(
+                            "{n} file{} passed over, none of them ELF (an image archive is read without -r: dlcheck IMAGE.tar)",
+                            if n == 1 { "" } else { "s" }
+                        ),
                     };
                     emit(Report::failed(shown(path), Format::Unknown, &Error::NoElfFiles(passed)))?;
                 }

@@ -555,8 +555,10 @@ fn image_references() {
         ),
         (
             "static-debian12:edge",
-            "tags are latest, nonroot, debug and debug-nonroot",
+            "tag 'edge' is not one of latest, nonroot, debug, debug-nonroot",
         ),
+        ("cc-debian12:nonrot", "did you mean cc-debian12:nonroot?"),
+        ("CC-DEBIAN12", "did you mean cc-debian12? (image names are lower case)"),
         ("ubuntu", "distroless images are static, base-nossl, base and cc"),
     ] {
         let (status, stderr) = code(&["--image", bad, &p("c-static")]);

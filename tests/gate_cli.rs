@@ -8,6 +8,10 @@ use std::process::Output;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 
+#[path = "common/images.rs"]
+#[allow(dead_code)]
+mod images;
+
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")
 }
@@ -86,7 +90,7 @@ fn a_scan_that_judges_nothing_fails() {
         doc["reports"][0]["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("(2 files passed over)")
+            .contains(": 2 files passed over, none of them ELF")
     );
     // One program is enough for the scan to count.
     std::fs::copy(bin("musl-dynamic"), text_only.path().join("app")).unwrap();
@@ -188,6 +192,12 @@ fn markdown_for_pull_requests() {
     assert!(rows[0].contains("testdata/bin/c-static") && rows[0].starts_with("| ✅"));
     assert!(rows[1].contains("testdata/bin/musl-dynamic") && rows[1].starts_with("| ❌"));
     assert!(md.contains("| error | `problem/interpreter_missing` |"), "{md}");
+    // No data is not a pass.
+    let md = text(&dlcheck(&["--format", "markdown", "--image", "base-debian13", &bin("c-s390x")]).stdout);
+    assert!(
+        md.lines().any(|l| l.starts_with("| ❌") && l.contains("no data on")),
+        "{md}"
+    );
 }
 
 /// `-q`: nothing on stdout or stderr, the same status.
@@ -222,7 +232,7 @@ fn summary_counts_failures_per_reason() {
     assert_eq!(out.status.code(), Some(8 + 5));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.starts_with("\nsummary: 3 executables, 0 libraries, 1 errors"),
+        stdout.starts_with("summary: 3 executables, 0 libraries, 1 error,"),
         "{stdout}"
     );
     // No report: no headline of an ELF file.
@@ -243,6 +253,23 @@ fn summary_counts_failures_per_reason() {
     );
     // SARIF and Markdown are whole: --summary is refused with them.
     assert_eq!(status(&["-r", "--summary", "--format", "sarif", &root]), 2);
+    // Hundreds that fail: the first ten are named, the rest counted.
+    for i in 2..12 {
+        std::fs::copy(bin("musl-dynamic"), dir.path().join(format!("musl-dynamic-{i}"))).unwrap();
+    }
+    let stdout = text(&dlcheck(&["-r", "--summary", "--color", "never", &root]).stdout);
+    assert_eq!(stdout.matches("    - no image runs ").count(), 10, "{stdout}");
+    assert!(
+        stdout.contains("    - and 2 more that no image runs (--json lists them all)"),
+        "{stdout}"
+    );
+    // One input: --summary has nothing to summarise, the report is printed.
+    let out = dlcheck(&["--summary", "--image", "static-debian12", &bin("c-dynamic")]);
+    assert!(
+        text(&out.stdout).contains("will crash on start in"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// `-o FILE`: the output in the file, nothing on stdout, no colour.
@@ -263,6 +290,75 @@ fn output_to_a_file() {
     let out = dlcheck(&["-o", "/proc/no/such/dir/out", &bin("c-static")]);
     assert_eq!(out.status.code(), Some(3));
     assert!(text(&out.stderr).contains("cannot write the output"));
+    // ... and a failing program is not hidden by it: 8 + 3.
+    let out = dlcheck(&["-o", "/dev/full", "--image", "static-debian12", &bin("c-dynamic")]);
+    assert_eq!(out.status.code(), Some(11), "{}", text(&out.stderr));
+    // -o naming an input is refused: the input stays whole.
+    let victim = dir.path().join("victim");
+    std::fs::copy(bin("c-dynamic"), &victim).unwrap();
+    let v = victim.to_string_lossy();
+    assert_eq!(status(&["-o", &v, &v]), 2);
+    assert_eq!(
+        std::fs::read(&victim).unwrap(),
+        std::fs::read(bin("c-dynamic")).unwrap()
+    );
+}
+
+/// --fail-on warning sees the warnings of the program a container image
+/// starts (a shell at run time from os/exec), not only the image's own.
+#[test]
+fn fail_on_warning_inside_an_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = std::fs::read(bin("go123-osexec")).unwrap();
+    let top = images::layer(dir.path(), "top.tar", images::Compress::None, &[("app", &program)], &[]);
+    let archive = images::image(dir.path(), &[&top], serde_json::json!({"Entrypoint": ["/app"]}));
+    assert_eq!(status(&[&archive]), 0);
+    assert_eq!(status(&["--fail-on", "warning", &archive]), 1);
+    let doc: serde_json::Value = serde_json::from_slice(&dlcheck(&["--format", "sarif", &archive]).stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .any(|r| r["ruleId"] == "warning/shell" && r["level"] == "warning"),
+        "{results:?}"
+    );
+}
+
+/// The human labels follow the gate's levels: `warning:` is what fails
+/// --fail-on warning, `note:` never does.
+#[test]
+fn labels_follow_levels() {
+    let out = dlcheck(&[
+        "--color",
+        "never",
+        "--image",
+        "gcr.io/distroless/cc",
+        &bin("go123-static"),
+    ]);
+    let words = text(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("warning: gcr.io/distroless/cc has no generation in its name"),
+        "{words}"
+    );
+    assert_eq!(
+        status(&[
+            "--fail-on",
+            "warning",
+            "--image",
+            "gcr.io/distroless/cc",
+            &bin("go123-static")
+        ]),
+        1
+    );
+    // dlopen named in a program: a note, and no failure.
+    let args = ["--color", "never", "--distro", "debian12", &bin("c-dlopen")];
+    let out = dlcheck(&args);
+    assert!(text(&out.stdout).contains("  note: "), "{}", text(&out.stdout));
+    assert!(!text(&out.stdout).contains("  warning: "), "{}", text(&out.stdout));
+    assert_eq!(status(&[&["--fail-on", "warning"][..], &args].concat()), 0);
+    // A static program recommended from the default generation (frozen
+    // debian11) passes --fail-on warning: the frozen note is a note.
+    assert_eq!(status(&["--fail-on", "warning", &bin("go123-static")]), 0);
 }
 
 /// Flags that do nothing for what was given: refused when another flag

@@ -44,7 +44,7 @@ fn runpath_tokens_find_the_shipped_library() {
     assert_eq!(app["elf"]["runpath"], "${ORIGIN}/../$LIB");
     assert_eq!(app["recommendation"]["image"], "gcr.io/distroless/base-nossl-debian12");
     assert_eq!(verdict(app, "base-nossl-debian12")["runs"], true);
-    let shipped = "libdemo.so.1 is shipped beside it, at testdata/apps/tokens/lib/x86_64-linux-gnu/libdemo.so.1 (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths";
+    let shipped = "libdemo.so.1 is shipped beside it, at testdata/apps/tokens/lib/x86_64-linux-gnu/libdemo.so.1, where the loader looks (its DT_RUNPATH/DT_RPATH, or a default directory): the verdict holds when the two are copied into the image together, at the same paths";
     assert!(
         app["warnings"]
             .as_array()

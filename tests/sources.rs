@@ -399,3 +399,23 @@ fn a_real_container_prints_the_predicted_message() {
     }
     assert!(checked >= 8, "{checked}");
 }
+
+/// A machine without CA certificates (the HTTP client cannot be made):
+/// a one-line error and exit 3, never reqwest's panic; found by a new
+/// user in dlcheck's own image on a static base without the bundle.
+#[test]
+fn no_ca_certificates_is_an_error_not_a_panic() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .arg("registry:localhost:5999/x:abc")
+        .env("SSL_CERT_FILE", "/nonexistent")
+        .env("SSL_CERT_DIR", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("cannot set up a client for the registry localhost:5999"),
+        "{stderr}"
+    );
+}

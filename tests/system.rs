@@ -125,3 +125,45 @@ fn system_libraries_match_readelf() {
     let n = check_dir(dir, |p| p.to_string_lossy().contains(".so"));
     assert!(n >= 20, "only {n} libraries in {}", dir.display());
 }
+
+/// A library that is also a program (PT_INTERP and DT_SONAME, as readelf
+/// shows for Debian's libcap.so.2.66) is shipped under its soname in a
+/// scan: libsystemd.so.0, which needs libcap.so.2 (and libraries no
+/// distroless image has), loads from the scanned directory. Found by a new
+/// user: 24 libraries of /usr/lib/x86_64-linux-gnu were said to load
+/// nowhere.
+#[test]
+fn a_library_that_is_also_a_program_is_shipped() {
+    let dir = Path::new("/usr/lib/x86_64-linux-gnu");
+    let (Ok(cap), Ok(systemd)) = (
+        std::fs::canonicalize(dir.join("libcap.so.2")),
+        std::fs::canonicalize(dir.join("libsystemd.so.0")),
+    ) else {
+        eprintln!("SKIPPED system::a_library_that_is_also_a_program_is_shipped: no libcap2 or libsystemd0 here");
+        return;
+    };
+    let elf = readelf(&cap);
+    assert!(
+        elf.interpreter.is_some(),
+        "{cap:?} has no PT_INTERP: the premise changed"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "-r"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = doc["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["path"] == systemd.to_string_lossy().as_ref())
+        .expect("libsystemd's report");
+    let images = report["images"].as_array().unwrap();
+    assert!(
+        images.iter().any(|i| i["runs"] == true),
+        "{}: {}",
+        systemd.display(),
+        serde_json::to_string(&images[3]["problems"]).unwrap()
+    );
+}

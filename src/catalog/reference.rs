@@ -102,7 +102,10 @@ impl Catalog {
     /// Errors: a one-line message with the closest known name ("did you
     /// mean cc-debian12?"), or what names look like.
     pub fn resolve(&self, given: &str) -> Result<ImageRef, String> {
-        let unknown = |why: &str| format!("unknown image '{given}' ({why}); {}", self.did_you_mean(given));
+        let unknown = |why: &str| match self.did_you_mean(given) {
+            hint if hint.is_empty() => format!("unknown image '{given}' ({why})"),
+            hint => format!("unknown image '{given}' ({why}); {hint}"),
+        };
         let trimmed = given.trim();
         let (trimmed, digest) = match trimmed.split_once('@') {
             Some((name, d)) if valid_digest(d) => (name, Some(d.to_string())),
@@ -158,20 +161,26 @@ impl Catalog {
     /// the names without `gcr.io/distroless/` and the tag, at least 0.85),
     /// as "did you mean ...?", or what names look like.
     fn did_you_mean(&self, given: &str) -> String {
-        let bare = |s: &str| {
-            let s = s.split(['@', ':']).next().unwrap_or(s);
-            s.rsplit('/').next().unwrap_or(s).to_string()
-        };
-        let best = self.closest(&bare(given.trim()));
-        match best {
-            Some((score, _)) if score >= 1.0 => {
-                "tags are latest, nonroot, debug and debug-nonroot, each also with an architecture suffix (latest-arm64)".to_string()
+        let trimmed = given.trim();
+        let (name, tag) = trimmed.split_once(':').unwrap_or((trimmed, ""));
+        let name = name.split('@').next().unwrap_or(name);
+        let bare = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+        match self.closest(&bare) {
+            // Image names are lower case.
+            Some((score, known)) if score >= 1.0 && !name.ends_with(known) => {
+                let tag = closest_tag(tag).map(|t| format!(":{t}")).unwrap_or_default();
+                format!("did you mean {known}{tag}? (image names are lower case)")
             }
-            Some((_, name)) => {
-                let tag = given.split_once(':').map(|(_, t)| format!(":{t}")).unwrap_or_default();
-                format!("did you mean {name}{tag}?")
+            // The name is right: the tag or digest is what is wrong.
+            Some((score, known)) if score >= 1.0 => match closest_tag(tag) {
+                Some(t) if t != tag => format!("did you mean {known}:{t}?"),
+                _ => String::new(),
+            },
+            Some((_, known)) => {
+                let tag = closest_tag(tag).map(|t| format!(":{t}")).unwrap_or_default();
+                format!("did you mean {known}{tag}?")
             }
-            _ => "distroless images are static, base-nossl, base and cc, and python3, java17/21/25 and nodejs22/24/26, each -debian11, -debian12 or -debian13 (as published), with a tag such as :nonroot; or scratch".to_string(),
+            None => "distroless images are static, base-nossl, base and cc, and python3, java17/21/25 and nodejs22/24/26, each -debian11, -debian12 or -debian13 (as published), with a tag such as :nonroot; or scratch".to_string(),
         }
     }
 
@@ -200,6 +209,28 @@ impl Catalog {
                     .map(|i| (i, true))
             })
     }
+}
+
+/// The distroless tag most like `tag` (Jaro-Winkler at least 0.85), its
+/// architecture suffix kept: `nonrot` → `nonroot`.
+fn closest_tag(tag: &str) -> Option<String> {
+    if tag.is_empty() {
+        return None;
+    }
+    let lower = tag.to_ascii_lowercase();
+    let (base, arch) = match lower.rsplit_once('-') {
+        Some((b, a)) if ["amd64", "arm64", "arm", "s390x", "ppc64le", "riscv64"].contains(&a) => (b, Some(a)),
+        _ => (lower.as_str(), None),
+    };
+    ["latest", "nonroot", "debug", "debug-nonroot"]
+        .into_iter()
+        .map(|t| (strsim::jaro_winkler(base, t), t))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(score, _)| *score >= 0.85)
+        .map(|(_, t)| match arch {
+            Some(a) => format!("{t}-{a}"),
+            None => t.to_string(),
+        })
 }
 
 /// An image name the data does not know, as distroless names images:

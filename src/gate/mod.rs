@@ -129,16 +129,27 @@ fn problem(path: &str, p: &Problem, first: bool) -> Finding {
     Finding::at(path, format!("problem/{}", p.kind.name()), level, message, fix)
 }
 
-fn warning(path: &str, w: &Warning) -> Finding {
+fn warning(path: &str, w: &Warning, image_given: bool) -> Finding {
     let name = serde_json::to_value(w.kind).ok();
     let name = name.as_ref().and_then(|v| v.as_str()).unwrap_or("other");
     Finding::at(
         path,
         format!("warning/{name}"),
-        warning_level(w.kind),
+        level(w.kind, image_given),
         w.message.clone(),
         None,
     )
+}
+
+/// The level of a warning of a binary's report: [`warning_level`], except
+/// that a frozen generation is a note unless the image was given
+/// (`--image`): a recommendation from the default generation is not the
+/// user's choice to act on.
+pub fn level(kind: WarningKind, image_given: bool) -> Level {
+    match kind {
+        WarningKind::FrozenGeneration if !image_given => Level::Note,
+        _ => warning_level(kind),
+    }
 }
 
 /// The level of a warning: `note` for what explains or informs (the
@@ -180,7 +191,7 @@ fn binary(b: &BinaryReport) -> Vec<Finding> {
     };
     let checked = b.image_check.iter().flat_map(|c| &c.warnings);
     for w in b.warnings.iter().chain(checked) {
-        let f = warning(&b.path, w);
+        let f = warning(&b.path, w, b.image_check.is_some());
         if !out.contains(&f) {
             out.push(f);
         }
@@ -197,6 +208,17 @@ fn image(i: &ImageReport) -> Vec<Finding> {
             .iter()
             .map(|w| Finding::at(&i.path, "warning/image".to_string(), Level::Warning, w.clone(), None)),
     );
+    // The programs started: their own warnings (a shell, a dlopen, static
+    // NSS), judged against this image.
+    for b in i.start.binaries.iter().filter_map(Report::binary) {
+        let at = format!("{}:{}", i.path, b.path);
+        for w in &b.warnings {
+            let f = warning(&at, w, true);
+            if f.level > Level::Note && !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
     for c in i.start.all.iter().filter(|c| !c.loads) {
         out.extend(problems(&format!("{}:{}", i.path, c.path), &c.problems));
     }

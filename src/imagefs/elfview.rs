@@ -62,14 +62,17 @@ impl ElfView {
         })
     }
 
-    /// The view of a shared library's bytes; `None` for a program or a
-    /// file that is not readable ELF (a program's versions are not read).
+    /// The view of a shared library's bytes; `None` for a program without
+    /// a DT_SONAME or a file that is not readable ELF (a program's versions
+    /// are not read). A library that is also a program (`libc.so.6`,
+    /// `libcap.so.2`: a PT_INTERP and a DT_SONAME) is a library here: other
+    /// objects load it by its soname.
     pub fn library(bytes: &[u8]) -> Option<ElfView> {
         let file = ElfFile::parse(bytes).ok()?;
         let interpreter = file.interpreter().ok()?;
         let strings = file.dynamic_strings().ok()?;
         let (kind, _) = file.kind_and_linkage(interpreter.is_some(), &strings);
-        if kind != Kind::SharedLibrary {
+        if kind != Kind::SharedLibrary && strings.soname.is_none() {
             return None;
         }
         ElfView::read(bytes).ok()

@@ -8,6 +8,7 @@ use colored::Colorize;
 
 use super::human::{field, labelled, report};
 use super::sanitize;
+use super::wrap::hanging;
 use crate::dockerfile::{Check, Finding, Severity};
 
 /// The report of a Dockerfile.
@@ -92,7 +93,9 @@ fn finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         Severity::Warning => "warning".yellow().bold(),
         Severity::Info => "info".normal(),
     };
-    writeln!(w, "    {severity} {}: {}", f.rule.id().bold(), sanitize(&f.message))?;
+    let prefix = format!("    {severity} {}: ", f.rule.id().bold());
+    let width = 4 + severity.chars().count() + 1 + f.rule.id().len() + 2;
+    hanging(w, &prefix, width, 6, &sanitize(&f.message))?;
     if let Some(o) = &f.output {
         for line in o.lines() {
             writeln!(w, "      {} {}", "prints:".dimmed(), sanitize(line))?;

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use super::sanitize;
-use super::wrap::prose;
+use super::wrap::{hanging, prose};
 use crate::catalog::GENERATIONS;
 use crate::elf::{ElfFacts, Kind, Linkage};
 use crate::go::EvidenceSource;
@@ -42,7 +42,9 @@ pub(super) fn report(r: &Report, seen: &mut HashSet<String>, w: &mut dyn Write) 
 }
 
 pub(super) fn field(w: &mut dyn Write, name: &str, value: &str) -> io::Result<()> {
-    prose(w, &format!("  {:<12} ", name.dimmed()), 15.max(name.len() + 3), value)
+    // Continuation lines hang two columns in, apart from the next value.
+    let width = 15.max(name.len() + 3);
+    hanging(w, &format!("  {:<12} ", name.dimmed()), width, width + 2, value)
 }
 
 /// `  LABEL TEXT`, the text wrapped under itself.
@@ -82,8 +84,23 @@ fn binary(r: &BinaryReport, seen: &mut HashSet<String>, w: &mut dyn Write) -> io
         go_fields(go, w)?;
     }
     verdict(r, w)?;
-    for warning in r.warnings.iter().filter(|x| seen.insert(x.message.clone())) {
-        labelled(w, 2, "warning:".yellow().bold(), &sanitize(&warning.message))?;
+    warnings(&r.warnings, r.image_check.is_some(), seen, w)
+}
+
+/// Each warning not already in `seen` (which gets it), labelled by its
+/// level in the gate (`warning:` fails `--fail-on warning`, `note:` never).
+fn warnings(
+    list: &[crate::verdict::Warning],
+    image_given: bool,
+    seen: &mut HashSet<String>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    for warning in list.iter().filter(|x| seen.insert(x.message.clone())) {
+        let label = match crate::gate::level(warning.kind, image_given) {
+            crate::gate::Level::Note => "note:",
+            _ => "warning:",
+        };
+        labelled(w, 2, label.yellow().bold(), &sanitize(&warning.message))?;
     }
     Ok(())
 }
@@ -274,7 +291,6 @@ fn image_check(
     w: &mut dyn Write,
 ) -> io::Result<()> {
     let target = format!("{} ({})", sanitize(&c.image), c.platform);
-    let messages: Vec<String> = c.warnings.iter().map(|w| w.message.clone()).collect();
     if c.no_data() {
         writeln!(
             w,
@@ -282,7 +298,7 @@ fn image_check(
             "no data on".yellow().bold()
         )?;
         problems(&c.problems, w)?;
-        return notes(&messages, seen, w);
+        return warnings(&c.warnings, true, seen, w);
     }
     let (ok, crash) = match judged_as {
         JudgedAs::Program => (
@@ -299,7 +315,7 @@ fn image_check(
     };
     start(c.runs, ok, crash, c.crash.as_deref(), w)?;
     problems(&c.problems, w)?;
-    notes(&messages, seen, w)
+    warnings(&c.warnings, true, seen, w)
 }
 
 /// Whether the container starts: the `ok` line (highlighted words, then
@@ -350,19 +366,22 @@ fn problems(problems: &[crate::verdict::Problem], w: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
+/// How many executables no image runs the human summary names.
+const UNRUNNABLE_SHOWN: usize = 10;
+
 /// The set-level answer after the reports of several paths or a scan: the
 /// one image for all, and which binary forces each step up. `skipped` lists
 /// the files a scan passed over, when asked (`--verbose`).
 pub fn summary(s: &crate::verdict::set::Summary, skipped: Option<&[String]>, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w)?;
+    let count = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     writeln!(
         w,
-        "{} {} executables, {} libraries, {} errors, {} files skipped",
+        "{} {}, {}, {}, {}",
         "summary:".bold(),
-        s.executables,
-        s.libraries,
-        s.errors,
-        s.skipped
+        count(s.executables, "executable", "executables"),
+        count(s.libraries, "library", "libraries"),
+        count(s.errors, "error", "errors"),
+        count(s.skipped, "file skipped", "files skipped"),
     )?;
     match &s.image {
         Some(image) => writeln!(w, "  {} {}", "use for all:".green().bold(), image.green().bold())?,
@@ -378,8 +397,13 @@ pub fn summary(s: &crate::verdict::set::Summary, skipped: Option<&[String]>, w: 
             &format!("not {short} because of {}: {}", sanitize(&r.path), sanitize(&r.why)),
         )?;
     }
-    for p in &s.unrunnable {
+    // A scan of a whole system can fail hundreds: the first few, counted.
+    for p in s.unrunnable.iter().take(UNRUNNABLE_SHOWN) {
         writeln!(w, "    - no image runs {}", sanitize(p))?;
+    }
+    if s.unrunnable.len() > UNRUNNABLE_SHOWN {
+        let more = s.unrunnable.len() - UNRUNNABLE_SHOWN;
+        writeln!(w, "    - and {more} more that no image runs (--json lists them all)")?;
     }
     if !s.failures.is_empty() {
         let total: usize = s.failures.iter().map(|f| f.count).sum();

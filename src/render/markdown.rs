@@ -86,7 +86,7 @@ fn verdict(r: &Report) -> (bool, String) {
     match r {
         Report::Binary(b) => match (&b.image_check, &b.recommendation) {
             (Some(c), _) if c.runs => (true, format!("starts in {}", c.image)),
-            (Some(c), _) if c.no_data() => (true, format!("no data on {}", c.image)),
+            (Some(c), _) if c.no_data() => (false, format!("no data on {}: not judged", c.image)),
             (Some(c), _) => (false, format!("will crash on start in {}", c.image)),
             (None, Some(rec)) => (true, format!("use {}", rec.image)),
             (None, None) => (false, "no distroless image runs it".to_string()),

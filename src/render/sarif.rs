@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, CONTROLS, percent_encode};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region,
     ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
@@ -19,6 +19,21 @@ use crate::gate::{Finding, Level, RuleInfo, rules};
 
 /// The SARIF schema the document names.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// A path as shown (see [`crate::text`]) as a URI reference: its bytes
+/// percent-encoded (a name that is not UTF-8 keeps its bytes), and `./`
+/// before a first segment with a `:`, which would read as a scheme
+/// (RFC 3986, 4.2).
+fn uri(path: &str) -> String {
+    let bytes = crate::text::to_bytes(path).unwrap_or_else(|| path.as_bytes().to_vec());
+    let encoded = percent_encode(&bytes, URI_KEEP).to_string();
+    let first = encoded.split('/').next().unwrap_or_default();
+    if first.contains(':') {
+        format!("./{encoded}")
+    } else {
+        encoded
+    }
+}
 
 /// Characters a path keeps as they are in a URI reference: RFC 3986's
 /// unreserved characters, `/` and `:` (`docker:myapp:dev`).
@@ -106,9 +121,7 @@ fn result(f: &Finding, rule_index: Option<&usize>) -> SarifResult {
             None => r.build(),
         });
     }
-    let artifact = ArtifactLocation::builder()
-        .uri(utf8_percent_encode(&f.path, URI_KEEP).to_string())
-        .build();
+    let artifact = ArtifactLocation::builder().uri(uri(&f.path)).build();
     let physical = match region {
         Some(region) => PhysicalLocation::builder()
             .artifact_location(artifact)
@@ -125,5 +138,23 @@ fn result(f: &Finding, rule_index: Option<&usize>) -> SarifResult {
     match rule_index {
         Some(&i) => builder.rule_index(i as i64).build(),
         None => builder.build(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    /// RFC 3986: the bytes of a name percent-encoded, a colon in the
+    /// first segment behind `./`, what a path may hold kept.
+    #[test]
+    fn uris_of_paths() {
+        assert_eq!(uri("testdata/bin/c-static"), "testdata/bin/c-static");
+        assert_eq!(uri("/work/a b/x%y#z?q"), "/work/a%20b/x%25y%23z%3Fq");
+        // text::from_bytes shows the bytes 0xff 0xfe as \xff\xfe.
+        assert_eq!(uri("dir/\\xff\\xfe"), "dir/%FF%FE");
+        assert_eq!(uri("app:v1"), "./app:v1");
+        assert_eq!(uri("dir/app:v1"), "dir/app:v1");
+        assert_eq!(uri("ü"), "%C3%BC");
     }
 }

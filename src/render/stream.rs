@@ -118,7 +118,12 @@ impl<'a> Stream<'a> {
             OutputFormat::Sarif => sarif(&self.findings, exit_code, self.out),
             OutputFormat::Markdown => markdown_rows(&self.rows, exit_code, self.out),
             OutputFormat::Human => match s {
-                Some(s) => summary(s, skipped, self.out),
+                Some(s) => {
+                    if self.written > 0 {
+                        writeln!(self.out)?;
+                    }
+                    summary(s, skipped, self.out)
+                }
                 None => Ok(()),
             },
             OutputFormat::Json => {

@@ -19,12 +19,17 @@ pub fn set_width(columns: Option<usize>) {
 /// and then `text`, wrapped so that no line passes the width: the lines
 /// after the first are indented to `prefix_width` columns.
 pub(super) fn prose(w: &mut dyn Write, prefix: &str, prefix_width: usize, text: &str) -> io::Result<()> {
+    hanging(w, prefix, prefix_width, prefix_width, text)
+}
+
+/// [`prose`] with the lines after the first indented to `hang` columns.
+pub(super) fn hanging(w: &mut dyn Write, prefix: &str, prefix_width: usize, hang: usize, text: &str) -> io::Result<()> {
     let width = WIDTH.load(Ordering::Relaxed);
     if width == 0 || prefix_width + textwrap::core::display_width(text) <= width {
         return writeln!(w, "{prefix}{text}");
     }
-    let indent = " ".repeat(prefix_width);
-    let options = textwrap::Options::new(width.saturating_sub(prefix_width).max(20))
+    let indent = " ".repeat(hang);
+    let options = textwrap::Options::new(width.saturating_sub(prefix_width.max(hang)).max(20))
         .break_words(false)
         .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
         .word_separator(textwrap::WordSeparator::AsciiSpace)

@@ -211,6 +211,12 @@ pub fn fetch(source: &Source, opts: &Options, progress: &dyn Progress) -> Result
     match source {
         Source::Path(path) | Source::Image(path) => local(path, progress),
         Source::Stdin => {
+            // A terminal would wait for a paste that never comes.
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err(Error::Io(
+                    "stdin is a terminal: pipe an image archive or a program in (docker save myapp | dlcheck -)".into(),
+                ));
+            }
             let (file, compression) = spool::spool(std::io::stdin().lock(), "stdin", None, progress)?;
             let mut info = SourceInfo::new(SourceKind::Stdin);
             info.compression = compression;

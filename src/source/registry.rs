@@ -61,7 +61,7 @@ pub fn fetch(text: &str, opts: &Options, progress: &dyn Progress) -> Result<Fetc
     })?;
     // rustls needs a process-wide crypto provider; an error means one is set.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let puller = Puller::new(reference, opts, progress);
+    let puller = Puller::new(reference, opts, progress)?;
     super::runtime()?.block_on(puller.pull(opts))
 }
 
@@ -85,27 +85,36 @@ struct Puller<'a> {
 }
 
 impl<'a> Puller<'a> {
-    fn new(reference: Reference, opts: &Options, progress: &'a dyn Progress) -> Puller<'a> {
+    /// Errors: the HTTP client cannot be made (no CA certificates on this
+    /// machine: reqwest would panic).
+    fn new(reference: Reference, opts: &Options, progress: &'a dyn Progress) -> Result<Puller<'a>, Error> {
         let registry = reference.resolve_registry().to_string();
         let protocol = if plain_http(&registry, &opts.insecure_registries) {
-            ClientProtocol::HttpsExcept(vec![registry])
+            ClientProtocol::HttpsExcept(vec![registry.clone()])
         } else {
             ClientProtocol::Https
         };
-        let client = Client::new(ClientConfig {
+        // Client::try_from, not Client::new: new falls back to a default
+        // client that panics when the machine has no CA certificates.
+        let client = Client::try_from(ClientConfig {
             protocol,
             platform_resolver: None,
             connect_timeout: Some(Duration::from_secs(30)),
             read_timeout: Some(Duration::from_secs(300)),
             ..ClientConfig::default()
-        });
+        })
+        .map_err(|e| {
+            Error::Unreachable(format!(
+                "cannot set up a client for the registry {registry}: {e}: install the CA certificates (ca-certificates) or point SSL_CERT_FILE at a bundle; or read the image from the Docker engine (docker:NAME) or an archive"
+            ))
+        })?;
         let credential = auth::for_registry(reference.registry());
-        Puller {
+        Ok(Puller {
             client,
             reference,
             credential,
             progress,
-        }
+        })
     }
 
     async fn pull(self, opts: &Options) -> Result<Fetched, Error> {

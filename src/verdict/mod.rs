@@ -115,7 +115,7 @@ fn binary_warnings(
     ));
     let shipped = uses.into_iter().map(|(lib, at)| {
         format!(
-            "{lib} is shipped beside it, at {at} (found through DT_RUNPATH/DT_RPATH): the verdict holds when the two are copied into the image together, at the same relative paths"
+            "{lib} is shipped beside it, at {at}, where the loader looks (its DT_RUNPATH/DT_RPATH, or a default directory): the verdict holds when the two are copied into the image together, at the same paths"
         )
     });
     out.extend(tag(WarningKind::ShippedLibrary, shipped.collect()));

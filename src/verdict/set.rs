@@ -72,6 +72,8 @@ pub fn summarize(reports: &[Report], skipped: usize, target: &str) -> Summary {
 #[derive(Debug, Default)]
 pub struct SetBuilder {
     summary: Summary,
+    /// The level that fails the gate (errors by default).
+    fail_on: crate::gate::Level,
     /// Rule id → inputs failing first with it.
     failures: BTreeMap<String, usize>,
     /// (variant, generation) → the first executable it does not run.
@@ -79,19 +81,42 @@ pub struct SetBuilder {
 }
 
 impl SetBuilder {
+    /// A builder whose `failures` count the inputs that fail the gate at
+    /// `fail_on` (see [`crate::gate::Status`]).
+    pub fn new(fail_on: crate::gate::Level) -> SetBuilder {
+        SetBuilder {
+            fail_on,
+            ..SetBuilder::default()
+        }
+    }
+
+    /// Count `r` under the rule of its first error (or, when warnings
+    /// fail, warning) when it fails the gate.
+    fn count_failure(&mut self, r: &Report, warnings_fail: bool) {
+        use crate::gate::Level;
+        let findings = crate::gate::findings(r);
+        let failed = r.exit_code() != 0;
+        let first = findings
+            .iter()
+            .find(|f| f.level == Level::Error)
+            .or_else(|| findings.iter().find(|f| warnings_fail && f.level == Level::Warning))
+            .or(findings.first().filter(|_| failed));
+        let rule = match first {
+            Some(f) => f.rule.clone(),
+            None if failed => "other".to_string(),
+            None => return,
+        };
+        *self.failures.entry(rule).or_default() += 1;
+    }
+
     /// Count `r` in, in the order reports are given.
     pub fn add(&mut self, r: &Report) {
         if r.error().is_some() {
             self.summary.errors += 1;
         }
-        if r.exit_code() != 0 {
-            let findings = crate::gate::findings(r);
-            let first = findings
-                .iter()
-                .find(|f| f.level == crate::gate::Level::Error)
-                .or(findings.first());
-            let rule = first.map_or_else(|| "other".to_string(), |f| f.rule.clone());
-            *self.failures.entry(rule).or_default() += 1;
+        let warnings_fail = self.fail_on == crate::gate::Level::Warning;
+        if r.exit_code() != 0 || warnings_fail {
+            self.count_failure(r, warnings_fail);
         }
         let Some(b) = r.binary() else { return };
         if b.elf.kind == Kind::SharedLibrary {
