@@ -8,9 +8,7 @@ use std::process::Output;
 
 use assert_cmd::cargo::cargo_bin_cmd;
 
-#[path = "common/images.rs"]
-#[allow(dead_code)]
-mod images;
+use crate::hostile_images::images;
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata")

@@ -5,7 +5,7 @@
 //! the budget (256 MiB, 20 s), with the right outcome.
 
 #[path = "common/images.rs"]
-mod images;
+pub mod images;
 
 use std::io::Read;
 use std::path::Path;
