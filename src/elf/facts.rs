@@ -281,14 +281,14 @@ impl ElfFile<'_> {
         out
     }
 
-    /// Which of [`WATCHED`] the file imports (`.dynsym`) and which
+    /// Which of [`watched_names`] the file imports (`.dynsym`) and which
     /// `.symtab` names, and whether `.symtab` names Go's `os/exec.Command`:
     /// each table read once.
     fn watched(&self) -> Watched {
         use goblin::elf::section_header::SHT_SYMTAB;
         let mut out = Watched::default();
         for name in self.imported_symbols() {
-            if let Some(i) = WATCHED.iter().position(|w| w.as_bytes() == name) {
+            if let Some(i) = watched_names().position(|w| w.as_bytes() == name) {
                 out.imported |= 1 << i;
             }
         }
@@ -296,7 +296,7 @@ impl ElfFile<'_> {
             if !matches!(v.first(), Some(b'd' | b'e' | b'o' | b'p' | b's')) {
                 continue;
             }
-            if let Some(i) = WATCHED.iter().position(|w| super::name_is(v, w.as_bytes())) {
+            if let Some(i) = watched_names().position(|w| super::name_is(v, w.as_bytes())) {
                 out.in_symtab |= 1 << i;
             }
             out.go_exec |= v.starts_with(b"os/exec.Command");
@@ -340,26 +340,16 @@ const SHELL_EXEC: [&str; 9] = [
 
 /// Functions whose import (or, in a static program, presence in
 /// `.symtab`) is a fact: `dlopen`; `pthread_exit` and `pthread_cancel`
-/// (glibc loads libgcc_s for them); what runs a shell.
-const WATCHED: [&str; 14] = [
-    "dlopen",
-    "pthread_exit",
-    "pthread_cancel",
-    "system",
-    "popen",
-    "execl",
-    "execlp",
-    "execle",
-    "execv",
-    "execvp",
-    "execvpe",
-    "execve",
-    "posix_spawn",
-    "posix_spawnp",
-];
+/// (glibc loads libgcc_s for them); what runs a shell. Bit `i` of
+/// [`Watched`] is the `i`-th of these.
+fn watched_names() -> impl Iterator<Item = &'static str> {
+    ["dlopen", "pthread_exit", "pthread_cancel"]
+        .into_iter()
+        .chain(SHELL_ALWAYS)
+        .chain(SHELL_EXEC)
+}
 
-/// Which of [`WATCHED`] a file imports or names (bit `i` for
-/// `WATCHED[i]`), read once per file.
+/// Which of [`watched_names`] a file imports or names, read once per file.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Watched {
     imported: u16,
@@ -369,7 +359,7 @@ pub(crate) struct Watched {
 
 impl Watched {
     fn bit(name: &str) -> u16 {
-        WATCHED.iter().position(|w| *w == name).map_or(0, |i| 1 << i)
+        watched_names().position(|w| w == name).map_or(0, |i| 1 << i)
     }
 
     /// `.dynsym` imports `name`.

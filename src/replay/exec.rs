@@ -147,41 +147,13 @@ pub(super) fn load(
         r.entrypoint_steps.push(format!("{} is statically linked", show(path)));
         return Ok(());
     }
-    let mut glibc = None;
-    if let Some(interp) = &view.interpreter {
-        match loader::Root::interpreter(image, interp) {
-            Some(p) => {
-                glibc = glibc_of(image, &p);
-                r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to {p}"));
-            }
-            None => {
-                let musl = interp.contains("ld-musl");
-                let fix = if musl {
-                    // No distroless image has musl's loader: only a static
-                    // build runs.
-                    format!(
-                        "link it statically against musl (musl-gcc -static; Rust: --target {}-unknown-linux-musl): no distroless image has musl's loader",
-                        view.machine
-                    )
-                } else {
-                    "use a base image with glibc's loader (gcr.io/distroless/base-nossl or larger), or link statically"
-                        .into()
-                };
-                r.fail(
-                    ProblemKind::InterpreterMissing {
-                        interpreter: interp.clone(),
-                        musl,
-                    },
-                    format!("exec {shown}: no such file or directory"),
-                    format!(
-                        "PT_INTERP {interp} is not in the image: the kernel reports ENOENT for the program, which is there"
-                    ),
-                    fix,
-                );
-                return Ok(());
-            }
-        }
-    }
+    let glibc = match &view.interpreter {
+        Some(interp) => match interpreter(image, shown, interp, &view.machine, r) {
+            Some(glibc) => glibc,
+            None => return Ok(()),
+        },
+        None => None,
+    };
     let lib_path = env(&image.config, "LD_LIBRARY_PATH").unwrap_or_default();
     let ld_library_path: Vec<String> = search_path(lib_path, "LD_LIBRARY_PATH", &image.limits)?
         .into_iter()
@@ -203,6 +175,34 @@ pub(super) fn load(
         dlopen_warnings(image, &walk, &env, shown, dlopened, r);
     }
     Ok(())
+}
+
+/// The kernel's PT_INTERP lookup: the glibc release of the loader when the
+/// image has it (`Some`), else the problem recorded and `None`.
+fn interpreter(image: &ImageFs, shown: &str, interp: &str, machine: &str, r: &mut Start) -> Option<Option<(u32, u32)>> {
+    if let Some(p) = loader::Root::interpreter(image, interp) {
+        r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to {p}"));
+        return Some(glibc_of(image, &p));
+    }
+    let musl = interp.contains("ld-musl");
+    let fix = if musl {
+        // No distroless image has musl's loader: only a static build runs.
+        format!(
+            "link it statically against musl (musl-gcc -static; Rust: --target {machine}-unknown-linux-musl): no distroless image has musl's loader"
+        )
+    } else {
+        "use a base image with glibc's loader (gcr.io/distroless/base-nossl or larger), or link statically".into()
+    };
+    r.fail(
+        ProblemKind::InterpreterMissing {
+            interpreter: interp.to_string(),
+            musl,
+        },
+        format!("exec {shown}: no such file or directory"),
+        format!("PT_INTERP {interp} is not in the image: the kernel reports ENOENT for the program, which is there"),
+        fix,
+    );
+    None
 }
 
 /// The glibc release of the loader at `real` (an absolute path in the
