@@ -89,7 +89,8 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
-    /// Write the output to FILE instead of stdout (errors stay on stderr).
+    /// Write the output to FILE instead of stdout (errors stay on stderr):
+    /// written beside it and renamed over it at the end; - is stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -246,6 +247,73 @@ impl Cli {
     }
 }
 
+/// Where the report goes. A regular file is written as a temporary file
+/// beside it and renamed over it at the end (as `sort -o` does): an input
+/// read during the run (a file of a `-r` scan, of `--root`, of a
+/// Dockerfile's context) is never truncated before it is read, and a
+/// failed run leaves the file as it was. A device or FIFO is written in
+/// place.
+pub struct Output {
+    /// The writer.
+    pub out: Box<dyn Write>,
+    pending: Option<(tempfile::TempPath, PathBuf)>,
+}
+
+impl Output {
+    fn file(path: &std::path::Path) -> std::io::Result<Output> {
+        // A device, FIFO or socket (/dev/stdout, a process substitution):
+        // written in place, never replaced.
+        let path = match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => {
+                let file = std::fs::OpenOptions::new().write(true).open(path)?;
+                return Ok(Output {
+                    out: Box::new(std::io::BufWriter::new(file)),
+                    pending: None,
+                });
+            }
+            // A symbolic link to a file: the file is replaced, not the link.
+            Ok(_) => std::fs::canonicalize(path)?,
+            Err(_) => path.to_path_buf(),
+        };
+        let path = path.as_path();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        let (file, temp) = tempfile::Builder::new()
+            .prefix(".dlcheck-output")
+            .tempfile_in(dir)?
+            .into_parts();
+        Ok(Output {
+            out: Box::new(std::io::BufWriter::new(file)),
+            pending: Some((temp, path.to_path_buf())),
+        })
+    }
+
+    /// Stdout. Errors: it is closed (Rust's standard library would take
+    /// every write to a closed descriptor for a success).
+    fn stdout() -> std::io::Result<Output> {
+        // SAFETY: fcntl(2) F_GETFD on descriptor 1 reads its flags only.
+        if unsafe { libc::fcntl(1, libc::F_GETFD) } == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(Output {
+            out: Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            pending: None,
+        })
+    }
+
+    /// Flush, and put the file in place.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.out.flush()?;
+        drop(self.out);
+        if let Some((temp, path)) = self.pending {
+            temp.persist(&path).map_err(|e| e.error)?;
+        }
+        Ok(())
+    }
+}
+
 /// `--build-arg NAME=VALUE` (a bare NAME takes the value of the variable
 /// NAME of dlcheck's environment, as docker build does).
 fn build_arg(s: &str) -> Result<(String, String), String> {
@@ -295,15 +363,20 @@ impl Cli {
         }
     }
 
-    /// Where the output and the errors go: stdout or `-o FILE`, and stderr;
-    /// nowhere with `-q`. Errors: `-o FILE` cannot be created.
-    pub fn writers(&self) -> std::io::Result<(Box<dyn Write>, Box<dyn Write>)> {
+    /// Where the output and the errors go: stdout or `-o FILE` (`-o -`:
+    /// stdout), and stderr; nowhere with `-q`. Errors: the temporary file
+    /// beside FILE cannot be created, or stdout is closed.
+    pub fn writers(&self) -> std::io::Result<(Output, Box<dyn Write>)> {
         if self.quiet {
-            return Ok((Box::new(std::io::sink()), Box::new(std::io::sink())));
+            let out = Output {
+                out: Box::new(std::io::sink()),
+                pending: None,
+            };
+            return Ok((out, Box::new(std::io::sink())));
         }
-        let out: Box<dyn Write> = match &self.output {
-            Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
-            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        let out = match self.output.as_ref().filter(|p| p.as_os_str() != "-") {
+            Some(path) => Output::file(path)?,
+            None => Output::stdout()?,
         };
         Ok((out, Box::new(std::io::stderr())))
     }
@@ -329,6 +402,14 @@ impl Cli {
                 )
                 .exit();
         }
+        if self.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "- (stdin) can be read once: give it once",
+                )
+                .exit();
+        }
         self.refuse_output_over_an_input();
     }
 
@@ -350,19 +431,23 @@ impl Cli {
         }
     }
 
-    /// `--completions SHELL` or `--man`: the script or page on `w`.
+    /// `--completions SHELL` or `--man`: the script or page on stdout.
     /// Returns whether one was asked for.
-    pub fn generate(&self, w: &mut dyn std::io::Write) -> std::io::Result<bool> {
+    pub fn generate(&self) -> std::io::Result<bool> {
         let mut command = Cli::command();
+        let mut text = Vec::new();
         if let Some(shell) = self.completions {
-            clap_complete::generate(shell, &mut command, "dlcheck", w);
-            return Ok(true);
+            // clap_complete panics on a write error: write a buffer first.
+            clap_complete::generate(shell, &mut command, "dlcheck", &mut text);
+        } else if self.man {
+            clap_mangen::Man::new(command).render(&mut text)?;
+        } else {
+            return Ok(false);
         }
-        if self.man {
-            clap_mangen::Man::new(command).render(w)?;
-            return Ok(true);
-        }
-        Ok(false)
+        let mut out = Output::stdout()?;
+        out.out.write_all(&text)?;
+        out.finish()?;
+        Ok(true)
     }
 
     /// Flags that do nothing for what was judged, each with why: `--image`

@@ -4,7 +4,7 @@
 mod bars;
 mod cli;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -14,7 +14,7 @@ use dlcheck::report::Report;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match cli.generate(&mut io::stdout().lock()) {
+    match cli.generate() {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}
         Err(e) => return cannot_write(&e, 0),
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     colored::control::set_override(cli.colour() && (cli.output.is_none() || cli.color == cli::ColorWhen::Always));
     render::set_width(Some(cli.width()));
     let request = cli.request();
-    let (mut out, mut err) = match cli.writers() {
+    let (mut output, mut err) = match cli.writers() {
         Ok(w) => w,
         Err(e) => return cannot_write(&e, 0),
     };
@@ -34,16 +34,14 @@ fn main() -> ExitCode {
         format == OutputFormat::Human && !cli.quiet && io::stderr().is_terminal(),
     );
     let set = cli.recursive || cli.paths.len() > 1;
-    let mut stream = Stream::new(format, &mut out, &mut err).summary_only(cli.summary && set);
+    let mut stream = Stream::new(format, &mut output.out, &mut err).summary_only(cli.summary && set);
     let (mut images, mut binaries) = (false, false);
     let mut status = dlcheck::gate::Status::new(request.fail_on);
     let finished = dlcheck::run::run_with(&request, &bars, &mut |r| {
-        match &r {
-            Report::Image(_) => images = true,
-            Report::Failure(f) if f.format == Format::Image => images = true,
-            Report::Binary(_) | Report::Failure(_) => binaries |= r.format() != Format::Dockerfile,
-            Report::Dockerfile(_) => {}
-        }
+        // What was judged, for the flags that apply to some inputs only.
+        images |= r.format() == Format::Image;
+        binaries |= matches!(r, Report::Binary(_) | Report::Failure(_))
+            && !matches!(r.format(), Format::Image | Format::Dockerfile);
         status.add(&r);
         bars.suspend(|| stream.report(&r))
     });
@@ -59,7 +57,7 @@ fn main() -> ExitCode {
         Ok(f.exit_code)
     });
     drop(stream);
-    match written.and_then(|code| out.flush().map(|()| code)) {
+    match written.and_then(|code| output.finish().map(|()| code)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => cannot_write(&e, status.code()),
     }

@@ -291,6 +291,9 @@ fn output_to_a_file() {
     // ... and a failing program is not hidden by it: 8 + 3.
     let out = dlcheck(&["-o", "/dev/full", "--image", "static-debian12", &bin("c-dynamic")]);
     assert_eq!(out.status.code(), Some(11), "{}", text(&out.stderr));
+    // A device is written in place, never replaced by a file.
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device());
     // -o naming an input is refused: the input stays whole.
     let victim = dir.path().join("victim");
     std::fs::copy(bin("c-dynamic"), &victim).unwrap();
@@ -300,6 +303,66 @@ fn output_to_a_file() {
         std::fs::read(&victim).unwrap(),
         std::fs::read(bin("c-dynamic")).unwrap()
     );
+}
+
+/// `-o FILE` is written beside FILE and renamed over it at the end: a
+/// file of a scan named as the output is read before it is replaced (it
+/// was truncated first, found by a new user), `-o -` is stdout, and a
+/// full disk under any format keeps the status of a failing program.
+#[test]
+fn output_never_destroys_what_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    for name in ["c-dynamic", "c-static"] {
+        std::fs::copy(bin(name), tree.join(name)).unwrap();
+    }
+    let target = tree.join("c-dynamic");
+    let out = dlcheck(&["-r", "--json", "-o", &target.to_string_lossy(), &tree.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    let paths: Vec<&str> = doc["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(paths[0].ends_with("tree/c-dynamic"), "{paths:?}");
+    assert_eq!(doc["reports"][0]["elf"]["interpreter"], "/lib64/ld-linux-x86-64.so.2");
+    // No temporary file is left behind.
+    let left: Vec<_> = std::fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    // -o - is stdout.
+    let out = cargo_bin_cmd!("dlcheck")
+        .current_dir(dir.path())
+        .args(["-o", "-", &bin("c-static")])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("use gcr.io/distroless/static-debian11"));
+    assert!(!dir.path().join("-").exists());
+    // stdin is read once.
+    assert_eq!(status(&["-", "-"]), 2);
+    // A full disk: every format keeps the failing program (8 + 3), and the
+    // completions end with an error, not clap_complete's panic.
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    for format in ["human", "json", "jsonl", "sarif", "markdown"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--format", format, &bin("musl-dynamic"), &bin("c-static")])
+            .stdout(full())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(11), "{format}: {}", text(&out.stderr));
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--completions", "zsh"])
+        .stdout(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
 }
 
 /// --fail-on warning sees the warnings of the program a container image

@@ -171,6 +171,16 @@ impl Catalog {
                 let tag = closest_tag(tag).map(|t| format!(":{t}")).unwrap_or_default();
                 format!("did you mean {known}{tag}? (image names are lower case)")
             }
+            // The name is right, on another registry or path.
+            Some((score, known))
+                if score >= 1.0
+                    && name.contains('/')
+                    && !name.starts_with("gcr.io/distroless/")
+                    && !name.starts_with("distroless/") =>
+            {
+                let tag = closest_tag(tag).map(|t| format!(":{t}")).unwrap_or_default();
+                format!("did you mean gcr.io/distroless/{known}{tag}?")
+            }
             // The name is right: the tag or digest is what is wrong.
             Some((score, known)) if score >= 1.0 => match closest_tag(tag) {
                 Some(t) if t != tag => format!("did you mean {known}:{t}?"),

@@ -43,6 +43,7 @@ pub struct Stream<'a> {
     seen: HashSet<String>,
     findings: Vec<Finding>,
     rows: Vec<Row>,
+    failed: Option<io::Error>,
 }
 
 impl<'a> Stream<'a> {
@@ -57,6 +58,7 @@ impl<'a> Stream<'a> {
             seen: HashSet::new(),
             findings: Vec::new(),
             rows: Vec::new(),
+            failed: None,
         }
     }
 
@@ -67,8 +69,25 @@ impl<'a> Stream<'a> {
         self
     }
 
-    /// Write one report (or its error line).
+    /// Write one report (or its error line). A write error other than a
+    /// closed pipe (a full disk) is kept for [`Stream::finish`] and the
+    /// reports after it are not written, so that the caller still sees
+    /// every report (the exit status must count them all). Errors: a
+    /// closed pipe, which should end the run.
     pub fn report(&mut self, r: &Report) -> io::Result<()> {
+        if self.failed.is_some() {
+            return Ok(());
+        }
+        match self.write(r) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                self.failed = Some(e);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    fn write(&mut self, r: &Report) -> io::Result<()> {
         if let Some(line) = error_line(r) {
             self.out.flush()?;
             writeln!(self.err, "{line}")?;
@@ -113,7 +132,11 @@ impl<'a> Stream<'a> {
     /// Write the end: the summary (when there is one), and with the human
     /// output the files a scan skipped, when `skipped` lists them; SARIF
     /// and Markdown whole, with `exit_code`, the run's status.
+    /// Errors: the first write error [`Stream::report`] kept, or this one.
     pub fn finish(&mut self, s: Option<&Summary>, skipped: Option<&[String]>, exit_code: u8) -> io::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         match self.format {
             OutputFormat::Sarif => sarif(&self.findings, exit_code, self.out),
             OutputFormat::Markdown => markdown_rows(&self.rows, exit_code, self.out),
