@@ -30,6 +30,17 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The SARIF results of a run.
+fn sarif_results(args: &[&str]) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value = serde_json::from_slice(&dlcheck(args).stdout).unwrap();
+    doc["runs"][0]["results"].as_array().unwrap().clone()
+}
+
+/// Whether `results` hold one of `rule` at `level`.
+fn has(results: &[serde_json::Value], rule: &str, level: &str) -> bool {
+    results.iter().any(|r| r["ruleId"] == rule && r["level"] == level)
+}
+
 /// Each rule of README.md's "Exit status": verdicts (1) and input errors
 /// (3 to 6) kept apart, 8 added when both occur, so an unreadable path
 /// never hides a program that runs nowhere.
@@ -102,15 +113,8 @@ fn fail_on_warning_gates_on_warnings() {
     let program = bin("go123-osexec");
     let args = ["--image", "gcr.io/distroless/static-debian12", program.as_str()];
     assert_eq!(status(&args), 0);
-    let out = dlcheck(&[&args[..], &["--format", "sarif"]].concat());
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let results = doc["runs"][0]["results"].as_array().unwrap();
-    assert!(
-        results
-            .iter()
-            .any(|r| r["ruleId"] == "warning/shell" && r["level"] == "warning"),
-        "{results:?}"
-    );
+    let results = sarif_results(&[&args[..], &["--format", "sarif"]].concat());
+    assert!(has(&results, "warning/shell", "warning"), "{results:?}");
     assert!(!results.iter().any(|r| r["level"] == "error"));
     assert_eq!(status(&[&args[..], &["--fail-on", "warning"]].concat()), 1);
     assert_eq!(status(&[&args[..], &["--fail-on", "error"]].concat()), 0);
@@ -375,14 +379,8 @@ fn fail_on_warning_inside_an_image() {
     let archive = images::image(dir.path(), &[&top], serde_json::json!({"Entrypoint": ["/app"]}));
     assert_eq!(status(&[&archive]), 0);
     assert_eq!(status(&["--fail-on", "warning", &archive]), 1);
-    let doc: serde_json::Value = serde_json::from_slice(&dlcheck(&["--format", "sarif", &archive]).stdout).unwrap();
-    let results = doc["runs"][0]["results"].as_array().unwrap();
-    assert!(
-        results
-            .iter()
-            .any(|r| r["ruleId"] == "warning/shell" && r["level"] == "warning"),
-        "{results:?}"
-    );
+    let results = sarif_results(&["--format", "sarif", &archive]);
+    assert!(has(&results, "warning/shell", "warning"), "{results:?}");
 }
 
 /// The human labels follow the gate's levels: `warning:` is what fails
