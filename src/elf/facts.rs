@@ -266,12 +266,7 @@ impl ElfFile<'_> {
                 })
                 .collect(),
         };
-        let shell = [&b"/bin/sh\0"[..], b"/bin/bash\0", b"/bin/sh"].iter().find_map(|s| {
-            loaded
-                .iter()
-                .any(|part| memchr::memmem::find(part, s).is_some())
-                .then(|| String::from_utf8_lossy(s).trim_end_matches('\0').to_string())
-        });
+        let shell = shell_path(&loaded);
         if let Some(shell) = shell {
             out.extend(execs.iter().map(|f| format!("{f} {shell}")));
             if go_exec {
@@ -315,6 +310,26 @@ impl ElfFile<'_> {
         }
         out
     }
+}
+
+/// The shell a program's constant strings name, preferring a whole string
+/// `/bin/sh`, then `/bin/bash`, then `/bin/sh` at the start of a longer one
+/// (`/bin/sh -c`): one pass over each part for `/bin/`.
+fn shell_path(parts: &[&[u8]]) -> Option<String> {
+    const SHELLS: [&[u8]; 3] = [b"sh\0", b"bash\0", b"sh"];
+    let mut best: Option<usize> = None;
+    for part in parts {
+        for at in memchr::memmem::find_iter(part, b"/bin/") {
+            let rest = &part[at + 5..];
+            if let Some(rank) = SHELLS.iter().position(|s| rest.starts_with(s)) {
+                best = Some(best.map_or(rank, |b| b.min(rank)));
+                if rank == 0 {
+                    return Some("/bin/sh".into());
+                }
+            }
+        }
+    }
+    best.map(|rank| format!("/bin/{}", String::from_utf8_lossy(SHELLS[rank]).trim_end_matches('\0')))
 }
 
 /// The most library names [`ElfFile::dlopen_names`] reports.

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use goblin::elf::dynamic;
 use goblin::elf::sym::Symtab;
 
-use super::{ElfFile, MAX_NAME, MAX_VERSION_NEEDS, demangle};
+use super::{ElfFile, MAX_NAME, MAX_VERSION_NEEDS};
 use crate::endian::{cstr_at, cstr_within};
 use crate::error::{Error, malformed};
 use crate::text;
@@ -165,7 +165,8 @@ impl ElfFile<'_> {
     /// Imported symbols bound to each needed version: `.gnu.version`
     /// (SHT_GNU_versym) holds one 16-bit version index per `.dynsym` entry;
     /// index `vna_other` of a version need names its `(file, version)`.
-    /// Names are demangled (C++ Itanium, Rust). Empty without sections.
+    /// Names are as stored (mangled): demangle those shown
+    /// ([`super::demangle`]). Empty without sections.
     pub fn version_symbols(&self, needs: &[VersionNeed]) -> VersionSymbols {
         const SHT_GNU_VERSYM: u32 = 0x6fff_ffff;
         let mut out = VersionSymbols::new();
@@ -201,7 +202,7 @@ impl ElfFile<'_> {
             if let Some(name) = cstr_at(strtab, sym.st_name).filter(|n| !n.is_empty()) {
                 out.entry((need.file.clone(), need.name.clone()))
                     .or_default()
-                    .push(demangle(&text::from_bytes(name)));
+                    .push(text::from_bytes(name));
             }
         }
         out

@@ -414,7 +414,10 @@ impl Context<'_> {
             .filter(|m| m.requirer == 0)
             .flat_map(|m| {
                 let names = self.binary.version_symbols.get(&(lib.to_string(), m.version.clone()));
-                names.into_iter().flatten().map(move |n| format!("{n}@{}", m.version))
+                names
+                    .into_iter()
+                    .flatten()
+                    .map(move |n| format!("{}@{}", crate::elf::demangle(n), m.version))
             })
             .collect();
         // The same image of a newer generation, if one has every version.
