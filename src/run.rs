@@ -292,9 +292,10 @@ struct Skipped {
 }
 
 /// Read and judge a scan's entries, a batch at a time in parallel, and
-/// hand the reports on in path order. ELF files that are not programs or
-/// libraries (objects, core dumps) are skipped. Returns how many reports
-/// were handed on.
+/// hand the reports on in path order; a batch's reports are handed on while
+/// the next batch is judged. ELF files that are not programs or libraries
+/// (objects, core dumps) are skipped. Returns how many reports were handed
+/// on.
 fn judge_entries(
     entries: &[scan::Entry],
     opts: &Options,
@@ -302,15 +303,17 @@ fn judge_entries(
     skipped: &mut Skipped,
     emit: &mut dyn FnMut(Report) -> std::io::Result<()>,
 ) -> std::io::Result<usize> {
-    let mut judged = 0;
-    for batch in entries.chunks(BATCH) {
-        let reports: Vec<Report> = batch
+    let judge_batch = |batch: &[scan::Entry]| -> Vec<Report> {
+        batch
             .par_iter()
             .map(|e| match e {
                 scan::Entry::File(p) => judge(read_path(p, opts), opts, shipped),
                 scan::Entry::Failed(r) => r.clone(),
             })
-            .collect();
+            .collect()
+    };
+    let mut judged = 0;
+    let mut hand_on = |reports: Vec<Report>| -> std::io::Result<()> {
         for r in reports {
             if r.error().is_some_and(|e| e.is_not_a_program()) {
                 skipped.count += 1;
@@ -320,7 +323,18 @@ fn judge_entries(
                 emit(r)?;
             }
         }
-    }
+        Ok(())
+    };
+    std::thread::scope(|s| {
+        let mut batches = entries.chunks(BATCH);
+        let mut ready = batches.next().map(judge_batch);
+        while let Some(reports) = ready.take() {
+            let next = batches.next().map(|b| s.spawn(move || judge_batch(b)));
+            hand_on(reports)?;
+            ready = next.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
     Ok(judged)
 }
 
