@@ -36,7 +36,7 @@
 
 pub mod cache;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -364,6 +364,11 @@ pub fn origin_of(path: &str) -> &str {
 /// The path as the kernel resolves `.` and `..` in it (lexically: the
 /// roots dlcheck reads resolve links themselves).
 pub fn normalize(path: &str) -> String {
+    normalized(path).into_owned()
+}
+
+/// [`normalize`], borrowing a path that has nothing to resolve.
+pub fn normalized(path: &str) -> std::borrow::Cow<'_, str> {
     // Most paths have nothing to resolve: keep them as they are.
     let plain = !path.is_empty()
         && !path.ends_with('/')
@@ -372,7 +377,7 @@ pub fn normalize(path: &str) -> String {
             .enumerate()
             .all(|(i, c)| (i == 0 || !c.is_empty()) && c != "." && c != "..");
     if plain {
-        return path.to_string();
+        return path.into();
     }
     let mut out = PathBuf::new();
     for c in Path::new(path).components() {
@@ -384,7 +389,7 @@ pub fn normalize(path: &str) -> String {
             other => out.push(other),
         }
     }
-    out.to_string_lossy().into_owned()
+    out.to_string_lossy().into_owned().into()
 }
 
 /// One object of a walk: the program, or a library it loaded.
@@ -661,19 +666,19 @@ pub struct ShippedLibrary {
 /// A library is found under its file name and under its DT_SONAME.
 pub struct Shipped<'a> {
     base: &'a dyn Root,
-    files: &'a BTreeMap<String, ShippedLibrary>,
+    files: &'a HashMap<String, ShippedLibrary>,
 }
 
 impl<'a> Shipped<'a> {
     /// `files`: normalised path (see [`normalize`]) of each shipped library,
     /// and of its DT_SONAME in the same directory, to the library.
-    pub fn new(base: &'a dyn Root, files: &'a BTreeMap<String, ShippedLibrary>) -> Self {
+    pub fn new(base: &'a dyn Root, files: &'a HashMap<String, ShippedLibrary>) -> Self {
         Shipped { base, files }
     }
 
     /// The shipped library the loader finds at `path`, if it is one.
     pub fn ships(&self, path: &str) -> Option<&ShippedLibrary> {
-        self.files.get(&normalize(path))
+        self.files.get(normalized(path).as_ref())
     }
 }
 

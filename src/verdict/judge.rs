@@ -53,7 +53,7 @@ impl ImageVerdict {
 
 /// The libraries shipped beside a binary (see [`Shipped`]), by normalised
 /// path: what a set of binaries brings along.
-pub type ShippedFiles = BTreeMap<String, loader::ShippedLibrary>;
+pub type ShippedFiles = std::collections::HashMap<String, loader::ShippedLibrary>;
 
 /// A library a binary finds among the files shipped beside it: its
 /// DT_NEEDED name and the path it is found at.
