@@ -210,9 +210,10 @@ pub fn run_with(
     let mut status = gate::Status::new(request.fail_on);
     let mut not_images = false;
     let mut emit = |r: Report| {
-        status.add(&r);
+        let standing = gate::standing(&r, request.fail_on);
+        status.count(&standing);
         not_images |= !matches!(r, Report::Image(_));
-        set.add(&r);
+        set.add_standing(&r, &standing);
         sink(r)
     };
     let mut skipped = Skipped::default();

@@ -203,4 +203,31 @@ fn status_keeps_verdicts_and_errors_apart() {
     assert!(gate::findings(&warned).iter().any(|f| f.level == Level::Warning));
     assert_eq!(status(&[&warned], Level::Error), 0);
     assert_eq!(status(&[&warned], Level::Warning), 1);
+    // The same rule names why each fails, for the exit status and for a
+    // set's counts: static-debian12 has no loader, so the kernel's open of
+    // PT_INTERP fails first.
+    let standing = |r: &dlcheck::Report, fail_on| {
+        let s = gate::standing(r, fail_on);
+        (s.code, s.fails, s.rule)
+    };
+    let rule = |r: &str| Some(r.to_string());
+    assert_eq!(standing(&runs, Level::Error), (0, false, None));
+    assert_eq!(
+        standing(&fails, Level::Error),
+        (1, true, rule("problem/interpreter_missing"))
+    );
+    assert_eq!(
+        standing(&malformed, Level::Error),
+        (5, false, rule("input/malformed_elf"))
+    );
+    // The recommendation is from debian11 (the library's default), which
+    // is frozen: with --image named, that is a warning, and the first.
+    assert_eq!(
+        standing(&runs, Level::Warning),
+        (0, true, rule("warning/frozen_generation"))
+    );
+    // Without --image, it is a note: the static NSS use is the warning.
+    let nss = report("c-static-nss", None);
+    assert_eq!(standing(&nss, Level::Error), (0, false, None));
+    assert_eq!(standing(&nss, Level::Warning), (0, true, rule("warning/static_nss")));
 }

@@ -225,6 +225,54 @@ fn image(i: &ImageReport) -> Vec<Finding> {
     out
 }
 
+/// How one report stands at the gate: the one rule that both the exit
+/// status ([`Status`]) and a set's failure counts follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    /// The report's own exit status: 0 passes, 1 a program that will not
+    /// start, 3 to 6 an input error ([`Report::exit_code`]).
+    pub code: u8,
+    /// A program that fails the gate: status 1, or a warning when warnings
+    /// fail (`--fail-on warning`).
+    pub fails: bool,
+    /// The rule it fails under: its first error, else (when warnings fail)
+    /// its first warning, else its first finding; `other` when it fails
+    /// with none. `None` when it passes.
+    pub rule: Option<String>,
+}
+
+/// How `report` stands at the gate when findings of `fail_on` and worse
+/// fail it. Its findings are only made when it may fail: a passing report
+/// at the default level costs nothing.
+pub fn standing(report: &Report, fail_on: Level) -> Standing {
+    let code = report.exit_code();
+    let warnings_fail = fail_on == Level::Warning;
+    if code == 0 && !warnings_fail {
+        return Standing {
+            code,
+            fails: false,
+            rule: None,
+        };
+    }
+    let findings = findings(report);
+    let warned = warnings_fail && findings.iter().any(|f| f.level == Level::Warning);
+    let first = findings
+        .iter()
+        .find(|f| f.level == Level::Error)
+        .or_else(|| findings.iter().find(|f| warnings_fail && f.level == Level::Warning))
+        .or(findings.first().filter(|_| code != 0));
+    let rule = match first {
+        Some(f) => Some(f.rule.clone()),
+        None if code != 0 => Some("other".to_string()),
+        None => None,
+    };
+    Standing {
+        code,
+        fails: code == 1 || warned,
+        rule,
+    }
+}
+
 /// The exit status of a run, built report by report (see README.md,
 /// "Exit status"):
 ///
@@ -257,14 +305,15 @@ impl Status {
 
     /// Count one report.
     pub fn add(&mut self, report: &Report) {
-        match report.exit_code() {
-            1 => self.failed = true,
-            0 => {}
-            code => self.worst = self.worst.max(code),
+        self.count(&standing(report, self.fail_on));
+    }
+
+    /// Count one report's standing (made at this status's level).
+    pub fn count(&mut self, standing: &Standing) {
+        if standing.code > 1 {
+            self.worst = self.worst.max(standing.code);
         }
-        if self.fail_on == Level::Warning && findings(report).iter().any(|f| f.level == Level::Warning) {
-            self.failed = true;
-        }
+        self.failed |= standing.fails;
     }
 
     /// The exit status.

@@ -90,33 +90,20 @@ impl SetBuilder {
         }
     }
 
-    /// Count `r` under the rule of its first error (or, when warnings
-    /// fail, warning) when it fails the gate.
-    fn count_failure(&mut self, r: &Report, warnings_fail: bool) {
-        use crate::gate::Level;
-        let findings = crate::gate::findings(r);
-        let failed = r.exit_code() != 0;
-        let first = findings
-            .iter()
-            .find(|f| f.level == Level::Error)
-            .or_else(|| findings.iter().find(|f| warnings_fail && f.level == Level::Warning))
-            .or(findings.first().filter(|_| failed));
-        let rule = match first {
-            Some(f) => f.rule.clone(),
-            None if failed => "other".to_string(),
-            None => return,
-        };
-        *self.failures.entry(rule).or_default() += 1;
-    }
-
     /// Count `r` in, in the order reports are given.
     pub fn add(&mut self, r: &Report) {
+        let standing = crate::gate::standing(r, self.fail_on);
+        self.add_standing(r, &standing);
+    }
+
+    /// Count `r` in, with its standing at the gate already made (at this
+    /// builder's level): a failing one under its rule.
+    pub fn add_standing(&mut self, r: &Report, standing: &crate::gate::Standing) {
         if r.error().is_some() {
             self.summary.errors += 1;
         }
-        let warnings_fail = self.fail_on == crate::gate::Level::Warning;
-        if r.exit_code() != 0 || warnings_fail {
-            self.count_failure(r, warnings_fail);
+        if let Some(rule) = &standing.rule {
+            *self.failures.entry(rule.clone()).or_default() += 1;
         }
         let Some(b) = r.binary() else { return };
         if b.elf.kind == Kind::SharedLibrary {
