@@ -502,6 +502,21 @@ fn human_output_wraps_and_says_a_note_once() {
         "{stdout}"
     );
     assert_eq!(stdout.matches("will crash on start in").count(), 2, "{stdout}");
+    // cxx-dynamic lacks the loader and three libraries there: four whys,
+    // and each fix once (the loader and libc: cc-debian12; libstdc++ and
+    // libgcc_s: the same, or link them statically).
+    let cxx = &stdout[stdout.find("testdata/bin/cxx-dynamic").unwrap()..];
+    let cxx = &cxx[..cxx.find("  ELF64").unwrap()];
+    assert_eq!(cxx.matches("  why: ").count(), 4, "{cxx}");
+    let fixes: Vec<&str> = cxx.lines().filter(|l| l.starts_with("  fix: ")).collect();
+    assert_eq!(
+        fixes,
+        [
+            "  fix: FROM gcr.io/distroless/cc-debian12",
+            "  fix: FROM gcr.io/distroless/cc-debian12, or link with -static-libstdc++ -static-libgcc to need"
+        ],
+        "{cxx}"
+    );
 }
 
 /// Completions and the man page come from the command-line definition.

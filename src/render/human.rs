@@ -345,8 +345,10 @@ fn notes(notes: &[String], seen: &mut HashSet<String>, w: &mut dyn Write) -> io:
     Ok(())
 }
 
-/// Each problem: why, the symbols that need a missing version, the fix.
+/// Each problem: why, the symbols that need a missing version, the fix
+/// (once: a fix already given above is not repeated).
 fn problems(problems: &[crate::verdict::Problem], w: &mut dyn Write) -> io::Result<()> {
+    let mut fixes: HashSet<&str> = HashSet::new();
     for p in problems {
         labelled(w, 2, "why:".dimmed(), &sanitize(&p.explanation))?;
         if !p.symbols.is_empty() {
@@ -359,7 +361,7 @@ fn problems(problems: &[crate::verdict::Problem], w: &mut dyn Write) -> io::Resu
             };
             labelled(w, 2, "needs:".dimmed(), &format!("{}{more}", shown.join(", ")))?;
         }
-        if !p.fix.is_empty() {
+        if !p.fix.is_empty() && fixes.insert(&p.fix) {
             labelled(w, 2, "fix:".cyan().bold(), &sanitize(&p.fix))?;
         }
     }
