@@ -194,10 +194,16 @@ fn markdown_for_pull_requests() {
     assert!(rows[0].contains("testdata/bin/c-static") && rows[0].starts_with("| ✅"));
     assert!(rows[1].contains("testdata/bin/musl-dynamic") && rows[1].starts_with("| ❌"));
     assert!(md.contains("| error | `problem/interpreter_missing` |"), "{md}");
-    // No data is not a pass.
-    let md = text(&dlcheck(&["--format", "markdown", "--image", "base-debian13", &bin("c-s390x")]).stdout);
+    // No data is not a pass, nor a crash: not judged, exit status 6.
+    let out = dlcheck(&["--format", "markdown", "--image", "base-debian13", &bin("c-s390x")]);
+    assert_eq!(out.status.code(), Some(6));
+    let md = text(&out.stdout);
     assert!(
-        md.lines().any(|l| l.starts_with("| ❌") && l.contains("no data on")),
+        md.lines().any(|l| l.starts_with("| ❔") && l.contains("no data on")),
+        "{md}"
+    );
+    assert!(
+        md.contains("1 of 1 input will not start or could not be judged (exit status 6)."),
         "{md}"
     );
 }

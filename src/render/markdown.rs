@@ -13,17 +13,17 @@ use crate::report::Report;
 #[derive(Debug, Clone)]
 pub struct Row {
     path: String,
-    ok: bool,
+    mark: Mark,
     verdict: String,
     findings: Vec<gate::Finding>,
 }
 
 /// The row of one report.
 pub fn row(r: &Report) -> Row {
-    let (ok, verdict) = verdict(r);
+    let (mark, verdict) = verdict(r);
     Row {
         path: r.path().to_string(),
-        ok,
+        mark,
         verdict,
         findings: gate::findings(r),
     }
@@ -37,7 +37,7 @@ pub fn markdown(reports: &[Report], exit_code: u8, w: &mut dyn Write) -> io::Res
 
 /// Write the rows of [`row`] as Markdown; `exit_code` is the run's status.
 pub fn markdown_rows(rows: &[Row], exit_code: u8, w: &mut dyn Write) -> io::Result<()> {
-    let failing = rows.iter().filter(|r| !r.ok).count();
+    let failing = rows.iter().filter(|r| r.mark != Mark::Passes).count();
     writeln!(w, "### dlcheck")?;
     writeln!(w)?;
     writeln!(
@@ -51,7 +51,11 @@ pub fn markdown_rows(rows: &[Row], exit_code: u8, w: &mut dyn Write) -> io::Resu
     writeln!(w, "| | Input | Verdict |")?;
     writeln!(w, "|---|---|---|")?;
     for r in rows {
-        let mark = if r.ok { "✅" } else { "❌" };
+        let mark = match r.mark {
+            Mark::Passes => "✅",
+            Mark::Fails => "❌",
+            Mark::NotJudged => "❔",
+        };
         writeln!(w, "| {mark} | {} | {} |", code(&r.path), cell(&r.verdict))?;
     }
     for r in rows.iter().filter(|r| !r.findings.is_empty()) {
@@ -81,19 +85,32 @@ pub fn markdown_rows(rows: &[Row], exit_code: u8, w: &mut dyn Write) -> io::Resu
     Ok(())
 }
 
-/// Whether the input passes, and its verdict in a few words.
-fn verdict(r: &Report) -> (bool, String) {
+/// How an input fares, as its row's mark says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mark {
+    /// ✅: it passes the gate.
+    Passes,
+    /// ❌: it will not start, or cannot be read.
+    Fails,
+    /// ❔: dlcheck has no data to judge it (exit status 6; its finding is
+    /// a note, not an error).
+    NotJudged,
+}
+
+/// How the input fares, and its verdict in a few words.
+fn verdict(r: &Report) -> (Mark, String) {
+    let mark = |ok: bool| if ok { Mark::Passes } else { Mark::Fails };
     match r {
         Report::Binary(b) => match (&b.image_check, &b.recommendation) {
-            (Some(c), _) if c.runs => (true, format!("starts in {}", c.image)),
-            (Some(c), _) if c.no_data() => (false, format!("no data on {}: not judged", c.image)),
-            (Some(c), _) => (false, format!("will crash on start in {}", c.image)),
-            (None, Some(rec)) => (true, format!("use {}", rec.image)),
-            (None, None) => (false, "no distroless image runs it".to_string()),
+            (Some(c), _) if c.runs => (Mark::Passes, format!("starts in {}", c.image)),
+            (Some(c), _) if c.no_data() => (Mark::NotJudged, format!("no data on {}: not judged", c.image)),
+            (Some(c), _) => (Mark::Fails, format!("will crash on start in {}", c.image)),
+            (None, Some(rec)) => (Mark::Passes, format!("use {}", rec.image)),
+            (None, None) => (Mark::Fails, "no distroless image runs it".to_string()),
         },
-        Report::Image(i) if i.start.starts => (true, "starts".to_string()),
+        Report::Image(i) if i.start.starts => (Mark::Passes, "starts".to_string()),
         Report::Image(i) => (
-            false,
+            Mark::Fails,
             match &i.start.crash {
                 Some(c) => format!("will crash on start: {}", c.lines().next().unwrap_or_default()),
                 None => "will not start".to_string(),
@@ -102,11 +119,11 @@ fn verdict(r: &Report) -> (bool, String) {
         Report::Dockerfile(d) => {
             let p = &d.check.prediction;
             (
-                d.check.exit_code() == 0,
+                mark(d.check.exit_code() == 0),
                 format!("build {}, start {}", p.build, p.start),
             )
         }
-        Report::Failure(f) => (false, format!("cannot be judged: {}", f.error)),
+        Report::Failure(f) => (Mark::Fails, format!("cannot be judged: {}", f.error)),
     }
 }
 
