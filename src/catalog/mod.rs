@@ -422,8 +422,7 @@ impl loader::Root for ImageRoot {
         let name = path.rsplit('/').next()?;
         let contents = self.contents?;
         let at_default = contents.soname(name) == Some(path);
-        let in_cache = contents.ld_so_cache.pairs().any(|(s, p)| s == name && p == path);
-        if !at_default && !in_cache {
+        if !at_default && !contents.ld_so_cache.pairs().any(|(s, p)| s == name && p == path) {
             return None;
         }
         let library = self.catalog.library(self.image.generation, &self.arch, name);

@@ -36,7 +36,7 @@
 
 pub mod cache;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -287,14 +287,26 @@ pub fn multiarch_triplet(arch: &str) -> &'static str {
 }
 
 /// glibc's default library directories on Debian, in search order.
-pub fn default_dirs(arch: &str) -> [String; 4] {
-    let triplet = multiarch_triplet(arch);
-    [
-        format!("/lib/{triplet}"),
-        format!("/usr/lib/{triplet}"),
-        "/lib".into(),
-        "/usr/lib".into(),
-    ]
+pub fn default_dirs(arch: &str) -> [&'static str; 4] {
+    macro_rules! dirs {
+        ($triplet:literal) => {
+            [
+                concat!("/lib/", $triplet),
+                concat!("/usr/lib/", $triplet),
+                "/lib",
+                "/usr/lib",
+            ]
+        };
+    }
+    match multiarch_triplet(arch) {
+        "aarch64-linux-gnu" => dirs!("aarch64-linux-gnu"),
+        "arm-linux-gnueabihf" => dirs!("arm-linux-gnueabihf"),
+        "s390x-linux-gnu" => dirs!("s390x-linux-gnu"),
+        "powerpc64le-linux-gnu" => dirs!("powerpc64le-linux-gnu"),
+        "riscv64-linux-gnu" => dirs!("riscv64-linux-gnu"),
+        "i386-linux-gnu" => dirs!("i386-linux-gnu"),
+        _ => dirs!("x86_64-linux-gnu"),
+    }
 }
 
 /// The value of `$PLATFORM` (the kernel's `AT_PLATFORM`) for an OCI
@@ -551,11 +563,28 @@ fn search(
             *root_dir_gone = true;
         }
     }
-    Ok(root
-        .cache(name)
-        .into_iter()
-        .chain(default_dirs(env.arch).iter().map(|d| format!("{d}/{name}")))
-        .find_map(|p| root.object(&p).map(|o| (p, o))))
+    Ok(default_search(root, name, env))
+}
+
+/// The end of every search: `/etc/ld.so.cache`, then the default
+/// directories. One path is built at a time, in place.
+fn default_search(root: &dyn Root, name: &str, env: &Env<'_>) -> Option<(String, Arc<Object>)> {
+    if let Some(path) = root.cache(name)
+        && let Some(o) = root.object(&path)
+    {
+        return Some((path, o));
+    }
+    let mut path = String::with_capacity(64);
+    for dir in default_dirs(env.arch) {
+        path.clear();
+        path.push_str(dir);
+        path.push('/');
+        path.push_str(name);
+        if let Some(o) = root.object(&path) {
+            return Some((path, o));
+        }
+    }
+    None
 }
 
 /// Where `dlopen(name)` called from the C library finds `name`
@@ -627,16 +656,31 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
 /// Every non-weak version each object needs that the library loaded under
 /// that file name does not define (glibc's `_dl_check_map_versions`).
 fn check_versions(objects: &[Loaded]) -> Vec<MissingVersion> {
-    let by_name: BTreeMap<&str, usize> = objects
+    // Sorted by name; the names of a walk are distinct.
+    let mut by_name: Vec<(&str, usize)> = objects
         .iter()
         .enumerate()
         .skip(1)
         .map(|(i, o)| (o.name.as_str(), i))
         .collect();
+    by_name.sort_unstable();
+    let find = |file: &str| {
+        by_name
+            .binary_search_by(|(n, _)| (*n).cmp(file))
+            .ok()
+            .map(|at| by_name[at].1)
+    };
     let mut out = Vec::new();
     for (requirer, o) in objects.iter().enumerate() {
+        // A DT_VERNEED entry lists its versions together: one lookup each.
+        let mut last: Option<(&str, Option<usize>)> = None;
         for need in o.object.version_needs.iter().filter(|n| !n.weak) {
-            let Some(&library) = by_name.get(need.file.as_str()) else {
+            let library = match last {
+                Some((file, found)) if file == need.file => found,
+                _ => find(&need.file),
+            };
+            last = Some((&need.file, library));
+            let Some(library) = library else {
                 continue;
             };
             if !objects[library].object.verdefs.contains(&need.version) {
