@@ -145,7 +145,8 @@ pub struct Cli {
 
     /// Judge for this platform instead of the binary's own: one distroless
     /// publishes (linux/amd64, linux/arm64, linux/arm/v7, linux/s390x,
-    /// linux/ppc64le, linux/riscv64).
+    /// linux/ppc64le, linux/riscv64). For a Dockerfile: the platform the
+    /// image is built for (default: this machine's, as docker build).
     #[arg(long, value_name = "PLATFORM", value_parser = parse_platform)]
     pub platform: Option<String>,
 
@@ -238,6 +239,7 @@ impl Cli {
                 target: self.target.clone(),
                 build_args: self.build_args.iter().cloned().collect(),
                 context: self.context.clone(),
+                platform: self.platform.clone(),
             },
             fail_on: match self.fail_on {
                 FailOn::Error => Level::Error,

@@ -52,6 +52,7 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
         "fails",
         "not-built",
     ),
+    ("arch-tag", &["linkage@4"], "succeeds", "crashes"),
     ("blog-fixed", &[], "succeeds", "starts"),
     ("builder-newer-glibc", &["builder-newer-glibc@6"], "succeeds", "unknown"),
     ("cgo-static", &["cgo-static@6"], "succeeds", "unknown"),
@@ -92,8 +93,10 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
         "not-built",
     ),
     ("target", &["shell-form@7"], "succeeds", "crashes"),
+    ("target-platform", &[], "succeeds", "starts"),
     ("unknown-base", &[], "succeeds", "unknown"),
     ("user-missing", &["user-missing@3"], "succeeds", "crashes"),
+    ("wrong-arch", &["linkage@4"], "succeeds", "crashes"),
 ];
 
 #[test]
@@ -349,20 +352,130 @@ fn default_context_is_a_guess() {
 fn malformed_dockerfile_is_exit_5() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("Dockerfile");
-    std::fs::write(&f, "FROM scratch\nCOPY <<EOF /x\nno end\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();
-    assert_eq!(out.status.code(), Some(5));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.starts_with("dlcheck: ") && err.contains("malformed Dockerfile: line"),
-        "{err}"
+    // What BuildKit refuses, and how it says so (docker build with
+    // BuildKit 0.x here: "Unknown flag: frm", "base name (${X}) should not
+    // be blank").
+    for (text, says) in [
+        ("FROM scratch\nCOPY <<EOF /x\nno end\n", "line"),
+        (
+            "FROM scratch\nCOPY --frm=a /x /x\n",
+            "line 2, column 6: Unknown flag: frm",
+        ),
+        (
+            "FROM scratch\nADD --from=a /x /x\n",
+            "line 2, column 5: Unknown flag: from",
+        ),
+        (
+            "FROM --plaform=linux/amd64 scratch\n",
+            "line 1, column 6: Unknown flag: plaform",
+        ),
+        (
+            "ARG X\nFROM ${X}\n",
+            "line 2, column 6: base name (${X}) should not be blank",
+        ),
+    ] {
+        std::fs::write(&f, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();
+        assert_eq!(out.status.code(), Some(5), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("dlcheck: ") && err.contains(&format!("malformed Dockerfile: {says}")),
+            "{text}: {err}"
+        );
+    }
+}
+
+/// A UTF-8 byte-order mark is read past: lines and columns are those of
+/// the text after it.
+#[test]
+fn byte_order_mark_keeps_positions() {
+    let text =
+        "\u{feff}# c\nFROM gcr.io/distroless/static-debian12\nCOPY app-dyn /app\nUSER appuser\nENTRYPOINT [\"/app\"]\n";
+    let d = parse::parse(text, &BTreeMap::new()).unwrap();
+    assert_eq!((d.stages[0].at.line, d.stages[0].at.column), (2, 1));
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    std::fs::write(&f, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--context"])
+        .arg(dir().join("context"))
+        .arg(&f)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let at: Vec<(String, u64, u64)> = v["reports"][0]["dockerfile"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [("final-base".to_string(), 2, 1), ("user-missing".to_string(), 4, 1)]
     );
+}
+
+/// The platform the image is built for: `--platform`, else this machine's
+/// (amd64 here and in CI), as `docker build` chooses; the automatic
+/// platform ARGs follow it; an architecture tag of the base wins.
+#[test]
+fn the_build_platform_decides() {
+    let platform = |name: &str, extra: &[&str]| {
+        let r = report(name, extra);
+        let d = &r["dockerfile"];
+        (
+            d["platform"].as_str().unwrap().to_string(),
+            d["prediction"]["start"].as_str().unwrap().to_string(),
+        )
+    };
+    let host = format!(
+        "linux/{}",
+        if cfg!(target_arch = "aarch64") {
+            "arm64"
+        } else {
+            "amd64"
+        }
+    );
+    assert_eq!(host, "linux/amd64", "these expectations are for an amd64 machine");
+    assert_eq!(platform("wrong-arch", &[]), (host.clone(), "crashes".into()));
+    assert_eq!(
+        platform("wrong-arch", &["--platform", "linux/arm64"]),
+        ("linux/arm64".into(), "starts".into())
+    );
+    assert_eq!(platform("target-platform", &[]), (host.clone(), "starts".into()));
+    assert_eq!(
+        platform("target-platform", &["--platform", "linux/arm64"]),
+        ("linux/arm64".into(), "crashes".into())
+    );
+    assert_eq!(
+        platform("arch-tag", &["--platform", "linux/amd64"]),
+        ("linux/arm64".into(), "crashes".into())
+    );
+    // FROM --platform names it for its stage.
+    let args: BTreeMap<String, String> = [("TARGETPLATFORM".to_string(), "linux/s390x".to_string())].into();
+    let d = parse::parse(
+        "FROM --platform=$TARGETPLATFORM scratch\nFROM --platform=linux/arm64 scratch\nFROM scratch\n",
+        &args,
+    )
+    .unwrap();
+    let named: Vec<Option<&str>> = d.stages.iter().map(|s| s.platform.as_deref()).collect();
+    assert_eq!(named, [Some("linux/s390x"), Some("linux/arm64"), None]);
 }
 
 /// The context's programs are the fixtures of testdata/bin.
 #[test]
 fn context_copies_are_the_fixtures() {
-    for (copy, fixture) in [("app", "go123-static"), ("app-dyn", "c-dynamic")] {
+    for (copy, fixture) in [
+        ("app", "go123-static"),
+        ("app-dyn", "c-dynamic"),
+        ("app-arm64", "c-aarch64"),
+    ] {
         let a = std::fs::read(dir().join("context").join(copy)).unwrap();
         let b = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(fixture)).unwrap();
         assert!(a == b, "context/{copy} differs from testdata/bin/{fixture}");
@@ -371,6 +484,7 @@ fn context_copies_are_the_fixtures() {
 
 /// Fixtures the engine here cannot build, and why.
 const NOT_BUILT: &[(&str, &str)] = &[
+    ("arch-tag", "the :latest-arm64 images are not made locally"),
     ("shell-form-debug", "the :debug images are not made locally"),
     ("builder-newer-glibc", "needs a rust builder image"),
     ("dynamic-on-static", "needs an ubuntu builder image"),

@@ -37,10 +37,6 @@ pub enum BaseKind {
     Other,
 }
 
-/// The architecture suffixes distroless publishes tags with
-/// (`latest-amd64`, `nonroot-arm64`).
-const ARCH_SUFFIXES: [&str; 6] = ["-amd64", "-arm64", "-arm", "-s390x", "-ppc64le", "-riscv64"];
-
 /// Split `name[:tag][@digest]` into its name, tag (None when absent) and
 /// whether a digest pins it. A `:` inside the registry's host:port is not
 /// a tag.
@@ -69,7 +65,7 @@ pub fn classify(reference: &str, stages: &[Option<String>]) -> BaseKind {
     let Some(short) = name.strip_prefix("gcr.io/distroless/") else {
         return BaseKind::Other;
     };
-    let tag = tag.map(|t| ARCH_SUFFIXES.iter().fold(t, |t, s| t.strip_suffix(s).unwrap_or(t)));
+    // An architecture tag (`latest-arm64`) is kept: it names the platform.
     let spelled = format!("{short}:{}", tag.unwrap_or("latest"));
     let catalog = Catalog::embedded();
     match catalog.resolve(&spelled) {

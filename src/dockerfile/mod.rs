@@ -51,6 +51,41 @@ pub struct Settings {
     pub build_args: BTreeMap<String, String>,
     /// The build context (default: the Dockerfile's directory).
     pub context: Option<PathBuf>,
+    /// `--platform`: the platform the build targets (`linux/arm64`);
+    /// default: this machine's, as the engine's build does.
+    pub platform: Option<String>,
+}
+
+/// The platform of the machine dlcheck runs on (`linux/amd64`): where a
+/// build without `--platform` runs, and what it targets.
+pub fn host_platform() -> String {
+    let machine = match std::env::consts::ARCH {
+        "x86" => "i386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    };
+    crate::catalog::platform_of(crate::elf::oci_arch(machine))
+}
+
+/// The build arguments with BuildKit's automatic platform ones added
+/// (those the user did not set): `TARGETPLATFORM`, `TARGETOS`,
+/// `TARGETARCH`, `TARGETVARIANT` for `target`, `BUILD*` for `build`.
+fn with_platform_args(given: &BTreeMap<String, String>, target: &str, build: &str) -> BTreeMap<String, String> {
+    let mut out = given.clone();
+    for (prefix, platform) in [("TARGET", target), ("BUILD", build)] {
+        let mut parts = platform.split('/');
+        let (os, arch, variant) = (parts.next(), parts.next(), parts.next());
+        for (name, value) in [
+            ("PLATFORM", Some(platform)),
+            ("OS", os),
+            ("ARCH", arch),
+            ("VARIANT", Some(variant.unwrap_or_default())),
+        ] {
+            out.entry(format!("{prefix}{name}"))
+                .or_insert_with(|| value.unwrap_or_default().to_string());
+        }
+    }
+    out
 }
 
 /// The JSON `dockerfile` object of a report.
@@ -62,6 +97,11 @@ pub struct Check {
     pub stages: Vec<StageInfo>,
     /// What the target stage is built on, ultimately.
     pub base: BaseInfo,
+    /// The platform the image is built for (`linux/amd64`): the base's
+    /// architecture tag (`:latest-arm64`), else the target stage's
+    /// `FROM --platform`, else `--platform`, else this machine's, as the
+    /// engine's build chooses.
+    pub platform: String,
     /// What the container runs: ENTRYPOINT then CMD, a shell form wrapped
     /// in its shell.
     pub command: Vec<String>,
@@ -191,7 +231,9 @@ pub fn is_dockerfile(path: &Path, head: &[u8]) -> bool {
 
 /// Check the Dockerfile `text` (read from `path`).
 pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined>) -> Result<Check, ParseError> {
-    let dockerfile = parse::parse(text, &settings.build_args)?;
+    let host = host_platform();
+    let wanted = settings.platform.clone().unwrap_or_else(|| host.clone());
+    let dockerfile = parse::parse(text, &with_platform_args(&settings.build_args, &wanted, &host))?;
     let context = Context {
         dir: settings.context.clone().or_else(|| {
             Some(
@@ -233,7 +275,22 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     let (start, resolved) = check::start(last);
     findings.extend(start);
     findings.extend(check::nonroot(last));
-    let judged = judge_program(last, stages, resolved.as_deref(), &context, joined, &mut findings);
+    // The base's architecture tag, else the final stage's own
+    // FROM --platform, else the build's.
+    let tagged = match &last.root {
+        Root::Distroless(i) => i.arch.as_deref().map(crate::catalog::platform_of),
+        _ => None,
+    };
+    let platform = tagged.or_else(|| stages[target].platform.clone()).unwrap_or(wanted);
+    let judged = judge_program(
+        last,
+        stages,
+        resolved.as_deref(),
+        &context,
+        joined,
+        &platform,
+        &mut findings,
+    );
     findings.extend(base_findings(last, stages[target].at));
     findings.sort_by_key(|f| (f.at.line, std::cmp::Reverse(f.rule.severity())));
     let prediction = predict(build_fails, &findings, &judged);
@@ -241,6 +298,7 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
         target: stages[target].name.clone().unwrap_or_else(|| target.to_string()),
         stages: infos,
         base: base_info(&last.root),
+        platform: crate::catalog::published_as(&platform),
         command: check::argv(last).args,
         user: last.user.0.clone(),
         workdir: last.workdir.clone(),
@@ -259,6 +317,7 @@ fn unknown_target(target: &str, stages: Vec<StageInfo>) -> Check {
         target: target.to_string(),
         stages,
         base: base_info(&Root::Other(String::new())),
+        platform: host_platform(),
         command: Vec::new(),
         user: String::new(),
         workdir: "/".into(),
@@ -289,6 +348,7 @@ fn judge_program(
     resolved: Option<&str>,
     context: &Context,
     joined: Option<Joined>,
+    platform: &str,
     findings: &mut Vec<Finding>,
 ) -> program::Judged {
     let none = program::Judged {
@@ -316,13 +376,14 @@ fn judge_program(
             assumes: None,
         },
         (Some(Joined::Binary(name, bytes)), _) if resolved.is_some() || argv.args.is_empty() => {
-            program::judge_bytes(&bytes, &name, &shown, &last.root, at, findings)
+            program::judge_bytes(&bytes, &name, &shown, &last.root, platform, at, findings)
         }
         (Some(Joined::Binary(name, bytes)), _) => program::judge_bytes(
             &bytes,
             &name,
             argv.args.first().map_or("/app", |s| s.as_str()),
             &last.root,
+            platform,
             at,
             findings,
         ),
@@ -333,7 +394,7 @@ fn judge_program(
                         findings.extend(program::script(&bytes, &shown, last, at));
                         none
                     }
-                    Ok(bytes) => program::judge_bytes(&bytes, &rel[1..], &shown, &last.root, at, findings),
+                    Ok(bytes) => program::judge_bytes(&bytes, &rel[1..], &shown, &last.root, platform, at, findings),
                     Err(_) => none,
                 },
                 None => none,

@@ -42,6 +42,9 @@ pub struct Stage {
     pub name: Option<String>,
     /// The `FROM` image, with the global `ARG`s substituted.
     pub base: String,
+    /// `FROM --platform=`, substituted (the automatic platform `ARG`s too):
+    /// the platform the stage is built for, when it names one.
+    pub platform: Option<String>,
     /// Where `FROM` is.
     pub at: Pos,
     /// The instructions after `FROM`.
@@ -137,6 +140,9 @@ pub struct ParseError {
 
 /// Read `text` with the `--build-arg` values `build_args`.
 pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Dockerfile, ParseError> {
+    // The engine reads past a UTF-8 byte-order mark: lines and columns
+    // count from after it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (blanked, resets) = blank_entrypoint_resets(text)?;
     let parsed = pd::parse(&blanked).map_err(|e| ParseError {
         line: e.line(),
@@ -145,7 +151,12 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
     })?;
     let escape = parsed.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
     let lines = Lines::new(&blanked);
-    let mut globals = Vars::new();
+    // The automatic platform ARGs are defined in the global scope without
+    // an `ARG` (BuildKit's "Automatic platform ARGs in the global scope").
+    let mut globals: Vars = AUTOMATIC_ARGS
+        .iter()
+        .filter_map(|a| Some((a.to_string(), build_args.get(*a)?.clone())))
+        .collect();
     for arg in parsed.global_args() {
         for (name, default) in words::args(&arg.arguments.value, &globals, escape) {
             if let Some(v) = build_args.get(&name).cloned().or(default) {
@@ -156,7 +167,19 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
     let mut stages: Vec<Stage> = Vec::new();
     let mut envs: Vec<Vars> = Vec::new();
     for (index, s) in parsed.stages().enumerate() {
+        check_flags(&s.from.options, &["platform"], &lines)?;
         let base = words::expand(&s.from.image.value, &globals, escape);
+        if base.trim().is_empty() {
+            let at = lines.pos(s.from.image.span.start);
+            return Err(ParseError {
+                line: at.line,
+                column: at.column,
+                message: format!("base name ({}) should not be blank", s.from.image.value),
+            });
+        }
+        let platform = flag_value(&s.from.options, "platform")
+            .map(|v| words::expand(v, &globals, escape))
+            .filter(|p| !p.trim().is_empty());
         let name = s.from.as_.as_ref().map(|(_, n)| n.value.to_lowercase());
         // A stage built on an earlier one starts with its variables.
         let parent = stages
@@ -165,6 +188,11 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
         let mut vars = parent.map(|i| envs[i].clone()).unwrap_or_else(default_env);
         let mut steps = Vec::new();
         for i in s.instructions {
+            match i {
+                pd::Instruction::Copy(c) => check_flags(&c.options, COPY_FLAGS, &lines)?,
+                pd::Instruction::Add(c) => check_flags(&c.options, ADD_FLAGS, &lines)?,
+                _ => {}
+            }
             let at = lines.pos(span_start(i));
             let op = lower(i, &mut vars, &globals, build_args, escape, &lines);
             steps.push(Step { at, op });
@@ -174,6 +202,7 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
             index,
             name,
             base,
+            platform,
             at,
             steps,
         });
@@ -239,6 +268,56 @@ fn lower(
         pd::Instruction::Shell(s) => Op::Shell(s.arguments.iter().map(|a| a.value.to_string()).collect()),
         _ => Op::Other,
     }
+}
+
+/// The platform `ARG`s BuildKit defines in the global scope.
+pub const AUTOMATIC_ARGS: [&str; 8] = [
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+/// The flags of `COPY` and of `ADD` the Dockerfile frontend knows (BuildKit
+/// 1.x `dockerfile/instructions/parse.go`); any other is "Unknown flag".
+const COPY_FLAGS: &[&str] = &["from", "chown", "chmod", "link", "parents", "exclude"];
+const ADD_FLAGS: &[&str] = &[
+    "chown",
+    "chmod",
+    "link",
+    "keep-git-dir",
+    "checksum",
+    "exclude",
+    "unpack",
+];
+
+/// The engine refuses an instruction with a flag it does not know, as
+/// BuildKit words it: `Unknown flag: frm`.
+fn check_flags(options: &[pd::Flag<'_>], known: &[&str], lines: &Lines<'_>) -> Result<(), ParseError> {
+    match options.iter().find(|f| !known.contains(&f.name.value.as_ref())) {
+        Some(f) => {
+            let at = lines.pos(f.flag_span().start);
+            Err(ParseError {
+                line: at.line,
+                column: at.column,
+                message: format!("Unknown flag: {}", f.name.value),
+            })
+        }
+        None => Ok(()),
+    }
+}
+
+/// The value of the flag `name`, as written.
+fn flag_value<'a>(options: &'a [pd::Flag<'_>], name: &str) -> Option<&'a str> {
+    options
+        .iter()
+        .find(|f| f.name.value == name)
+        .and_then(|f| f.value.as_ref())
+        .map(|v| v.value.as_ref())
 }
 
 fn copy(

@@ -49,9 +49,18 @@ fn at_path(text: &str, path: &str) -> String {
         .join("\n")
 }
 
-/// Judge the program's bytes against the final image: the report, and one
-/// finding per problem.
-pub fn judge_bytes(bytes: &[u8], shown: &str, path: &str, root: &Root, at: Pos, out: &mut Vec<Finding>) -> Judged {
+/// Judge the program's bytes against the final image built for
+/// `platform` (`linux/amd64`; an architecture tag of the image wins): the
+/// report, and one finding per problem.
+pub fn judge_bytes(
+    bytes: &[u8],
+    shown: &str,
+    path: &str,
+    root: &Root,
+    platform: &str,
+    at: Pos,
+    out: &mut Vec<Finding>,
+) -> Judged {
     let image = image_ref(root);
     let opts = crate::Options {
         distro: image
@@ -59,6 +68,7 @@ pub fn judge_bytes(bytes: &[u8], shown: &str, path: &str, root: &Root, at: Pos, 
             .and_then(|i| i.generation.clone())
             .unwrap_or_else(|| "debian12".into()),
         image: image.clone(),
+        platform: Some(catalog::published_as(platform)),
         ..Default::default()
     };
     let report = match run::read_bytes(bytes, &opts) {

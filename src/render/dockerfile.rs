@@ -36,6 +36,7 @@ pub fn dockerfile(c: &Check, seen: &mut HashSet<String>, w: &mut dyn Write) -> i
     };
     field(w, "stage", &target)?;
     field(w, "base", &base)?;
+    field(w, "platform", &sanitize(&c.platform))?;
     if !c.command.is_empty() {
         let argv: Vec<String> = c.command.iter().map(|a| sanitize(a)).collect();
         field(w, "command", &argv.join(" "))?;
