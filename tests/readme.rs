@@ -77,3 +77,50 @@ fn readme_json_excerpt_is_real() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Every schema version the README names is the one dlcheck writes.
+#[test]
+fn readme_names_the_schema_version() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let named: Vec<&str> = readme
+        .match_indices("\"schema_version\": ")
+        .map(|(i, m)| {
+            readme[i + m.len()..]
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert!(named.len() >= 2, "{named:?}");
+    let current = dlcheck::report::SCHEMA_VERSION.to_string();
+    assert!(
+        named.iter().all(|n| *n == current),
+        "README names {named:?}, dlcheck writes {current}"
+    );
+}
+
+/// Every field of the JSON `elf` object has its row in the README's table.
+#[test]
+fn readme_documents_every_elf_field() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let out = cargo_bin_cmd!("dlcheck")
+        .args(["--json", concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/bin/c-dlopen")])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let elf = doc["reports"][0]["elf"].as_object().unwrap();
+    assert!(elf.len() > 20);
+    let table = &readme[readme.find("ELF (facts from").unwrap()..];
+    let table = &table[..table.find("\n\n|").map_or(table.len(), |i| {
+        table[i + 2..].find("\n\n").map_or(table.len(), |j| i + 2 + j)
+    })];
+    // A row names its fields in its first cell: | `soname`, `rpath` | ...
+    let named = |k: &str| {
+        table
+            .lines()
+            .filter_map(|l| l.strip_prefix("| ")?.split(" |").next())
+            .any(|cell| cell.split(", ").any(|f| f == format!("`{k}`")))
+    };
+    let missing: Vec<&String> = elf.keys().filter(|k| !named(k)).collect();
+    assert!(missing.is_empty(), "not in the README's ELF table: {missing:?}");
+}
