@@ -529,3 +529,32 @@ fn readme_lists_every_limit() {
         assert!(row[2].starts_with(limit.what), "{}: {}", limit.name, row[2]);
     }
 }
+
+/// `--all` shows what the loader prints a line at a time: c-dynamic with
+/// its version needs renamed (GLIBC_2.34 → GLIBC_2.94, GLIBC_2.2.5 →
+/// GLIBC_2.9.5) lacks both in cc-debian12's glibc 2.36, and glibc prints
+/// one line for each, in the order of its DT_VERNEED (`readelf -V`:
+/// GLIBC_2.2.5 first); a line is never run together with the next
+/// (`\u{a}`), nor can a name forge one.
+#[test]
+fn all_shows_each_line_the_loader_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = std::fs::read(images::repo().join("testdata/bin/c-dynamic")).unwrap();
+    images::swap(&mut app, "GLIBC_2.34", "GLIBC_2.94");
+    images::swap(&mut app, "GLIBC_2.2.5", "GLIBC_2.9.5");
+    let top = layer(dir.path(), "app.gz", Compress::Gzip, &[("app", &app)], &[]);
+    let archive = image(dir.path(), &[&top], json!({"Entrypoint": ["/app"]}));
+    let run = dlcheck(&["--all", "--color", "never", &archive]);
+    let out = String::from_utf8_lossy(&run.stdout);
+    let at = out.find("    - /app: ").unwrap_or_else(|| panic!("{out}"));
+    let shown: Vec<&str> = out[at..].lines().take(2).collect();
+    assert_eq!(
+        shown,
+        [
+            "    - /app: /app: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.9.5' not found (required by /app)",
+            "      /app: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.94' not found (required by /app)",
+        ],
+        "{out}"
+    );
+    assert!(!out.contains("\\u{a}"), "{out}");
+}

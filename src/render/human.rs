@@ -492,12 +492,13 @@ fn image_report(i: &Start, seen: &mut HashSet<String>, w: &mut dyn Write) -> io:
         let ok = i.all.iter().filter(|c| c.loads).count();
         writeln!(w, "  {} {} ELF files, {ok} load", "all:".bold(), i.all.len())?;
         for c in i.all.iter().filter(|c| !c.loads) {
-            writeln!(
-                w,
-                "    - {}: {}",
-                sanitize(&c.path),
-                sanitize(c.crash.as_deref().unwrap_or_default())
-            )?;
+            // What the loader prints, a line at a time (each escaped).
+            let mut lines = c.crash.as_deref().unwrap_or_default().lines();
+            let first = lines.next().unwrap_or_default();
+            writeln!(w, "    - {}: {}", sanitize(&c.path), sanitize(first))?;
+            for line in lines {
+                writeln!(w, "      {}", sanitize(line))?;
+            }
         }
         for c in i.all.iter().filter(|c| c.dlopen_refused) {
             let why = "needs an executable stack: this image's glibc (2.41 or later) refuses to dlopen it; relink it with -Wl,-z,noexecstack";
