@@ -100,6 +100,43 @@ fn compressed(path: &Path, dir: &Path) -> (PathBuf, PathBuf) {
     (gz, zst)
 }
 
+/// A compressed archive cut short is a malformed image at every length
+/// (exit 5, "does not decompress"), not data that is not ELF; a gzip file
+/// that inflates to something else is not ELF (exit 4).
+#[test]
+fn a_cut_compressed_archive_is_malformed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gz, zst) = compressed(&images().join("docker-cc12.tar"), dir.path());
+    for whole in [gz, zst] {
+        let bytes = std::fs::read(&whole).unwrap();
+        for len in [20, 100, 1000, 5000, 50_000, bytes.len() / 2] {
+            let cut = dir.path().join(format!("cut-{len}"));
+            std::fs::write(&cut, &bytes[..len]).unwrap();
+            let (doc, status, _) = dlcheck(&[cut.to_str().unwrap()], &[], None);
+            let error = &doc["reports"][0]["error"];
+            assert_eq!(
+                (status, &error["kind"]),
+                (5, &Value::from("malformed_image")),
+                "{len}: {doc}"
+            );
+            assert!(
+                error["message"].as_str().unwrap().contains("does not decompress"),
+                "{len}: {doc}"
+            );
+        }
+    }
+    let text = dir.path().join("notes.gz");
+    let mut e = flate2::write::GzEncoder::new(std::fs::File::create(&text).unwrap(), flate2::Compression::fast());
+    e.write_all(b"not an archive\n").unwrap();
+    e.finish().unwrap();
+    let (doc, status, _) = dlcheck(&[text.to_str().unwrap()], &[], None);
+    assert_eq!(
+        (status, &doc["reports"][0]["error"]["kind"]),
+        (4, &Value::from("unknown_format")),
+        "{doc}"
+    );
+}
+
 /// Every test image gives the same verdict and messages from its archive,
 /// stdin, a gzip and a zstd file, the Docker engine and a registry.
 /// Archives the engine's load or skopeo's push refuses must be ones

@@ -60,7 +60,10 @@ impl Compression {
 }
 
 /// Whether the file at `path` is a gzip- or zstd-compressed tar archive:
-/// its magic, then `ustar` at offset 257 of what it inflates to.
+/// its magic, then `ustar` at offset 257 of what it inflates to. A file
+/// with the magic that does not inflate (cut short, damaged) counts as
+/// one: reading it then says why it does not decompress (a malformed
+/// image), rather than calling it data that is not ELF.
 pub fn compressed_tar(path: &Path) -> Option<Compression> {
     let file = crate::input::open_nonblocking(path).ok()?;
     if !file.metadata().ok()?.is_file() {
@@ -69,12 +72,12 @@ pub fn compressed_tar(path: &Path) -> Option<Compression> {
     let mut reader = BufReader::new(file);
     let compression = Compression::detect(reader.fill_buf().ok()?)?;
     let mut head = Vec::with_capacity(512);
-    compression
-        .decoder(reader)
-        .ok()?
-        .take(512)
-        .read_to_end(&mut head)
-        .ok()?;
+    let Ok(decoder) = compression.decoder(reader) else {
+        return Some(compression);
+    };
+    if decoder.take(512).read_to_end(&mut head).is_err() {
+        return Some(compression);
+    }
     (head.get(257..262) == Some(b"ustar")).then_some(compression)
 }
 
