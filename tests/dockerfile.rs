@@ -614,7 +614,13 @@ fn regex_lite_strip(text: &str) -> String {
 
 /// Fixtures whose built image is also given to dlcheck with the
 /// Dockerfile: as a `docker save` archive, and unpacked for `--root`.
-const JOINED: &[&str] = &["clean-static", "linkage-static", "blog-fixed", "user-missing"];
+const JOINED: &[&str] = &[
+    "clean-static",
+    "linkage-static",
+    "blog-fixed",
+    "user-missing",
+    "wrong-arch",
+];
 
 /// The built image judged with the Dockerfile: its own verdict is the
 /// prediction's, from the archive and from its files (`--root`).
@@ -630,7 +636,8 @@ fn joined_image_agrees(name: &str, tag: &str) {
     engine::check(Command::new("docker").args(["rm", id]));
     tar::Archive::new(&export.stdout[..]).unpack(&rootfs).unwrap();
     let dockerfile = dir().join(format!("{name}.Dockerfile"));
-    let predicted = report(name, &[])["dockerfile"]["prediction"]["start"] == "starts";
+    let alone = report(name, &[])["dockerfile"]["prediction"].clone();
+    let predicted = alone["start"] == "starts";
     let ways: [Vec<std::ffi::OsString>; 2] = [vec![archive.into()], vec!["--root".into(), rootfs.into()]];
     for way in ways {
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
@@ -642,6 +649,16 @@ fn joined_image_agrees(name: &str, tag: &str) {
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         let image = &doc["reports"][0]["dockerfile"]["program"]["image"];
         assert_eq!(image["starts"], predicted, "{name} joined with {way:?}: {image}");
+        // Joined, the prediction is the image's own: its start and what it
+        // prints (which the engine's run printed: engine_agrees).
+        let joined = &doc["reports"][0]["dockerfile"]["prediction"];
+        if !predicted && !image["crash"].is_null() {
+            assert_eq!(
+                (&joined["start"], &joined["output"]),
+                (&Value::from("crashes"), &image["crash"]),
+                "{name} joined with {way:?}"
+            );
+        }
     }
 }
 

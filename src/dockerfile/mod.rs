@@ -487,7 +487,15 @@ fn predict(build_fails: Option<String>, findings: &[Finding], judged: &program::
     let (start, output) = match (crash, judged.starts) {
         (Some(f), _) => ("crashes", f.output.clone()),
         (None, Some(true)) => ("starts", None),
-        (None, Some(false)) => ("crashes", None),
+        // The image built (joined): what its start prints.
+        (None, Some(false)) => (
+            "crashes",
+            judged
+                .report
+                .as_ref()
+                .and_then(|r| r.start())
+                .and_then(|s| s.crash.clone()),
+        ),
         (None, None) => ("unknown", None),
     };
     Prediction {

@@ -68,8 +68,12 @@ pub fn dockerfile(c: &Check, seen: &mut HashSet<String>, w: &mut dyn Write) -> i
 fn prediction(c: &Check, w: &mut dyn Write) -> io::Result<()> {
     let p = &c.prediction;
     let (words, output) = match (p.build, p.start) {
-        ("fails", _) => ("the build fails; it prints:".red().bold(), p.build_output.as_deref()),
-        (_, "crashes") => ("will crash on start; it prints:".red().bold(), p.output.as_deref()),
+        ("fails", _) if p.build_output.is_some() => {
+            ("the build fails; it prints:".red().bold(), p.build_output.as_deref())
+        }
+        ("fails", _) => ("the build fails".red().bold(), None),
+        (_, "crashes") if p.output.is_some() => ("will crash on start; it prints:".red().bold(), p.output.as_deref()),
+        (_, "crashes") => ("will crash on start".red().bold(), None),
         (_, "starts") => ("will start".green().bold(), None),
         _ => (
             "builds; whether it starts is not known from the Dockerfile alone"
