@@ -34,7 +34,7 @@ pub struct Cli {
     /// Binaries to inspect; container images: a docker save or OCI archive
     /// (plain, gzip or zstd) or an OCI layout directory, `-` (an archive on
     /// stdin), docker:NAME[:TAG] (the local Docker engine), registry:REF,
-    /// oci:DIR, docker-archive:FILE, oci-archive:FILE, or a reference that
+    /// oci:DIR[:REF], docker-archive:FILE, oci-archive:FILE, or a reference that
     /// is not a path (the engine first, then the registry); or, with
     /// --root, programs inside the root.
     /// Dockerfiles (Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,

@@ -567,7 +567,7 @@ pub fn inspect_source(path: &Path, source: &Source, opts: &Options, progress: &d
         Err(Error::NotFound(_)) => return read_path(path, opts),
         Err(e) => return Read::Done(Report::failed(shown, Format::Image, &e)),
     };
-    let image = matches!(source, Source::Image(_))
+    let image = matches!(source, Source::Image(..))
         || fetched.path.is_dir()
         || input::sniff::path(&fetched.path) == Some(Format::Image);
     if !image {
@@ -576,7 +576,11 @@ pub fn inspect_source(path: &Path, source: &Source, opts: &Options, progress: &d
             Read::Done(r) => Read::Done(r.with_path(shown)),
         };
     }
-    let mut report = inspect_image_at(shown, &fetched.path, opts);
+    let named = match source {
+        Source::Image(_, name) => name.as_deref(),
+        _ => None,
+    };
+    let mut report = inspect_image_at(shown, &fetched.path, named, opts);
     if let Report::Image(r) = &mut report {
         r.start.source = fetched.info.clone();
     }
@@ -589,12 +593,13 @@ pub fn inspect_source(path: &Path, source: &Source, opts: &Options, progress: &d
 /// gives a failure report whose error is `malformed_image` or
 /// `limit_exceeded`.
 pub fn inspect_image(path: &Path, opts: &Options) -> Report {
-    inspect_image_at(shown(path), path, opts)
+    inspect_image_at(shown(path), path, None, opts)
 }
 
-/// [`inspect_image`] of `path`, reported as `shown`.
-fn inspect_image_at(shown: String, path: &Path, opts: &Options) -> Report {
-    let judged = ImageFs::open(path, opts.platform.as_deref(), opts.limits)
+/// [`inspect_image`] of `path`, reported as `shown`; `named`: the image of
+/// an OCI layout to read, by its ref name.
+fn inspect_image_at(shown: String, path: &Path, named: Option<&str>, opts: &Options) -> Report {
+    let judged = ImageFs::open_named(path, named, opts.platform.as_deref(), opts.limits)
         .map_err(Error::from)
         .and_then(|image| {
             let mut start = replay::start(&image, opts)?;

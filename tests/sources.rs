@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::common::engine::{Auth, Engine, PASSWORD, Registry};
+use crate::common::engine::{self, Auth, Engine, PASSWORD, Registry};
 
 fn images() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/images")
@@ -98,6 +98,53 @@ fn compressed(path: &Path, dir: &Path) -> (PathBuf, PathBuf) {
     e.finish().unwrap();
     std::fs::write(&zst, zstd::encode_all(&data[..], 3).unwrap()).unwrap();
     (gz, zst)
+}
+
+/// An OCI layout that holds two images (skopeo's `oci:DIR:REF` copies):
+/// `oci:DIR:REF` reads the one named, a name it does not hold is refused
+/// naming those it has, and `oci:DIR` alone is refused as ambiguous (as
+/// skopeo refuses it), never judged by its first entry.
+#[test]
+fn an_oci_layout_image_by_name() {
+    let test = "sources::an_oci_layout_image_by_name";
+    if Command::new("skopeo").arg("--version").output().is_err() {
+        return engine::skip(test, "skopeo is not installed").unwrap_or(());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    let copy = |from: String, name: &str| {
+        engine::check(Command::new("skopeo").args(["copy", "-q", &from, &format!("oci:{}:{name}", layout.display())]));
+    };
+    copy(format!("oci:{}", images().join("oci-static12-zstd").display()), "v1");
+    copy(
+        format!("oci-archive:{}", images().join("oci-base11-gzip.tar").display()),
+        "v2",
+    );
+    let alone = |arg: String| dlcheck(&[&arg], &[], None);
+    for (name, fixture) in [("v1", "oci-static12-zstd"), ("v2", "oci-base11-gzip.tar")] {
+        let got = alone(format!("oci:{}:{name}", layout.display()));
+        let want = alone(images().join(fixture).display().to_string());
+        assert_eq!(verdict(&got), verdict(&want), "{name}");
+        assert_eq!(got.0["reports"][0]["image"]["reference"], name, "{name}");
+    }
+    let (doc, status, _) = alone(format!("oci:{}", layout.display()));
+    assert_eq!(status, 5, "{doc}");
+    assert!(
+        doc["reports"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("the layout holds several images (v1, v2): name one, oci:DIR:v1"),
+        "{doc}"
+    );
+    let (doc, status, _) = alone(format!("oci:{}:v3", layout.display()));
+    assert_eq!(status, 5, "{doc}");
+    assert!(
+        doc["reports"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("the layout has no image named v3; it has v1, v2"),
+        "{doc}"
+    );
 }
 
 /// A compressed archive cut short is a malformed image at every length

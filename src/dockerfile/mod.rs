@@ -56,17 +56,6 @@ pub struct Settings {
     pub platform: Option<String>,
 }
 
-/// The platform of the machine dlcheck runs on (`linux/amd64`): where a
-/// build without `--platform` runs, and what it targets.
-pub fn host_platform() -> String {
-    let machine = match std::env::consts::ARCH {
-        "x86" => "i386",
-        "powerpc64" => "ppc64le",
-        other => other,
-    };
-    crate::catalog::platform_of(crate::elf::oci_arch(machine))
-}
-
 /// The build arguments with BuildKit's automatic platform ones added
 /// (those the user did not set): `TARGETPLATFORM`, `TARGETOS`,
 /// `TARGETARCH`, `TARGETVARIANT` for `target`, `BUILD*` for `build`.
@@ -231,7 +220,7 @@ pub fn is_dockerfile(path: &Path, head: &[u8]) -> bool {
 
 /// Check the Dockerfile `text` (read from `path`).
 pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined>) -> Result<Check, ParseError> {
-    let host = host_platform();
+    let host = crate::imagefs::host_platform();
     let wanted = settings.platform.clone().unwrap_or_else(|| host.clone());
     let dockerfile = parse::parse(text, &with_platform_args(&settings.build_args, &wanted, &host))?;
     let context = Context {
@@ -317,7 +306,7 @@ fn unknown_target(target: &str, stages: Vec<StageInfo>) -> Check {
         target: target.to_string(),
         stages,
         base: base_info(&Root::Other(String::new())),
-        platform: host_platform(),
+        platform: crate::imagefs::host_platform(),
         command: Vec::new(),
         user: String::new(),
         workdir: "/".into(),

@@ -35,12 +35,12 @@ pub(super) struct Manifest {
 }
 
 /// Read the manifests of `store` and the configuration of the image for
-/// `want` (`linux/amd64`).
-pub(super) fn read(store: &Store, want: &str, limits: &Limits) -> Result<Manifest, ImageError> {
+/// `want` (`linux/amd64`), of the name `named` in an OCI layout.
+pub(super) fn read(store: &Store, want: &str, named: Option<&str>, limits: &Limits) -> Result<Manifest, ImageError> {
     let (reference, platforms, config_blob, layers) = if store.format() == "docker-archive" {
         docker(store, limits)?
     } else {
-        oci(store, want, limits)?
+        oci(store, want, named, limits)?
     };
     if layers.len() as u64 > limits.layers {
         return Err(ImageError::Limit(limits.exceeded("layers", "the manifest")));
@@ -104,10 +104,10 @@ fn docker(store: &Store, limits: &Limits) -> Result<Parts, ImageError> {
 
 /// An OCI layout's `index.json`, nested indexes followed in order: the
 /// manifest for `want`, or the one without a platform, or the only one.
-fn oci(store: &Store, want: &str, limits: &Limits) -> Result<Parts, ImageError> {
+fn oci(store: &Store, want: &str, named: Option<&str>, limits: &Limits) -> Result<Parts, ImageError> {
     let bytes = store.read(&store.blob("index.json", None)?, "index.json", limits)?;
     let index: OciDoc = parse(&bytes, "index.json", limits)?;
-    let top = index.manifests.unwrap_or_default();
+    let top = by_name(index.manifests.unwrap_or_default(), named)?;
     let reference = top.iter().find_map(|m| m.annotations.as_ref()?.ref_name.clone());
     let mut walk = Walk {
         store,
@@ -132,6 +132,47 @@ fn oci(store: &Store, want: &str, limits: &Limits) -> Result<Parts, ImageError> 
         .map(|l| store.described(&l.digest, l.size))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((reference, platforms, config, layers))
+}
+
+/// The entries of an OCI layout's `index.json` for the image named
+/// `named` (`org.opencontainers.image.ref.name`). Without a name, a layout
+/// whose entries carry several names holds several images: refused, as
+/// skopeo refuses it, naming them.
+fn by_name(top: Vec<Descriptor>, named: Option<&str>) -> Result<Vec<Descriptor>, ImageError> {
+    let name_of = |d: &Descriptor| d.annotations.as_ref().and_then(|a| a.ref_name.clone());
+    let mut names: Vec<String> = Vec::new();
+    for name in top.iter().filter_map(name_of) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let listed = |names: &[String]| names.join(", ");
+    match named {
+        Some(want) => {
+            let found: Vec<Descriptor> = top
+                .into_iter()
+                .filter(|d| name_of(d).as_deref() == Some(want))
+                .collect();
+            if found.is_empty() {
+                return Err(malformed(format!(
+                    "the layout has no image named {}; it has {}",
+                    want,
+                    if names.is_empty() {
+                        "no named image".to_string()
+                    } else {
+                        listed(&names)
+                    }
+                )));
+            }
+            Ok(found)
+        }
+        None if names.len() > 1 => Err(malformed(format!(
+            "the layout holds several images ({}): name one, oci:DIR:{}",
+            listed(&names),
+            names[0]
+        ))),
+        None => Ok(top),
+    }
 }
 
 /// A walk through nested indexes.

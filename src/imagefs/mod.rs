@@ -183,9 +183,22 @@ impl ImageFs {
     /// apply its layers for `platform` (`linux/amd64`; `None`: this
     /// machine's), reading each once. Errors: [`ImageError`], one line.
     pub fn open(path: &Path, platform: Option<&str>, limits: Limits) -> Result<ImageFs, ImageError> {
+        Self::open_named(path, None, platform, limits)
+    }
+
+    /// [`ImageFs::open`], for the image of an OCI layout whose
+    /// `org.opencontainers.image.ref.name` is `named` (skopeo's
+    /// `oci:DIR:REF`). Without a name, a layout that holds images of
+    /// several names is refused, naming them.
+    pub fn open_named(
+        path: &Path,
+        named: Option<&str>,
+        platform: Option<&str>,
+        limits: Limits,
+    ) -> Result<ImageFs, ImageError> {
         let want = platform.map(str::to_string).unwrap_or_else(host_platform);
         let store = archive::Store::open(path, &limits)?;
-        let m = manifest::read(&store, &want, &limits)?;
+        let m = manifest::read(&store, &want, named, &limits)?;
         let mut image = ImageFs::empty(store.format(), want, limits);
         let own = format!("{}/{}", m.config.os, m.config.architecture);
         image.platforms = if store.format() == "docker-archive" || m.platforms.is_empty() {

@@ -51,8 +51,9 @@ pub enum Source {
     /// only, never the network; without such an image it is a missing path.
     LocalName(String),
     /// `oci:DIR`, `docker-archive:FILE` or `oci-archive:FILE`: a path read
-    /// as an image, whatever its name.
-    Image(PathBuf),
+    /// as an image, whatever its name; `oci:DIR:REF` (skopeo's form) names
+    /// one image of a layout by its `org.opencontainers.image.ref.name`.
+    Image(PathBuf, Option<String>),
 }
 
 /// skopeo's transport names for image paths.
@@ -75,8 +76,17 @@ impl Source {
         if let Some(r) = text.strip_prefix("registry:") {
             return Source::Registry(r.to_string());
         }
+        if let Some(rest) = text.strip_prefix("oci:") {
+            // `oci:DIR:REF`, unless the whole is a path that exists.
+            return match rest.rsplit_once(':') {
+                Some((dir, name)) if !name.is_empty() && std::fs::symlink_metadata(rest).is_err() => {
+                    Source::Image(PathBuf::from(dir), Some(name.to_string()))
+                }
+                _ => Source::Image(PathBuf::from(rest), None),
+            };
+        }
         if let Some(path) = PATH_SCHEMES.iter().find_map(|s| text.strip_prefix(s)) {
-            return Source::Image(PathBuf::from(path));
+            return Source::Image(PathBuf::from(path), None);
         }
         if std::fs::symlink_metadata(arg).is_err() && is_reference(text) {
             return if is_qualified(text) {
@@ -209,7 +219,7 @@ impl Fetched {
 /// compressed data that does not inflate.
 pub fn fetch(source: &Source, opts: &Options, progress: &dyn Progress) -> Result<Fetched, Error> {
     match source {
-        Source::Path(path) | Source::Image(path) => local(path, progress),
+        Source::Path(path) | Source::Image(path, _) => local(path, progress),
         Source::Stdin => {
             // A terminal would wait for a paste that never comes.
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -322,9 +332,13 @@ mod tests {
             p("registry:localhost:5000/app"),
             Source::Registry("localhost:5000/app".into())
         );
-        assert_eq!(p("oci:some/dir"), Source::Image("some/dir".into()));
-        assert_eq!(p("oci-archive:a.tar"), Source::Image("a.tar".into()));
-        assert_eq!(p("docker-archive:a.tar"), Source::Image("a.tar".into()));
+        assert_eq!(p("oci:some/dir"), Source::Image("some/dir".into(), None));
+        assert_eq!(
+            p("oci:some/dir:v2"),
+            Source::Image("some/dir".into(), Some("v2".into()))
+        );
+        assert_eq!(p("oci-archive:a.tar"), Source::Image("a.tar".into(), None));
+        assert_eq!(p("docker-archive:a.tar"), Source::Image("a.tar".into(), None));
         assert_eq!(
             p("ghcr.io/org/app:1.4"),
             Source::Reference("ghcr.io/org/app:1.4".into())
