@@ -77,6 +77,7 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("not-executable", &["command-not-executable@3"], "succeeds", "crashes"),
     ("relative-name", &["command-not-in-path@4"], "succeeds", "crashes"),
     ("run-without-shell", &["run-without-shell@3"], "fails", "not-built"),
+    ("rust-libgcc", &["rust-libgcc@6"], "succeeds", "unknown"),
     ("script-entrypoint", &["script-entrypoint@2"], "succeeds", "crashes"),
     (
         "several-to-file",
@@ -129,6 +130,7 @@ fn every_fixture_gives_its_findings() {
             "cgo-static@",
             "builder-newer-glibc@",
             "dynamic-on-static@",
+            "rust-libgcc@",
             "copy-several-to-file@",
         ];
         let code = i32::from(want.iter().any(|w| !warnings.iter().any(|x| w.starts_with(x))));
@@ -487,6 +489,7 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ("arch-tag", "the :latest-arm64 images are not made locally"),
     ("shell-form-debug", "the :debug images are not made locally"),
     ("builder-newer-glibc", "needs a rust builder image"),
+    ("rust-libgcc", "needs a rust builder image"),
     ("dynamic-on-static", "needs an ubuntu builder image"),
     ("unknown-base", "needs alpine"),
     (
@@ -867,5 +870,67 @@ fn every_rule_is_documented() {
             format!("{:?}", rule.severity()).to_lowercase()
         );
         assert!(section.contains(&entry), "README lacks {entry}");
+    }
+}
+
+/// `rust-libgcc` rests on what a real cargo build links: the release build
+/// of testdata/bin/rust-release needs libgcc_s.so.1 (readelf -d), which
+/// base-debian12 lacks and cc-debian12 has; built with crt-static, no
+/// finding.
+#[test]
+fn rust_programs_need_libgcc() {
+    let out = Command::new("readelf")
+        .args(["-dW"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/rust-release"))
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Shared library: [libgcc_s.so.1]"));
+    let binary = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--image", "gcr.io/distroless/base-debian12"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/rust-release"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&binary.stdout).unwrap();
+    let crash = doc["reports"][0]["image_check"]["problems"][0]["message"]
+        .as_str()
+        .unwrap();
+    let inferred = report("rust-libgcc", &[]);
+    let finding = inferred["dockerfile"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "rust-libgcc")
+        .unwrap()
+        .clone();
+    // The same words as the real binary's verdict, at the Dockerfile's path.
+    assert_eq!(
+        finding["output"].as_str().unwrap(),
+        crash.replace("/app:", "/server:"),
+        "{finding}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(dir().join("rust-libgcc.Dockerfile")).unwrap();
+    for (edit, why) in [
+        (
+            text.replace(
+                "RUN cargo build",
+                "RUN RUSTFLAGS='-C target-feature=+crt-static' cargo build",
+            ),
+            "crt-static",
+        ),
+        (text.replace("base-debian12", "cc-debian12"), "cc has libgcc_s"),
+    ] {
+        let f = tmp.path().join("Dockerfile");
+        std::fs::write(&f, edit).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .arg("--json")
+            .arg(&f)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            !rules(&doc["reports"][0]).iter().any(|r| r.starts_with("rust-libgcc")),
+            "{why}"
+        );
     }
 }

@@ -64,6 +64,9 @@ pub enum Rule {
     /// A C, C++ or Rust builder (dynamic by default), and a final image
     /// without a loader.
     DynamicOnStatic,
+    /// A Rust builder for the GNU target, and a final image without
+    /// libgcc_s.so.1.
+    RustLibgcc,
     /// The program (given, or read from the context) will not start in the
     /// final image: its loader, libraries or versions.
     Linkage,
@@ -71,7 +74,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order the README documents them.
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::FinalBase,
         Rule::UnknownBase,
         Rule::UnknownTarget,
@@ -92,6 +95,7 @@ impl Rule {
         Rule::BuilderNewerGlibc,
         Rule::CgoStatic,
         Rule::DynamicOnStatic,
+        Rule::RustLibgcc,
         Rule::Linkage,
     ];
 
@@ -118,6 +122,7 @@ impl Rule {
             Rule::BuilderNewerGlibc => "builder-newer-glibc",
             Rule::CgoStatic => "cgo-static",
             Rule::DynamicOnStatic => "dynamic-on-static",
+            Rule::RustLibgcc => "rust-libgcc",
             Rule::Linkage => "linkage",
         }
     }
@@ -147,6 +152,7 @@ impl Rule {
             Rule::DynamicOnStatic => {
                 "A C, C++ or Rust builder (dynamic by default), and a final image without a loader"
             }
+            Rule::RustLibgcc => "A Rust builder (its programs need libgcc_s.so.1), and a final image without it",
             Rule::Linkage => "The program will not start in the final image: its loader, libraries or versions",
         }
     }
@@ -159,6 +165,7 @@ impl Rule {
             | Rule::BuilderNewerGlibc
             | Rule::CgoStatic
             | Rule::DynamicOnStatic
+            | Rule::RustLibgcc
             | Rule::CopySeveralToFile
             | Rule::CopySourceUnseen => Severity::Warning,
             _ => Severity::Error,

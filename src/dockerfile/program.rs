@@ -204,8 +204,50 @@ pub fn from_builder(
         out.push(dynamic_on_static(&builder, &image, program, at));
         return unknown;
     }
+    if builder.image == "rust" && !rust_static(&chain) {
+        out.extend(rust_libgcc(&builder, &image, program, at));
+    }
     out.extend(newer_glibc(&builder, &image, program, at));
     unknown
+}
+
+/// Whether the stages build Rust without glibc's dynamic libraries: the
+/// `crt-static` target feature, or a musl target, in an `ENV` or a `RUN`.
+fn rust_static(stages: &[&Stage]) -> bool {
+    let says = |t: &str| t.contains("crt-static") || t.contains("-linux-musl");
+    stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
+        Op::Env(pairs) => pairs.iter().any(|(_, v)| says(v)),
+        Op::Run { command, .. } => match command {
+            Command::Shell(t) => says(t),
+            Command::Exec(a) => a.iter().any(|w| says(w)),
+        },
+        _ => false,
+    })
+}
+
+/// A Rust program for the GNU target needs libgcc_s.so.1 (the standard
+/// library unwinds with it), which only some images have (the image
+/// data's sonames): without it the loader stops at start.
+fn rust_libgcc(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Option<Finding> {
+    let found = Catalog::embedded().image(image.variant.as_deref()?, image.generation.as_deref()?)?;
+    if found.arch("amd64")?.has_soname("libgcc_s.so.1") {
+        return None;
+    }
+    let generation = image.generation.as_deref()?;
+    Some(Finding::new(
+        Rule::RustLibgcc,
+        at,
+        format!(
+            "{program} is built in {}:{}: a Rust program for the GNU target needs libgcc_s.so.1 (the standard library unwinds with it), and {} does not have it",
+            builder.image, builder.tag, image.given
+        ),
+        Some(format!(
+            "{program}: error while loading shared libraries: libgcc_s.so.1: cannot open shared object file: No such file or directory"
+        )),
+        format!(
+            "use gcr.io/distroless/cc-{generation}, or build with RUSTFLAGS='-C target-feature=+crt-static' (static) for static-{generation}; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
+        ),
+    ))
 }
 
 fn cgo_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Finding {
