@@ -467,6 +467,19 @@ impl Cli {
         if self.summary && !set {
             out.push("--summary does nothing for a single input: it prints a set's summary (several paths or -r)");
         }
+        let tagged = self
+            .image
+            .as_deref()
+            .and_then(|i| Catalog::embedded().resolve(i).ok())
+            .and_then(|r| r.arch)
+            .map(|a| catalog::platform_of(&a));
+        if let (Some(tag), Some(platform)) = (tagged, &self.platform)
+            && tag != *platform
+        {
+            out.push(
+                "--platform is not the platform the --image architecture tag names (:latest-arm64 ...): the tag wins",
+            );
+        }
         out
     }
 }

@@ -557,3 +557,36 @@ fn version_names_the_image_data() {
         assert!(v.contains(", commit "), "{v}");
     }
 }
+
+/// An architecture tag of --image names the platform; a --platform that
+/// says otherwise is warned about, and the tag wins.
+#[test]
+fn platform_against_an_architecture_tag_is_warned() {
+    let out = dlcheck(&[
+        "--image",
+        "gcr.io/distroless/static-debian12:latest-arm64",
+        "--platform",
+        "linux/amd64",
+        &bin("go123-arm64"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("will start in gcr.io/distroless/static-debian12:latest-arm64 (linux/arm64)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stderr)
+            .contains("dlcheck: warning: --platform is not the platform the --image architecture tag names"),
+        "{}",
+        text(&out.stderr)
+    );
+    let agreed = dlcheck(&[
+        "--image",
+        "gcr.io/distroless/static-debian12:latest-arm64",
+        "--platform",
+        "linux/arm64",
+        &bin("go123-arm64"),
+    ]);
+    assert_eq!(text(&agreed.stderr), "");
+}
