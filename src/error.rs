@@ -33,7 +33,7 @@ pub enum Error {
     Empty,
     /// A `#!` script (exit 4).
     #[error(
-        "script for {}: no distroless image has /bin/sh or other interpreters, so it fails with \"exec /app: no such file or directory\"; ship a compiled binary, use gcr.io/distroless/python3 or nodejs for those languages, or a :debug image with #!/busybox/sh",
+        "script for {}: the distroless base images (static, base-nossl, base, cc) have no /bin/sh and no other interpreter, so there it fails with \"exec /app: no such file or directory\"; ship a compiled binary, use gcr.io/distroless/python3 or nodejs for those languages (dlcheck does not judge scripts in them), or a :debug image with #!/busybox/sh",
         script_command(.interpreter, *.crlf)
     )]
     Script {

@@ -248,7 +248,7 @@ const INPUTS: &[(&str, &str, &str)] = &[
     (
         "script",
         "A script",
-        "No distroless image has /bin/sh or other interpreters: it fails with \"exec /app: no such file or directory\".",
+        "The distroless base images have no /bin/sh and no other interpreter: there it fails with \"exec /app: no such file or directory\".",
     ),
     (
         "mach_o",
