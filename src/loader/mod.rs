@@ -382,13 +382,7 @@ pub fn normalize(path: &str) -> String {
 /// [`normalize`], borrowing a path that has nothing to resolve.
 pub fn normalized(path: &str) -> std::borrow::Cow<'_, str> {
     // Most paths have nothing to resolve: keep them as they are.
-    let plain = !path.is_empty()
-        && !path.ends_with('/')
-        && path
-            .split('/')
-            .enumerate()
-            .all(|(i, c)| (i == 0 || !c.is_empty()) && c != "." && c != "..");
-    if plain {
+    if is_plain(path.as_bytes()) {
         return path.into();
     }
     let mut out = PathBuf::new();
@@ -402,6 +396,28 @@ pub fn normalized(path: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     out.to_string_lossy().into_owned().into()
+}
+
+/// Whether `path` is already normal: not empty, no trailing `/`, and no
+/// component that is empty (but the first, of an absolute path), `.` or
+/// `..`. One pass over the bytes: the loader asks this of every path it
+/// tries.
+fn is_plain(path: &[u8]) -> bool {
+    if path.is_empty() || path.ends_with(b"/") {
+        return false;
+    }
+    let mut start = 0;
+    for end in 0..=path.len() {
+        if end < path.len() && path[end] != b'/' {
+            continue;
+        }
+        let c = &path[start..end];
+        if (c.is_empty() && start != 0) || c == b"." || c == b".." {
+            return false;
+        }
+        start = end + 1;
+    }
+    true
 }
 
 /// One object of a walk: the program, or a library it loaded.
@@ -764,7 +780,23 @@ mod tests {
         assert_eq!(origin_of("/app"), "/");
         assert_eq!(origin_of("bin/app"), "bin");
         assert_eq!(normalize("a/bin/../lib/./x"), "a/lib/x");
-        for p in ["/usr/lib/x", "usr//lib/", "./a", "/a/.", "a/..", "/", "."] {
+        for p in [
+            "/usr/lib/x",
+            "usr//lib/",
+            "./a",
+            "/a/.",
+            "a/..",
+            "/",
+            ".",
+            "/lib/x86_64-linux-gnu/libc.so.6",
+            "a//b",
+            "//a",
+            "a/./b",
+            "..",
+            "/a/../b",
+            "a/.b/..c/...",
+            "/.a/b..",
+        ] {
             let slow: PathBuf = Path::new(p).components().fold(PathBuf::new(), |mut o, c| {
                 match c {
                     Component::ParentDir => {
