@@ -2,8 +2,8 @@
 """Speed and memory of dlcheck against the tools it replaces, measured in
 the same run on the same machine. Run: python3 scripts/bench.py
 (needs: cargo, rustc, gcc, binutils (readelf), pax-utils (scanelf), hyperfine, GNU
-time at /usr/bin/time, and optionally valgrind; apt-get install -y gcc binutils
-pax-utils hyperfine time valgrind).
+time at /usr/bin/time, and optionally valgrind and golang-go; apt-get install -y gcc
+binutils pax-utils hyperfine time valgrind golang-go).
 
 Two builds of dlcheck are measured: the static one that scripts/build-static.sh
 makes (the way to ship it) and the plain `cargo build --release` one, which
@@ -18,7 +18,8 @@ Prints, each as a pair and a ratio:
     over this machine's /usr/bin ELF files and the fixtures of the per-file
     ratio;
  2. the same pair on the largest Go binary at hand (40 MB or more; pass one
-    with --large PATH);
+    with --large PATH), and `go version -m FILE` (Debian's golang-go), the
+    reference for a Go binary;
  3. peak memory of dlcheck on that binary: max RSS (GNU time), which counts
     the mapped pages of the file that it touched, and, with valgrind, the
     heap's peak (massif);
@@ -141,9 +142,16 @@ def main():
         print("2./3. no Go binary of 40 MB or more found: pass one with --large PATH")
     for big in bigs:
         size = os.path.getsize(big) / (1 << 20)
-        s, d, r = hyperfine([f"{static} --json {big}", f"{DYNAMIC} --json {big}", f"readelf -hldVW {big}"], 50)
+        cmds = [f"{static} --json {big}", f"{DYNAMIC} --json {big}", f"readelf -hldVW {big}"]
+        go = shutil.which("go")
+        s, d, r, *g = hyperfine(cmds + ([f"go version -m {big}"] if go else []), 50)
         print(f"2. {big} ({size:.0f} MB): readelf {r * 1000:.2f} ms; dlcheck static {s * 1000:.2f} ms, ratio "
-              f"{s / r:.2f}; dynamic {d * 1000:.2f} ms, ratio {d / r:.2f} (target <= 0.5)")
+              f"{s / r:.2f}; dynamic {d * 1000:.2f} ms, ratio {d / r:.2f}")
+        if g:
+            print(f"   go version -m {g[0] * 1000:.2f} ms (the reference for a Go binary): static ratio "
+                  f"{s / g[0]:.2f}, dynamic {d / g[0]:.2f} (target <= 0.5)")
+        else:
+            print("   go version -m: no `go` on PATH (apt-get install -y golang-go) to compare with")
         res = subprocess.run(["/usr/bin/time", "-f", "%M", static, "--json", big],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         kib = int(res.stderr.strip().splitlines()[-1])

@@ -136,9 +136,9 @@ pub(super) fn evidence(
     }
     // runtime/cgo's own source files: `runtime/cgo/x.go` (-trimpath) or
     // `<GOROOT>/src/runtime/cgo/x.go`, not any directory of that name.
-    let cgo_runtime_in_pcln = pcln_files.starts_with(b"runtime/cgo/")
-        || memchr::memmem::find(pcln_files, b"\0runtime/cgo/").is_some()
-        || memchr::memmem::find(pcln_files, b"/src/runtime/cgo/").is_some();
+    // One pass over the file table for both.
+    let cgo_runtime_in_pcln = memchr::memmem::find_iter(pcln_files, b"runtime/cgo/")
+        .any(|at| at == 0 || pcln_files[at - 1] == 0 || pcln_files[..at].ends_with(b"/src/"));
     if cgo_runtime_in_pcln {
         evidence.push(Evidence {
             source: EvidenceSource::Pclntab,

@@ -356,8 +356,10 @@ fn runtime_files(symtab: &NameScan, pcln: &[u8]) -> Vec<RuntimeFile> {
             reason: "TLS verification loads the system CA bundle",
         });
     }
-    let tzdata = symtab.tzdata || has_name(pcln, "time/tzdata.");
-    if (symtab.load_location || has_name(pcln, "time.LoadLocation")) && !tzdata {
+    // time/tzdata is looked for only in a program that loads locations:
+    // each look is a pass over the function table's names.
+    let loads_locations = symtab.load_location || has_name(pcln, "time.LoadLocation");
+    if loads_locations && !(symtab.tzdata || has_name(pcln, "time/tzdata.")) {
         out.push(RuntimeFile {
             path: "/usr/share/zoneinfo",
             package: "time",
