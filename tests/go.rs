@@ -155,3 +155,40 @@ fn runtime_files() {
     assert_eq!(files("go123-cgo-user"), ["/etc/passwd"]);
     assert_eq!(files("go123-static"), Vec::<&str>::new());
 }
+
+#[test]
+fn a_program_of_8_mib_or_more_gets_the_same_report() {
+    // From 8 MiB a file's ELF facts and Go facts are read on two threads.
+    // Zeros after the last byte its headers name change nothing that is
+    // read: the padded program's report is the program's, byte for byte,
+    // and its facts are what the fixtures were built to have.
+    let opts = Options {
+        distro: "debian12".into(),
+        ..Default::default()
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin");
+    for name in ["go123-osexec-stripped", "go123-cgo-stripped", "go123-cgo-net"] {
+        let small = std::fs::read(dir.join(name)).unwrap();
+        assert!(small.len() < 8 << 20, "{name} is no longer small");
+        let mut big = small.clone();
+        big.resize(9 << 20, 0);
+        let (a, b) = (analyze(&small, &opts), analyze(&big, &opts));
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap(),
+            "{name}"
+        );
+        let elf = b.elf().unwrap();
+        let go = b.go().unwrap();
+        match name {
+            // exec.Command("/bin/sh", ...) in a stripped program: the
+            // function table shows os/exec, .rodata the shell.
+            "go123-osexec-stripped" => {
+                assert_eq!(elf.shell_calls, ["os/exec /bin/sh"]);
+                assert!(!go.cgo);
+            }
+            "go123-cgo-stripped" => assert_eq!(sources(go), ["dynsym", "dynamic", "pclntab"]),
+            _ => assert_eq!(sources(go), ["symtab", "dynsym", "dynamic"]),
+        }
+    }
+}

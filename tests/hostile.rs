@@ -373,3 +373,37 @@ fn damaged_function_table_offsets_fall_back_to_the_whole_table() {
     assert_eq!(g.runtime_files, intact.runtime_files);
     assert_eq!(g.cgo_evidence, intact.cgo_evidence);
 }
+
+#[test]
+fn without_a_usable_symtab_the_function_table_tells_the_files_read_at_run_time() {
+    // .symtab linked to .shstrtab instead of .strtab: its names are garbage
+    // and the function table's names decide: crypto/x509, then
+    // time.LoadLocation and, only for a program that has it, time/tzdata.
+    for (name, files) in [
+        (
+            "go123-x509-tz",
+            &["/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo"][..],
+        ),
+        ("go123-tzdata", &[][..]),
+        ("go123-static", &[][..]),
+    ] {
+        let mut b = fixture(name);
+        let (symtab, shstrndx) = {
+            let elf = goblin::elf::Elf::parse(&b).unwrap();
+            let symtab = elf
+                .section_headers
+                .iter()
+                .position(|sh| sh.sh_type == goblin::elf::section_header::SHT_SYMTAB)
+                .unwrap();
+            (symtab, elf.header.e_shstrndx as u32)
+        };
+        let link = shdr(&b, symtab) + 40;
+        b[link..link + 4].copy_from_slice(&shstrndx.to_le_bytes());
+        let g = check(&b).go().cloned().unwrap();
+        assert_eq!(
+            g.runtime_files.iter().map(|f| f.path).collect::<Vec<_>>(),
+            files,
+            "{name}"
+        );
+    }
+}
