@@ -103,7 +103,8 @@ fn compressed(path: &Path, dir: &Path) -> (PathBuf, PathBuf) {
 /// An OCI layout that holds two images (skopeo's `oci:DIR:REF` copies):
 /// `oci:DIR:REF` reads the one named, a name it does not hold is refused
 /// naming those it has, and `oci:DIR` alone is refused as ambiguous (as
-/// skopeo refuses it), never judged by its first entry.
+/// skopeo refuses it), never judged by its first entry; one image under
+/// two names is not ambiguous.
 #[test]
 fn an_oci_layout_image_by_name() {
     let test = "sources::an_oci_layout_image_by_name";
@@ -127,17 +128,25 @@ fn an_oci_layout_image_by_name() {
         assert_eq!(verdict(&got), verdict(&want), "{name}");
         assert_eq!(got.0["reports"][0]["image"]["reference"], name, "{name}");
     }
+    // Refused, as no image is named: exit 3 (no such image), the layout
+    // being sound, with the argument that names one.
     let (doc, status, _) = alone(format!("oci:{}", layout.display()));
-    assert_eq!(status, 5, "{doc}");
+    assert_eq!(status, 3, "{doc}");
+    assert_eq!(doc["reports"][0]["error"]["kind"], "image_not_found", "{doc}");
+    let ambiguous = format!(
+        "the layout holds several images (v1, v2): name one, oci:{}:v1",
+        layout.display()
+    );
     assert!(
         doc["reports"][0]["error"]["message"]
             .as_str()
             .unwrap()
-            .ends_with("the layout holds several images (v1, v2): name one, oci:DIR:v1"),
+            .ends_with(&ambiguous),
         "{doc}"
     );
     let (doc, status, _) = alone(format!("oci:{}:v3", layout.display()));
-    assert_eq!(status, 5, "{doc}");
+    assert_eq!(status, 3, "{doc}");
+    assert_eq!(doc["reports"][0]["error"]["kind"], "image_not_found", "{doc}");
     assert!(
         doc["reports"][0]["error"]["message"]
             .as_str()
@@ -145,6 +154,21 @@ fn an_oci_layout_image_by_name() {
             .ends_with("the layout has no image named v3; it has v1, v2"),
         "{doc}"
     );
+    // One image copied under two names is one image: read without a name,
+    // as the first.
+    let twice = dir.path().join("twice");
+    for name in ["a", "b"] {
+        engine::check(Command::new("skopeo").args([
+            "copy",
+            "-q",
+            &format!("oci:{}", images().join("oci-static12-zstd").display()),
+            &format!("oci:{}:{name}", twice.display()),
+        ]));
+    }
+    let got = alone(format!("oci:{}", twice.display()));
+    let want = alone(images().join("oci-static12-zstd").display().to_string());
+    assert_eq!(verdict(&got), verdict(&want));
+    assert_eq!(got.0["reports"][0]["image"]["reference"], "a");
 }
 
 /// A compressed archive cut short is a malformed image at every length

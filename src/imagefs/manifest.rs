@@ -12,6 +12,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
+use std::path::Path;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -36,11 +37,17 @@ pub(super) struct Manifest {
 
 /// Read the manifests of `store` and the configuration of the image for
 /// `want` (`linux/amd64`), of the name `named` in an OCI layout.
-pub(super) fn read(store: &Store, want: &str, named: Option<&str>, limits: &Limits) -> Result<Manifest, ImageError> {
+pub(super) fn read(
+    store: &Store,
+    path: &Path,
+    want: &str,
+    named: Option<&str>,
+    limits: &Limits,
+) -> Result<Manifest, ImageError> {
     let (reference, platforms, config_blob, layers) = if store.format() == "docker-archive" {
         docker(store, limits)?
     } else {
-        oci(store, want, named, limits)?
+        oci(store, path, want, named, limits)?
     };
     if layers.len() as u64 > limits.layers {
         return Err(ImageError::Limit(limits.exceeded("layers", "the manifest")));
@@ -104,10 +111,10 @@ fn docker(store: &Store, limits: &Limits) -> Result<Parts, ImageError> {
 
 /// An OCI layout's `index.json`, nested indexes followed in order: the
 /// manifest for `want`, or the one without a platform, or the only one.
-fn oci(store: &Store, want: &str, named: Option<&str>, limits: &Limits) -> Result<Parts, ImageError> {
+fn oci(store: &Store, path: &Path, want: &str, named: Option<&str>, limits: &Limits) -> Result<Parts, ImageError> {
     let bytes = store.read(&store.blob("index.json", None)?, "index.json", limits)?;
     let index: OciDoc = parse(&bytes, "index.json", limits)?;
-    let top = by_name(index.manifests.unwrap_or_default(), named)?;
+    let top = by_name(index.manifests.unwrap_or_default(), named, path)?;
     let reference = top.iter().find_map(|m| m.annotations.as_ref()?.ref_name.clone());
     let mut walk = Walk {
         store,
@@ -136,17 +143,25 @@ fn oci(store: &Store, want: &str, named: Option<&str>, limits: &Limits) -> Resul
 
 /// The entries of an OCI layout's `index.json` for the image named
 /// `named` (`org.opencontainers.image.ref.name`). Without a name, a layout
-/// whose entries carry several names holds several images: refused, as
-/// skopeo refuses it, naming them.
-fn by_name(top: Vec<Descriptor>, named: Option<&str>) -> Result<Vec<Descriptor>, ImageError> {
+/// whose names lead to different manifests holds several images: refused,
+/// as skopeo refuses it, naming them and how to choose (`oci:PATH:NAME`,
+/// `path` being the layout or archive); names that all lead to the same
+/// manifests are one image. A name the layout does not hold is an image not
+/// found (exit 3), as the layout itself is sound.
+fn by_name(top: Vec<Descriptor>, named: Option<&str>, path: &Path) -> Result<Vec<Descriptor>, ImageError> {
     let name_of = |d: &Descriptor| d.annotations.as_ref().and_then(|a| a.ref_name.clone());
-    let mut names: Vec<String> = Vec::new();
-    for name in top.iter().filter_map(name_of) {
-        if !names.contains(&name) {
-            names.push(name);
+    // Each name, in index order, with the digests its entries lead to.
+    let mut names: Vec<(String, BTreeSet<String>)> = Vec::new();
+    for d in &top {
+        let Some(name) = name_of(d) else { continue };
+        match names.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, digests)) => {
+                digests.insert(d.digest.clone());
+            }
+            None => names.push((name, BTreeSet::from([d.digest.clone()]))),
         }
     }
-    let listed = |names: &[String]| names.join(", ");
+    let listed = names.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
     match named {
         Some(want) => {
             let found: Vec<Descriptor> = top
@@ -154,23 +169,23 @@ fn by_name(top: Vec<Descriptor>, named: Option<&str>) -> Result<Vec<Descriptor>,
                 .filter(|d| name_of(d).as_deref() == Some(want))
                 .collect();
             if found.is_empty() {
-                return Err(malformed(format!(
-                    "the layout has no image named {}; it has {}",
-                    want,
-                    if names.is_empty() {
-                        "no named image".to_string()
-                    } else {
-                        listed(&names)
-                    }
+                return Err(ImageError::NotFound(format!(
+                    "the layout has no image named {want}; it has {}",
+                    if names.is_empty() { "no named image" } else { &listed }
                 )));
             }
             Ok(found)
         }
-        None if names.len() > 1 => Err(malformed(format!(
-            "the layout holds several images ({}): name one, oci:DIR:{}",
-            listed(&names),
-            names[0]
+        None if names.iter().any(|(_, d)| *d != names[0].1) => Err(ImageError::NotFound(format!(
+            "the layout holds several images ({listed}): name one, oci:{}:{}",
+            path.display(),
+            names[0].0
         ))),
+        // One image under several names: its entries under the first.
+        None if names.len() > 1 => Ok(top
+            .into_iter()
+            .filter(|d| name_of(d).as_deref() == Some(names[0].0.as_str()))
+            .collect()),
         None => Ok(top),
     }
 }

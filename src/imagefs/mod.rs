@@ -52,12 +52,15 @@ pub enum ImageError {
     Malformed(String),
     /// More work than a limit allows (JSON kind `limit_exceeded`).
     Limit(LimitExceeded),
+    /// The layout holds no image by the name asked for, or several when
+    /// none was named (JSON kind `image_not_found`, exit 3).
+    NotFound(String),
 }
 
 impl std::fmt::Display for ImageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ImageError::Malformed(m) => f.write_str(m),
+            ImageError::Malformed(m) | ImageError::NotFound(m) => f.write_str(m),
             ImageError::Limit(l) => l.fmt(f),
         }
     }
@@ -68,6 +71,7 @@ impl From<ImageError> for crate::Error {
         match e {
             ImageError::Malformed(m) => crate::Error::MalformedImage(m),
             ImageError::Limit(l) => crate::Error::LimitExceeded(l.to_string()),
+            ImageError::NotFound(m) => crate::Error::ImageNotFound(m),
         }
     }
 }
@@ -198,7 +202,7 @@ impl ImageFs {
     ) -> Result<ImageFs, ImageError> {
         let want = platform.map(str::to_string).unwrap_or_else(host_platform);
         let store = archive::Store::open(path, &limits)?;
-        let m = manifest::read(&store, &want, named, &limits)?;
+        let m = manifest::read(&store, path, &want, named, &limits)?;
         let mut image = ImageFs::empty(store.format(), want, limits);
         let own = format!("{}/{}", m.config.os, m.config.architecture);
         image.platforms = if store.format() == "docker-archive" || m.platforms.is_empty() {
