@@ -55,6 +55,7 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("arch-tag", &["linkage@4"], "succeeds", "crashes"),
     ("blog-fixed", &[], "succeeds", "starts"),
     ("builder-newer-glibc", &["builder-newer-glibc@6"], "succeeds", "unknown"),
+    ("builder-platform", &[], "succeeds", "starts"),
     ("cgo-static", &["cgo-static@6"], "succeeds", "unknown"),
     ("clean-args", &[], "succeeds", "starts"),
     ("clean-continuation", &[], "succeeds", "starts"),
@@ -458,6 +459,14 @@ fn the_build_platform_decides() {
     assert_eq!(
         platform("arch-tag", &["--platform", "linux/amd64"]),
         ("linux/arm64".into(), "crashes".into())
+    );
+    // A Go builder on $BUILDPLATFORM without GOARCH builds for this
+    // machine: in an image for another architecture its start is not
+    // claimed (it was said to start; the engine prints exec format error).
+    assert_eq!(platform("builder-platform", &[]), (host.clone(), "starts".into()));
+    assert_eq!(
+        platform("builder-platform", &["--platform", "linux/arm64"]),
+        ("linux/arm64".into(), "unknown".into())
     );
     // FROM --platform names it for its stage.
     let args: BTreeMap<String, String> = [("TARGETPLATFORM".to_string(), "linux/s390x".to_string())].into();

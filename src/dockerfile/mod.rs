@@ -270,14 +270,22 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
         Root::Distroless(i) => i.arch.as_deref().map(crate::catalog::platform_of),
         _ => None,
     };
-    let platform = tagged.or_else(|| stages[target].platform.clone()).unwrap_or(wanted);
+    let platform = tagged
+        .or_else(|| stages[target].platform.clone())
+        .unwrap_or(wanted.clone());
     let judged = judge_program(
         last,
         stages,
         resolved.as_deref(),
         &context,
         joined,
-        &platform,
+        &program::Platforms {
+            build_for: &wanted,
+            runs_on: &platform,
+            goarch_named: text
+                .lines()
+                .any(|l| !l.trim_start().starts_with('#') && l.contains("GOARCH")),
+        },
         &mut findings,
     );
     findings.extend(base_findings(last, stages[target].at));
@@ -337,9 +345,10 @@ fn judge_program(
     resolved: Option<&str>,
     context: &Context,
     joined: Option<Joined>,
-    platform: &str,
+    platforms: &program::Platforms<'_>,
     findings: &mut Vec<Finding>,
 ) -> program::Judged {
+    let platform = platforms.runs_on;
     let none = program::Judged {
         report: None,
         starts: None,
@@ -390,7 +399,7 @@ fn judge_program(
             }
         }
         (None, Some((_, Origin::From { from, .. }))) => {
-            program::from_builder(stages, from, &last.root, &shown, at, findings)
+            program::from_builder(stages, from, &last.root, &shown, platforms, at, findings)
         }
         _ => none,
     }

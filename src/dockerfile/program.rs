@@ -163,12 +163,28 @@ fn version(v: &str) -> (u32, u32) {
     (it.next().unwrap_or(0), it.next().unwrap_or(0))
 }
 
+/// The platforms a Dockerfile's programs are built for and run on.
+pub struct Platforms<'a> {
+    /// The build's target platform (`--platform`, else this machine's):
+    /// what a stage without `FROM --platform` is built for.
+    pub build_for: &'a str,
+    /// The final image's platform (`linux/arm64`).
+    pub runs_on: &'a str,
+    /// Whether the Dockerfile names `GOARCH` anywhere (then a Go build's
+    /// platform is not worked out).
+    pub goarch_named: bool,
+}
+
 /// What the builder stage implies for a program copied from it.
+/// A Go build makes a program for the platform its stage is built for
+/// unless `GOARCH` says otherwise: when that is not the final image's
+/// architecture, whether it starts is not claimed.
 pub fn from_builder(
     stages: &[Stage],
     from: &str,
     root: &Root,
     program: &str,
+    platforms: &Platforms<'_>,
     at: Pos,
     out: &mut Vec<Finding>,
 ) -> Judged {
@@ -188,6 +204,15 @@ pub fn from_builder(
         .unwrap_or_else(|| from.to_string());
     if builder.image == "golang" {
         if !builder.cgo_default || cgo_off(&chain) {
+            let built_on = chain
+                .iter()
+                .find_map(|s| s.platform.as_deref())
+                .unwrap_or(platforms.build_for);
+            if !platforms.goarch_named
+                && crate::catalog::arch_of(built_on) != crate::catalog::arch_of(platforms.runs_on)
+            {
+                return unknown;
+            }
             return Judged {
                 report: None,
                 starts: Some(true),
