@@ -262,7 +262,12 @@ pub struct Output {
 }
 
 impl Output {
+    /// Errors name `path` as given (never the temporary file beside it).
     fn file(path: &std::path::Path) -> std::io::Result<Output> {
+        Self::file_in_place(path).map_err(|e| named(path, &e))
+    }
+
+    fn file_in_place(path: &std::path::Path) -> std::io::Result<Output> {
         // A device, FIFO or socket (/dev/stdout, a process substitution):
         // written in place, never replaced.
         let path = match std::fs::metadata(path) {
@@ -282,6 +287,9 @@ impl Output {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => std::path::Path::new("."),
         };
+        // The system's own error for a directory that is not there (the
+        // temporary file's error would name the temporary file).
+        std::fs::metadata(dir)?;
         let (file, temp) = tempfile::Builder::new()
             .prefix(".dlcheck-output")
             .tempfile_in(dir)?
@@ -310,10 +318,20 @@ impl Output {
         self.out.flush()?;
         drop(self.out);
         if let Some((temp, path)) = self.pending {
-            temp.persist(&path).map_err(|e| e.error)?;
+            temp.persist(&path).map_err(|e| named(&path, &e.error))?;
         }
         Ok(())
     }
+}
+
+/// `e`, about the file the user named: `PATH: what the system said` (the
+/// temporary file's name that tempfile adds is left out).
+fn named(path: &std::path::Path, e: &std::io::Error) -> std::io::Error {
+    let why = match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => e.kind().to_string(),
+    };
+    std::io::Error::new(e.kind(), format!("{}: {why}", path.display()))
 }
 
 /// `--build-arg NAME=VALUE` (a bare NAME takes the value of the variable

@@ -295,9 +295,22 @@ fn output_to_a_file() {
     let written = std::fs::read_to_string(&human).unwrap();
     assert!(written.contains("use gcr.io/distroless/static-debian11") && !written.contains('\x1b'));
     // A file that cannot be written: exit 3, said once.
+    // It names the file given, not the temporary file beside it.
     let out = dlcheck(&["-o", "/proc/no/such/dir/out", &bin("c-static")]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains("cannot write the output"));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        "dlcheck: cannot write the output: /proc/no/such/dir/out: No such file or directory (os error 2)"
+    );
+    let out = dlcheck(&["-o", &dir.path().to_string_lossy(), &bin("c-static")]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        format!(
+            "dlcheck: cannot write the output: {}: Is a directory (os error 21)",
+            dir.path().display()
+        )
+    );
     // ... and a failing program is not hidden by it: 8 + 3.
     let out = dlcheck(&["-o", "/dev/full", "--image", "static-debian12", &bin("c-dynamic")]);
     assert_eq!(out.status.code(), Some(11), "{}", text(&out.stderr));
