@@ -408,7 +408,10 @@ pub fn check_dockerfile(
         Err(e) => Report::failed(
             shown,
             Format::Dockerfile,
-            &Error::MalformedDockerfile(format!("line {}, column {}: {}", e.line, e.column, e.message)),
+            &Error::MalformedDockerfile(match e.line {
+                0 => e.message.clone(),
+                line => format!("line {line}, column {}: {}", e.column, e.message),
+            }),
         ),
     }
 }

@@ -376,6 +376,16 @@ fn malformed_dockerfile_is_exit_5() {
             "ARG X\nFROM ${X}\n",
             "line 2, column 6: base name (${X}) should not be blank",
         ),
+        // The position said once (the parser's own "at line 1 column 1"
+        // is left out), and none for the whole text.
+        (
+            "FROM\n",
+            "line 1, column 1: FROM instruction requires at least one argument; docker build",
+        ),
+        (
+            "# nothing but a comment\n",
+            "expected at least one FROM instruction; docker build",
+        ),
     ] {
         std::fs::write(&f, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();

@@ -18,7 +18,7 @@ use super::words::{self, Vars};
 /// Where an instruction starts: 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
-    /// 1-based line.
+    /// 1-based line; 0 when the error is about the whole text (no `FROM`).
     pub line: usize,
     /// 1-based column.
     pub column: usize,
@@ -130,7 +130,7 @@ pub enum Op {
 /// Why the text is not a Dockerfile the engine accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
-    /// 1-based line.
+    /// 1-based line; 0 when the error is about the whole text (no `FROM`).
     pub line: usize,
     /// 1-based column.
     pub column: usize,
@@ -147,7 +147,8 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
     let parsed = pd::parse(&blanked).map_err(|e| ParseError {
         line: e.line(),
         column: e.column(),
-        message: e.to_string(),
+        // `{:#}`: the parser's words without its own "at line L column C".
+        message: format!("{e:#}"),
     })?;
     let escape = parsed.parser_directives.escape.as_ref().map_or('\\', |d| d.value.value);
     let lines = Lines::new(&blanked);
