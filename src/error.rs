@@ -20,7 +20,7 @@ pub enum Error {
     )]
     IsDirectory(PathBuf, bool),
     /// The file cannot be opened for reading (exit 3).
-    #[error("permission denied: make the file readable, or run dlcheck as a user who can read it")]
+    #[error("permission denied: make it readable, or run dlcheck as a user who can read it")]
     PermissionDenied(PathBuf),
     /// A FIFO, socket or device: reading it could block or never end (exit 3).
     #[error("not a regular file ({0}): dlcheck only reads regular files")]
