@@ -478,6 +478,22 @@ fn the_build_platform_decides() {
         platform("builder-platform", &["--platform", "linux/arm64"]),
         ("linux/arm64".into(), "unknown".into())
     );
+    // distroless publishes static-debian12 for no riscv64: pulling the
+    // base fails the build (it was said to build, and the program judged).
+    let r = report("clean-static", &["--platform", "linux/riscv64"]);
+    assert_eq!(rules(&r), ["base-platform@1", "linkage@2"]);
+    assert_eq!(r["dockerfile"]["prediction"]["build"], "fails");
+    assert_eq!(r["dockerfile"]["prediction"]["start"], "not-built");
+    // debian13 has riscv64.
+    assert_eq!(
+        platform("clean-debian13-bin", &["--platform", "linux/riscv64"]).0,
+        "linux/riscv64"
+    );
+    assert!(
+        rules(&report("clean-debian13-bin", &["--platform", "linux/riscv64"]))
+            .iter()
+            .all(|r| !r.starts_with("base-platform"))
+    );
     // FROM --platform names it for its stage.
     let args: BTreeMap<String, String> = [("TARGETPLATFORM".to_string(), "linux/s390x".to_string())].into();
     let d = parse::parse(

@@ -70,11 +70,14 @@ pub enum Rule {
     /// The program (given, or read from the context) will not start in the
     /// final image: its loader, libraries or versions.
     Linkage,
+    /// distroless publishes no final base image for the build's platform:
+    /// the build fails when it pulls the base.
+    BasePlatform,
 }
 
 impl Rule {
     /// Every rule, in the order the README documents them.
-    pub const ALL: [Rule; 22] = [
+    pub const ALL: [Rule; 23] = [
         Rule::FinalBase,
         Rule::UnknownBase,
         Rule::UnknownTarget,
@@ -97,6 +100,7 @@ impl Rule {
         Rule::DynamicOnStatic,
         Rule::RustLibgcc,
         Rule::Linkage,
+        Rule::BasePlatform,
     ];
 
     /// The stable id, shown in every output.
@@ -124,6 +128,7 @@ impl Rule {
             Rule::DynamicOnStatic => "dynamic-on-static",
             Rule::RustLibgcc => "rust-libgcc",
             Rule::Linkage => "linkage",
+            Rule::BasePlatform => "base-platform",
         }
     }
 
@@ -154,6 +159,7 @@ impl Rule {
             }
             Rule::RustLibgcc => "A Rust builder (its programs need libgcc_s.so.1), and a final image without it",
             Rule::Linkage => "The program will not start in the final image: its loader, libraries or versions",
+            Rule::BasePlatform => "distroless publishes no final base image for the build's platform: the build fails",
         }
     }
 

@@ -256,14 +256,6 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     };
     let replayed = stage::replay_all(&stages[..=target], &context);
     let last = &replayed[target];
-    let mut findings = check::build(&replayed.iter().collect::<Vec<_>>());
-    let build_fails = findings
-        .iter()
-        .find(|f| f.rule.severity() == Severity::Error)
-        .map(|f| f.output.clone().unwrap_or_default());
-    let (start, resolved) = check::start(last);
-    findings.extend(start);
-    findings.extend(check::nonroot(last));
     // The base's architecture tag, else the final stage's own
     // FROM --platform, else the build's.
     let tagged = match &last.root {
@@ -273,6 +265,15 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     let platform = tagged
         .or_else(|| stages[target].platform.clone())
         .unwrap_or(wanted.clone());
+    let mut findings = check::build(&replayed.iter().collect::<Vec<_>>());
+    findings.extend(unpublished_base(&last.root, &platform, stages[target].at));
+    let build_fails = findings
+        .iter()
+        .find(|f| f.rule.severity() == Severity::Error)
+        .map(|f| f.output.clone().unwrap_or_default());
+    let (start, resolved) = check::start(last);
+    findings.extend(start);
+    findings.extend(check::nonroot(last));
     let judged = judge_program(
         last,
         stages,
@@ -403,6 +404,36 @@ fn judge_program(
         }
         _ => none,
     }
+}
+
+/// `base-platform`: a distroless final base that distroless does not
+/// publish for `platform` (the image data's architectures): the pull of
+/// the base fails the build.
+fn unpublished_base(root: &Root, platform: &str, at: parse::Pos) -> Option<Finding> {
+    let Root::Distroless(i) = root else { return None };
+    let image = crate::catalog::Catalog::embedded().image(i.variant.as_deref()?, i.generation.as_deref()?)?;
+    let arch = crate::catalog::arch_of(platform)?;
+    if image.published_for(arch) {
+        return None;
+    }
+    let published: Vec<String> = image
+        .architectures
+        .iter()
+        .map(|a| crate::catalog::platform_of(a))
+        .collect();
+    Some(Finding::new(
+        Rule::BasePlatform,
+        at,
+        format!(
+            "distroless publishes no {} image for {platform}: pulling the base fails",
+            i.given
+        ),
+        None,
+        format!(
+            "build for one of {} (--platform), or use a generation published for {platform}",
+            published.join(", ")
+        ),
+    ))
 }
 
 /// `final-base` and `unknown-base`.
