@@ -388,8 +388,12 @@ fn dockerfile_text(path: &Path) -> Option<String> {
         return None;
     }
     let bytes = input::load(path).ok()?;
-    if !matches!(input::sniff::detect(&bytes), Format::Unknown) {
-        return None;
+    match input::sniff::detect(&bytes) {
+        Format::Unknown => {}
+        // An empty file named as a Dockerfile is an empty Dockerfile (the
+        // builder refuses it), not an empty program.
+        Format::Empty if crate::dockerfile::is_dockerfile(path, b"") => return Some(String::new()),
+        _ => return None,
     }
     let head = &bytes[..bytes.len().min(input::sniff::HEAD)];
     crate::dockerfile::is_dockerfile(path, head).then(|| String::from_utf8_lossy(&bytes).into_owned())

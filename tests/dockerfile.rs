@@ -386,6 +386,9 @@ fn malformed_dockerfile_is_exit_5() {
             "# nothing but a comment\n",
             "expected at least one FROM instruction; docker build",
         ),
+        // An empty file named Dockerfile is an empty Dockerfile, not an
+        // empty program (exit 4, "nothing to run").
+        ("", "the Dockerfile cannot be empty; docker build"),
     ] {
         std::fs::write(&f, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();

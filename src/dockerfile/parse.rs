@@ -143,6 +143,14 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
     // The engine reads past a UTF-8 byte-order mark: lines and columns
     // count from after it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        // BuildKit's words for a file with nothing in it.
+        return Err(ParseError {
+            line: 0,
+            column: 0,
+            message: "the Dockerfile cannot be empty".into(),
+        });
+    }
     let (blanked, resets) = blank_entrypoint_resets(text)?;
     let parsed = pd::parse(&blanked).map_err(|e| ParseError {
         line: e.line(),
