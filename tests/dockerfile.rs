@@ -474,13 +474,38 @@ fn the_build_platform_decides() {
         ("linux/arm64".into(), "crashes".into())
     );
     // A Go builder on $BUILDPLATFORM without GOARCH builds for this
-    // machine: in an image for another architecture its start is not
-    // claimed (it was said to start; the engine prints exec format error).
+    // machine: in an image for another architecture the kernel refuses the
+    // program (it was said to start).
     assert_eq!(platform("builder-platform", &[]), (host.clone(), "starts".into()));
-    assert_eq!(
-        platform("builder-platform", &["--platform", "linux/arm64"]),
-        ("linux/arm64".into(), "unknown".into())
-    );
+    let r = report("builder-platform", &["--platform", "linux/arm64"]);
+    assert_eq!(rules(&r), ["builder-platform@8"]);
+    assert_eq!(r["dockerfile"]["platform"], "linux/arm64");
+    assert_eq!(r["dockerfile"]["prediction"]["start"], "crashes");
+    assert_eq!(r["dockerfile"]["prediction"]["output"], "exec /app: exec format error");
+    // With GOARCH named (BuildKit's cross-compilation recipe), it is
+    // trusted: no finding.
+    let tmp = tempfile::tempdir().unwrap();
+    let df = tmp.path().join("Dockerfile");
+    std::fs::write(
+        &df,
+        std::fs::read_to_string(dir().join("builder-platform.Dockerfile"))
+            .unwrap()
+            .replace(
+                "RUN CGO_ENABLED=0 go",
+                "ARG TARGETARCH\nRUN CGO_ENABLED=0 GOARCH=$TARGETARCH go",
+            ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--platform", "linux/arm64", "--context"])
+        .arg(dir().join("context"))
+        .arg(&df)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &doc["reports"][0];
+    assert_eq!(rules(d), Vec::<String>::new());
+    assert_eq!(d["dockerfile"]["prediction"]["start"], "starts");
     // distroless publishes static-debian12 for no riscv64: pulling the
     // base fails the build (it was said to build, and the program judged).
     let r = report("clean-static", &["--platform", "linux/riscv64"]);

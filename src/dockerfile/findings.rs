@@ -73,11 +73,14 @@ pub enum Rule {
     /// distroless publishes no final base image for the build's platform:
     /// the build fails when it pulls the base.
     BasePlatform,
+    /// A Go program built in a stage of another platform, with no
+    /// `GOARCH`: built for another architecture than the final image's.
+    BuilderPlatform,
 }
 
 impl Rule {
     /// Every rule, in the order the README documents them.
-    pub const ALL: [Rule; 23] = [
+    pub const ALL: [Rule; 24] = [
         Rule::FinalBase,
         Rule::UnknownBase,
         Rule::UnknownTarget,
@@ -101,6 +104,7 @@ impl Rule {
         Rule::RustLibgcc,
         Rule::Linkage,
         Rule::BasePlatform,
+        Rule::BuilderPlatform,
     ];
 
     /// The stable id, shown in every output.
@@ -129,6 +133,7 @@ impl Rule {
             Rule::RustLibgcc => "rust-libgcc",
             Rule::Linkage => "linkage",
             Rule::BasePlatform => "base-platform",
+            Rule::BuilderPlatform => "builder-platform",
         }
     }
 
@@ -160,6 +165,9 @@ impl Rule {
             Rule::RustLibgcc => "A Rust builder (its programs need libgcc_s.so.1), and a final image without it",
             Rule::Linkage => "The program will not start in the final image: its loader, libraries or versions",
             Rule::BasePlatform => "distroless publishes no final base image for the build's platform: the build fails",
+            Rule::BuilderPlatform => {
+                "A Go program built in a stage of another platform without GOARCH: exec format error"
+            }
         }
     }
 

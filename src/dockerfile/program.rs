@@ -178,7 +178,7 @@ pub struct Platforms<'a> {
 /// What the builder stage implies for a program copied from it.
 /// A Go build makes a program for the platform its stage is built for
 /// unless `GOARCH` says otherwise: when that is not the final image's
-/// architecture, whether it starts is not claimed.
+/// architecture, the kernel refuses it (`builder-platform`).
 pub fn from_builder(
     stages: &[Stage],
     from: &str,
@@ -208,9 +208,25 @@ pub fn from_builder(
                 .iter()
                 .find_map(|s| s.platform.as_deref())
                 .unwrap_or(platforms.build_for);
-            if !platforms.goarch_named
-                && crate::catalog::arch_of(built_on) != crate::catalog::arch_of(platforms.runs_on)
-            {
+            let (made, runs) = (
+                crate::catalog::arch_of(built_on),
+                crate::catalog::arch_of(platforms.runs_on),
+            );
+            if !platforms.goarch_named && made != runs {
+                out.push(Finding::new(
+                    Rule::BuilderPlatform,
+                    at,
+                    format!(
+                        "{program} is the Go program of stage {stage_name}, built on {built_on} with no GOARCH, so for {}; the image is {}",
+                        made.unwrap_or("?"),
+                        platforms.runs_on
+                    ),
+                    Some(format!("exec {program}: exec format error")),
+                    format!(
+                        "build for the image's platform: ARG TARGETARCH, then GOARCH=$TARGETARCH in the go build ({} here)",
+                        runs.unwrap_or("?")
+                    ),
+                ));
                 return unknown;
             }
             return Judged {
