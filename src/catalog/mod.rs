@@ -342,6 +342,12 @@ impl Image {
         self.architectures.contains(&arch)
     }
 
+    /// The platforms distroless publishes the image for, as it names them
+    /// (`linux/amd64`, `linux/arm/v7`), in the data's order.
+    pub fn published_platforms(&self) -> Vec<String> {
+        self.architectures.iter().map(|a| platform_of(a)).collect()
+    }
+
     /// Why dlcheck has no data on the image for `arch`, when it is
     /// published for it and has none.
     pub fn no_data(&self, arch: &str) -> Option<&'static str> {

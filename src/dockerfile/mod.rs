@@ -416,11 +416,6 @@ fn unpublished_base(root: &Root, platform: &str, at: parse::Pos) -> Option<Findi
     if image.published_for(arch) {
         return None;
     }
-    let published: Vec<String> = image
-        .architectures
-        .iter()
-        .map(|a| crate::catalog::platform_of(a))
-        .collect();
     Some(Finding::new(
         Rule::BasePlatform,
         at,
@@ -431,7 +426,7 @@ fn unpublished_base(root: &Root, platform: &str, at: parse::Pos) -> Option<Findi
         None,
         format!(
             "build for one of {} (--platform), or use a generation published for {platform}",
-            published.join(", ")
+            image.published_platforms().join(", ")
         ),
     ))
 }

@@ -18,7 +18,7 @@ use super::words::{self, Vars};
 /// Where an instruction starts: 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
-    /// 1-based line; 0 when the error is about the whole text (no `FROM`).
+    /// 1-based line; 0 for the file as a whole.
     pub line: usize,
     /// 1-based column.
     pub column: usize,

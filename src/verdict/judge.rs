@@ -289,7 +289,7 @@ fn platform_problem(binary: &Binary, image: &Image, platform: &str, native: &str
         .remedy(Remedy::Rebuild));
     }
     if !image.published_for(arch) {
-        let published: Vec<String> = image.architectures.iter().map(|a| catalog::platform_of(a)).collect();
+        let published = image.published_platforms();
         return Some(
             Problem::with(
                 ProblemKind::UnsupportedPlatform {
