@@ -166,31 +166,27 @@ impl<'a> ElfFile<'a> {
             .any(|t| self.symbol_table(t).name_views().any(|v| name_is(v, name)))
     }
 
-    /// The symbols of the sections of type `sh_type` with their names,
-    /// bounded by the section sizes; symbols whose name cannot be read are
-    /// skipped.
-    fn symbols(&self, sh_type: u32) -> impl Iterator<Item = (goblin::elf::Sym, &'a [u8])> + '_ {
+    /// Names of the undefined (imported) symbols of `.dynsym` (every
+    /// section of type SHT_DYNSYM, in order), bounded by the section sizes;
+    /// symbols whose name cannot be read are skipped. Only an undefined
+    /// symbol's name is looked for: a C++ library defines tens of thousands
+    /// of symbols, and finding each name's end would cost more than the rest
+    /// of reading the file.
+    pub fn imported_symbols(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         self.shdrs
             .iter()
-            .filter(move |sh| sh.sh_type == sh_type)
+            .filter(|sh| sh.sh_type == section_header::SHT_DYNSYM)
             .filter_map(|sh| {
                 let data = self.section_bytes(sh)?;
                 let strtab = self.section_bytes(self.shdrs.get(sh.sh_link as usize)?)?;
                 let count = data.len() / goblin::elf::sym::Sym::size(self.ctx.container);
                 let syms = Symtab::parse(data, 0, count, self.ctx).ok()?;
                 Some((0..count).filter_map(move |i| {
-                    let sym = syms.get(i)?;
-                    Some((sym, cstr_at(strtab, sym.st_name)?))
+                    let sym = syms.get(i).filter(|sym| sym.st_shndx == 0)?;
+                    cstr_at(strtab, sym.st_name).filter(|name| !name.is_empty())
                 }))
             })
             .flatten()
-    }
-
-    /// Names of the undefined (imported) symbols of `.dynsym`.
-    pub fn imported_symbols(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        self.symbols(section_header::SHT_DYNSYM)
-            .filter(|(sym, name)| sym.st_shndx == 0 && !name.is_empty())
-            .map(|(_, name)| name)
     }
 }
 
