@@ -98,9 +98,9 @@ pub struct Binary {
 }
 
 /// The size (bytes) from which a file's ELF facts and Go facts are read on
-/// two threads: about where reading them takes longer than starting the
-/// threads (0.2 ms).
-const PARALLEL_FACTS_BYTES: usize = 8 << 20;
+/// two threads, and so are two searches of a `.rodata` section: about where
+/// reading them takes longer than starting the threads (0.2 ms).
+pub(crate) const PARALLEL_FACTS_BYTES: usize = 8 << 20;
 
 impl Binary {
     /// Read an ELF file's bytes.

@@ -301,6 +301,8 @@ gcc -O2 -o "$BIN/c-dlopen" c/dlopen.c
 # Run a shell at run time (system, popen; execl of /bin/sh).
 gcc -O2 -o "$BIN/c-shell" c/shell.c
 gcc -O2 -o "$BIN/c-execsh" c/execsh.c
+# Both, with a .rodata of 9 MiB (zeros: a few KiB in git).
+gcc -O2 -o "$BIN/c-large-rodata" c/large-rodata.c
 # Marked as needing an x86-64 micro-architecture level (GNU property note,
 # GNU_PROPERTY_X86_ISA_1_NEEDED): glibc 2.33+ refuses older CPUs.
 gcc -O2 -Wl,-z,x86-64-v3 -o "$BIN/c-isa-v3" c/hello.c

@@ -453,6 +453,21 @@ fn shell_calls_are_warned() {
     }
 }
 
+/// A `.rodata` of 8 MiB or more is searched for library names and for a
+/// shell's path on two threads: testdata/src/c/large-rodata.c passes
+/// dlopen "libz.so.1" and execl "/bin/sh" beside 9 MiB of constants, and
+/// both are found, as in the small c-dlopen and c-execsh.
+#[test]
+fn a_large_rodata_is_searched_for_library_names_and_a_shell() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/c-large-rodata");
+    assert!(std::fs::metadata(path).unwrap().len() > 9 << 20);
+    let r = run("c-large-rodata", "debian12");
+    assert_eq!(r.elf.dlopen_names, ["libz.so.1"]);
+    assert_eq!(r.elf.dlopen_names, run("c-dlopen", "debian12").elf.dlopen_names);
+    assert_eq!(r.elf.shell_calls, ["execl /bin/sh"]);
+    assert_eq!(r.elf.shell_calls, run("c-execsh", "debian12").elf.shell_calls);
+}
+
 /// A library that needs an executable stack: glibc 2.41 refuses to
 /// dlopen it.
 #[test]

@@ -51,6 +51,20 @@ impl ElfFile<'_> {
         let libc = self.libc(&interpreter, &strings.needed, linkage);
         let watched = self.watched();
         let runtime_loads = self.runtime_loads(libc, &strings.needed, &watched);
+        // Library names (for a program that imports dlopen) and a shell's
+        // path are each a search of `.rodata`: when it is large (node's is
+        // 47 MB), the two run on two threads.
+        let dlopen_names = || self.dlopen_names(&watched);
+        let shell_calls = || self.shell_calls(&watched);
+        let large = watched.imports("dlopen")
+            && self
+                .section(".rodata")
+                .is_some_and(|r| r.len() >= crate::binary::PARALLEL_FACTS_BYTES);
+        let (dlopen_names, shell_calls) = if large {
+            rayon::join(dlopen_names, shell_calls)
+        } else {
+            (dlopen_names(), shell_calls())
+        };
         ElfFacts {
             class: if self.ctx.container == Container::Big {
                 Class::Elf64
@@ -77,13 +91,13 @@ impl ElfFile<'_> {
             runtime_loads,
             imports_dlopen: watched.imports("dlopen"),
             dlopen_note: self.dlopen_note(),
-            dlopen_names: self.dlopen_names(&watched),
+            dlopen_names,
             comment: self.comment(),
             isa_needed: self.isa_level_needed(),
             gnu_stack: self.gnu_stack(),
             executable_stack: self.needs_executable_stack(),
             min_kernel: self.min_kernel(),
-            shell_calls: self.shell_calls(&watched),
+            shell_calls,
             arm_cpu_arch: if self.header.e_machine == header::EM_ARM {
                 self.arm_cpu_arch()
             } else {
