@@ -17,6 +17,9 @@ Prints, each as a pair and a ratio:
  1. one binary: `dlcheck --json FILE` vs `readelf -hldVW FILE`, the median
     over this machine's /usr/bin ELF files and the fixtures of the per-file
     ratio;
+ 1b. the same pair on the largest C and C++ programs and libraries at hand
+    (20 MB or more, not Go: gcc's cc1, node, libLLVM; pass them with
+    --large-c PATH), where the target is kept;
  2. the same pair on the largest Go binary at hand (40 MB or more; pass one
     with --large PATH), and `go version -m FILE` (Debian's golang-go), the
     reference for a Go binary;
@@ -71,6 +74,21 @@ def large_go(given):
     return max(found)[1] if found else None
 
 
+def large_c(given):
+    """The three largest ELF files of 20 MB or more that are not Go, in the
+    usual binary and library folders."""
+    if given:
+        return given
+    found = []
+    for pattern in ["/usr/bin/*", "/usr/local/bin/*", "/usr/lib/gcc/*/*/*", "/usr/lib/x86_64-linux-gnu/*"]:
+        for f in glob.glob(pattern):
+            if os.path.isfile(f) and not os.path.islink(f) and os.path.getsize(f) >= 20 << 20 and is_elf(f):
+                with open(f, "rb") as fh:
+                    if b"\xff Go buildinf:" not in fh.read():
+                        found.append((os.path.getsize(f), f))
+    return [f for _, f in sorted(found)[-3:]]
+
+
 def per_file(builds, files, runs):
     """Median seconds of each command on each file: {label: [t per file]}."""
     cmds = [f"{exe} --json {{f}}" for exe in builds.values()] + ["readelf -hldVW {f}"]
@@ -99,6 +117,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--large", action="append",
                     help="a Go binary of 40 MB or more (repeatable; default: the largest found)")
+    ap.add_argument("--large-c", action="append",
+                    help="a C or C++ program or library of 20 MB or more (repeatable; default: the three largest found)")
     ap.add_argument("--files", type=int, default=0, help="at most this many /usr/bin files (0: all)")
     ap.add_argument("--runs", type=int, default=10, help="runs per command and file")
     args = ap.parse_args()
@@ -136,6 +156,12 @@ def main():
         print(f"1. one binary, dlcheck --json / readelf -hldVW, {label} build: median ratio {summary(ratios)} "
               f"over {len(files)} files (target <= 0.5); medians {statistics.median(t[label]) * 1000:.2f} ms "
               f"against {statistics.median(t['readelf']) * 1000:.2f} ms")
+
+    for big in large_c(args.large_c):
+        size = os.path.getsize(big) / (1 << 20)
+        s, d, r = hyperfine([f"{static} --json {big}", f"{DYNAMIC} --json {big}", f"readelf -hldVW {big}"], 30)
+        print(f"1b. {big} ({size:.0f} MB): readelf {r * 1000:.2f} ms; dlcheck static {s * 1000:.2f} ms, ratio "
+              f"{s / r:.2f}; dynamic {d * 1000:.2f} ms, ratio {d / r:.2f} (target <= 0.5)")
 
     bigs = args.large or [b for b in [large_go(None)] if b]
     if not bigs:
