@@ -202,7 +202,7 @@ impl Cli {
         let image = self.image.as_deref().map(|r| {
             Catalog::embedded()
                 .resolve(r)
-                .unwrap_or_else(|msg| Cli::command().error(clap::error::ErrorKind::InvalidValue, msg).exit())
+                .unwrap_or_else(|e| Cli::command().error(clap::error::ErrorKind::InvalidValue, e).exit())
         });
         // Without --distro, recommend from the generation of the image given.
         let distro = self

@@ -512,6 +512,29 @@ fn the_build_platform_decides() {
     assert_eq!(rules(&r), ["base-platform@1", "linkage@2"]);
     assert_eq!(r["dockerfile"]["prediction"]["build"], "fails");
     assert_eq!(r["dockerfile"]["prediction"]["start"], "not-built");
+    // So does an architecture tag of a platform distroless does not
+    // publish the image for (it was an unknown base that built).
+    std::fs::write(
+        &df,
+        std::fs::read_to_string(dir().join("arch-tag.Dockerfile"))
+            .unwrap()
+            .replace("latest-arm64", "latest-riscv64"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--context"])
+        .arg(dir().join("context"))
+        .arg(&df)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &doc["reports"][0];
+    assert_eq!(rules(d), ["base-platform@3", "linkage@4"]);
+    assert_eq!(d["dockerfile"]["platform"], "linux/riscv64");
+    assert_eq!(d["dockerfile"]["base"]["variant"], "static");
+    assert_eq!(d["dockerfile"]["prediction"]["build"], "fails");
+    assert_eq!(d["dockerfile"]["prediction"]["start"], "not-built");
     // debian13 has riscv64.
     assert_eq!(
         platform("clean-debian13-bin", &["--platform", "linux/riscv64"]).0,

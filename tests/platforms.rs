@@ -260,11 +260,16 @@ fn image_references_with_tags_architectures_and_digests() {
     assert_eq!(r.digest.as_deref(), Some(digest.as_str()));
     assert_eq!(r.resolved(), format!("gcr.io/distroless/nodejs22-debian13@{digest}"));
     assert!(c.resolve("cc-debian12@sha256:1234").is_err());
-    assert!(
-        c.resolve("python3-debian13:latest-s390x")
-            .unwrap_err()
-            .contains("not published for s390x")
-    );
+    match c.resolve("python3-debian13:latest-s390x").unwrap_err() {
+        dlcheck::catalog::ResolveError::Unpublished { reference, message } => {
+            assert_eq!(reference.resolved(), "gcr.io/distroless/python3-debian13:latest-s390x");
+            assert_eq!(
+                message,
+                "unknown image 'python3-debian13:latest-s390x' (gcr.io/distroless/python3-debian13 is not published for s390x: only for amd64, arm64)"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(c.resolve("gcr.io/distroless/java21").unwrap().floating);
     // An architecture tag names the platform: an amd64 program there is an exec format error.
     let (code, out) = dlcheck(&["--image", "cc-debian12:latest-arm64", "testdata/bin/c-dynamic"]);

@@ -15,7 +15,7 @@
 mod reference;
 mod table;
 
-pub use reference::ImageRef;
+pub use reference::{ImageRef, ResolveError};
 pub use table::Table;
 
 use std::collections::HashMap;

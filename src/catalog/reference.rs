@@ -78,6 +78,34 @@ impl ImageRef {
     }
 }
 
+/// Why an image reference does not resolve ([`Catalog::resolve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveError {
+    /// Not a name, tag or digest distroless publishes: the message says
+    /// what is wrong, with the closest known name when there is one.
+    Unknown(String),
+    /// A known image and tag whose architecture suffix names a platform
+    /// distroless does not publish the image for
+    /// (`static-debian12:latest-riscv64`). A registry answers its pull
+    /// with "manifest unknown".
+    Unpublished {
+        /// What the reference would resolve to: its `arch` is that platform.
+        reference: Box<ImageRef>,
+        /// The one-line message, which says the platforms published.
+        message: String,
+    },
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::Unknown(m) | ResolveError::Unpublished { message: m, .. } => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
 /// A digest as OCI writes it: `sha256:` and 64 lowercase hex digits (or
 /// `sha512:` and 128).
 fn valid_digest(d: &str) -> bool {
@@ -99,13 +127,16 @@ impl Catalog {
     /// through the data's `also_published_as`, the generation the tag points
     /// to today), or `scratch`.
     ///
-    /// Errors: a one-line message with the closest known name ("did you
-    /// mean cc-debian12?"), or what names look like.
-    pub fn resolve(&self, given: &str) -> Result<ImageRef, String> {
-        let unknown = |why: &str| match self.did_you_mean(given) {
+    /// Errors: [`ResolveError::Unpublished`] for an architecture tag of a
+    /// platform the image is not published for; [`ResolveError::Unknown`]
+    /// otherwise, whose one-line message names the closest known name
+    /// ("did you mean cc-debian12?"), or what names look like.
+    pub fn resolve(&self, given: &str) -> Result<ImageRef, ResolveError> {
+        let message = |why: &str| match self.did_you_mean(given) {
             hint if hint.is_empty() => format!("unknown image '{given}' ({why})"),
             hint => format!("unknown image '{given}' ({why}); {hint}"),
         };
+        let unknown = |why: &str| ResolveError::Unknown(message(why));
         let trimmed = given.trim();
         let (trimmed, digest) = match trimmed.split_once('@') {
             Some((name, d)) if valid_digest(d) => (name, Some(d.to_string())),
@@ -144,17 +175,28 @@ impl Catalog {
                 _ => Err(unknown("no such distroless image")),
             };
         };
-        let (tag, arch) = split_tag(image, tag).map_err(|why| unknown(&why))?;
-        Ok(ImageRef {
+        let resolved = |tag: String, arch: Option<String>| ImageRef {
             given: given.to_string(),
             variant: Some(image.variant.to_string()),
             generation: Some(image.generation.to_string()),
             tag,
             floating,
             arch,
-            digest,
+            digest: digest.clone(),
             language: image.language,
-        })
+        };
+        match split_tag(image, tag) {
+            Ok(Tag::Published(tag, arch)) => Ok(resolved(tag, arch)),
+            Ok(Tag::Unpublished(tag, arch)) => Err(ResolveError::Unpublished {
+                message: message(&format!(
+                    "{} is not published for {arch}: only for {}",
+                    image.reference,
+                    image.architectures.join(", ")
+                )),
+                reference: Box::new(resolved(tag, Some(arch))),
+            }),
+            Err(why) => Err(unknown(&why)),
+        }
     }
 
     /// The closest known image name to `given` (Jaro-Winkler similarity of
@@ -275,24 +317,30 @@ fn unknown_name(name: &str, tag: &str, digest: Option<String>) -> Option<ImageRe
     })
 }
 
-/// A tag as the base tag and the architecture of its suffix:
-/// `debug-nonroot-arm64` → (`debug-nonroot`, `arm64`).
-fn split_tag(image: &Image, tag: &str) -> Result<(String, Option<String>), String> {
+/// A tag of a known image, as its base tag and the architecture of its
+/// suffix (`debug-nonroot-arm64` → `debug-nonroot`, `arm64`).
+enum Tag {
+    /// One the image is published under.
+    Published(String, Option<String>),
+    /// A known base tag whose suffix names a platform the image is not
+    /// published for.
+    Unpublished(String, String),
+}
+
+/// Split `tag` into its base tag and architecture (see [`Tag`]); errors
+/// say what tags there are.
+fn split_tag(image: &Image, tag: &str) -> Result<Tag, String> {
     if image.tags.contains(&tag) {
-        return Ok((tag.to_string(), None));
+        return Ok(Tag::Published(tag.to_string(), None));
     }
     let suffixed = PLATFORMS
         .iter()
         .find_map(|(arch, _)| Some((tag.strip_suffix(arch)?.strip_suffix('-')?, *arch)));
     match suffixed {
         Some((base, arch)) if image.tags.contains(&base) && image.published_for(arch) => {
-            Ok((base.to_string(), Some(arch.to_string())))
+            Ok(Tag::Published(base.to_string(), Some(arch.to_string())))
         }
-        Some((base, arch)) if image.tags.contains(&base) => Err(format!(
-            "{} is not published for {arch}: only for {}",
-            image.reference,
-            image.architectures.join(", ")
-        )),
+        Some((base, arch)) if image.tags.contains(&base) => Ok(Tag::Unpublished(base.to_string(), arch.to_string())),
         _ => Err(format!(
             "tag '{tag}' is not one of {}, or one of them with an architecture suffix (latest-{})",
             image.tags.join(", "),

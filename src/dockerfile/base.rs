@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use crate::catalog::{Catalog, ImageRef};
+use crate::catalog::{Catalog, ImageRef, ResolveError};
 
 /// The facts of `data/dockerfile.json`, parsed once.
 pub fn data() -> &'static serde_json::Value {
@@ -68,18 +68,26 @@ pub fn classify(reference: &str, stages: &[Option<String>]) -> BaseKind {
     // An architecture tag (`latest-arm64`) is kept: it names the platform.
     let spelled = format!("{short}:{}", tag.unwrap_or("latest"));
     let catalog = Catalog::embedded();
-    match catalog.resolve(&spelled) {
-        // Known by name and in the image data: its files are known.
-        Ok(mut r)
-            if r.variant
-                .as_deref()
-                .zip(r.generation.as_deref())
-                .is_some_and(|(v, g)| catalog.image(v, g).is_some()) =>
-        {
-            r.given = reference.to_string();
-            BaseKind::Distroless(r)
-        }
-        _ => BaseKind::OtherDistroless,
+    let known = |r: &ImageRef| {
+        r.variant
+            .as_deref()
+            .zip(r.generation.as_deref())
+            .is_some_and(|(v, g)| catalog.image(v, g).is_some())
+    };
+    // Known by name and in the image data: its files are known. An
+    // architecture tag of a platform distroless does not publish the image
+    // for names that image too: its pull fails (`base-platform`).
+    let resolved = match catalog.resolve(&spelled) {
+        Ok(r) => Some(r),
+        Err(ResolveError::Unpublished { reference, .. }) => Some(*reference),
+        Err(ResolveError::Unknown(_)) => None,
+    };
+    match resolved.filter(known) {
+        Some(r) => BaseKind::Distroless(ImageRef {
+            given: reference.to_string(),
+            ..r
+        }),
+        None => BaseKind::OtherDistroless,
     }
 }
 

@@ -424,10 +424,22 @@ fn unpublished_base(root: &Root, platform: &str, at: parse::Pos) -> Option<Findi
             i.given
         ),
         None,
-        format!(
-            "build for one of {} (--platform), or use a generation published for {platform}",
-            image.published_platforms().join(", ")
-        ),
+        match &i.arch {
+            // The tag names the platform: --platform does not change it.
+            Some(_) => format!(
+                "name a published architecture in the tag ({}), or use a generation published for {platform}",
+                image
+                    .architectures
+                    .iter()
+                    .map(|a| format!("{}-{a}", i.tag))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => format!(
+                "build for one of {} (--platform), or use a generation published for {platform}",
+                image.published_platforms().join(", ")
+            ),
+        },
     ))
 }
 
