@@ -265,7 +265,7 @@ fn image_references_with_tags_architectures_and_digests() {
             assert_eq!(reference.resolved(), "gcr.io/distroless/python3-debian13:latest-s390x");
             assert_eq!(
                 message,
-                "unknown image 'python3-debian13:latest-s390x' (gcr.io/distroless/python3-debian13 is not published for s390x: only for amd64, arm64)"
+                "unknown image 'python3-debian13:latest-s390x' (gcr.io/distroless/python3-debian13 is not published for s390x: only for amd64, arm64, riscv64)"
             );
         }
         other => panic!("{other:?}"),
