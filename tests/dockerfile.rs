@@ -473,6 +473,15 @@ fn the_build_platform_decides() {
         platform("arch-tag", &["--platform", "linux/amd64"]),
         ("linux/arm64".into(), "crashes".into())
     );
+    // A --platform the FROM overrides is warned about (platform-pinned);
+    // one that agrees, or a FROM that follows it, is not.
+    assert_eq!(
+        rules(&report("arch-tag", &["--platform", "linux/amd64"])),
+        ["platform-pinned@3", "linkage@4"]
+    );
+    assert_eq!(rules(&report("arch-tag", &["--platform", "linux/arm64"])), ["linkage@4"]);
+    assert_eq!(rules(&report("arch-tag", &[])), ["linkage@4"]);
+    assert_eq!(rules(&report("target-platform", &["--platform", "linux/arm64"])), ["linkage@3"]);
     // A Go builder on $BUILDPLATFORM without GOARCH builds for this
     // machine: in an image for another architecture the kernel refuses the
     // program (it was said to start).
@@ -535,6 +544,26 @@ fn the_build_platform_decides() {
     assert_eq!(d["dockerfile"]["base"]["variant"], "static");
     assert_eq!(d["dockerfile"]["prediction"]["build"], "fails");
     assert_eq!(d["dockerfile"]["prediction"]["start"], "not-built");
+    // A constant FROM --platform fixes the stage's platform whatever
+    // --platform says.
+    std::fs::write(
+        &df,
+        std::fs::read_to_string(dir().join("target-platform.Dockerfile"))
+            .unwrap()
+            .replace("$TARGETPLATFORM", "linux/amd64"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--platform", "linux/arm64", "--context"])
+        .arg(dir().join("context"))
+        .arg(&df)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &doc["reports"][0];
+    assert_eq!(rules(d), ["platform-pinned@2"]);
+    assert_eq!(d["dockerfile"]["platform"], "linux/amd64");
+    assert_eq!(d["dockerfile"]["prediction"]["start"], "starts");
     // debian13 has riscv64.
     assert_eq!(
         platform("clean-debian13-bin", &["--platform", "linux/riscv64"]).0,

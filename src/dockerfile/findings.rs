@@ -76,11 +76,15 @@ pub enum Rule {
     /// A Go program built in a stage of another platform, with no
     /// `GOARCH`: built for another architecture than the final image's.
     BuilderPlatform,
+    /// `--platform` names another platform than the one the final stage
+    /// is built for, which its base's architecture tag or its own
+    /// `FROM --platform` fixes.
+    PlatformPinned,
 }
 
 impl Rule {
     /// Every rule, in the order the README documents them.
-    pub const ALL: [Rule; 24] = [
+    pub const ALL: [Rule; 25] = [
         Rule::FinalBase,
         Rule::UnknownBase,
         Rule::UnknownTarget,
@@ -105,6 +109,7 @@ impl Rule {
         Rule::Linkage,
         Rule::BasePlatform,
         Rule::BuilderPlatform,
+        Rule::PlatformPinned,
     ];
 
     /// The stable id, shown in every output.
@@ -134,6 +139,7 @@ impl Rule {
             Rule::Linkage => "linkage",
             Rule::BasePlatform => "base-platform",
             Rule::BuilderPlatform => "builder-platform",
+            Rule::PlatformPinned => "platform-pinned",
         }
     }
 
@@ -168,6 +174,7 @@ impl Rule {
             Rule::BuilderPlatform => {
                 "A Go program built in a stage of another platform without GOARCH: exec format error"
             }
+            Rule::PlatformPinned => "--platform names another platform than the final stage's FROM fixes",
         }
     }
 
@@ -181,7 +188,8 @@ impl Rule {
             | Rule::DynamicOnStatic
             | Rule::RustLibgcc
             | Rule::CopySeveralToFile
-            | Rule::CopySourceUnseen => Severity::Warning,
+            | Rule::CopySourceUnseen
+            | Rule::PlatformPinned => Severity::Warning,
             _ => Severity::Error,
         }
     }

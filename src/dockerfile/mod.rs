@@ -263,10 +263,19 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
         _ => None,
     };
     let platform = tagged
+        .clone()
         .or_else(|| stages[target].platform.clone())
         .unwrap_or(wanted.clone());
     let mut findings = check::build(&replayed.iter().collect::<Vec<_>>());
     findings.extend(unpublished_base(&last.root, &platform, stages[target].at));
+    if let Some(given) = &settings.platform {
+        let by = if tagged.is_some() {
+            "its base's architecture tag"
+        } else {
+            "its FROM --platform"
+        };
+        findings.extend(pinned_platform(given, &platform, by, stages[target].at));
+    }
     let build_fails = findings
         .iter()
         .find(|f| f.rule.severity() == Severity::Error)
@@ -440,6 +449,26 @@ fn unpublished_base(root: &Root, platform: &str, at: parse::Pos) -> Option<Findi
                 image.published_platforms().join(", ")
             ),
         },
+    ))
+}
+
+/// `platform-pinned`: `--platform` (`given`) is not `platform`, the one
+/// the final stage is built for, fixed `by` its base's architecture tag or
+/// its own `FROM --platform`: the image is built for `platform` all the
+/// same (the engine says nothing).
+fn pinned_platform(given: &str, platform: &str, by: &str, at: parse::Pos) -> Option<Finding> {
+    use crate::catalog::published_as;
+    if published_as(given) == published_as(platform) {
+        return None;
+    }
+    Some(Finding::new(
+        Rule::PlatformPinned,
+        at,
+        format!("the final stage is built for {platform}, as {by} says, not for --platform {given}"),
+        None,
+        format!(
+            "to build for --platform, take the architecture out of the FROM (the multi-platform tag, or FROM --platform=$TARGETPLATFORM); or check for {platform}"
+        ),
     ))
 }
 
