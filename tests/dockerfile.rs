@@ -479,9 +479,15 @@ fn the_build_platform_decides() {
         rules(&report("arch-tag", &["--platform", "linux/amd64"])),
         ["platform-pinned@3", "linkage@4"]
     );
-    assert_eq!(rules(&report("arch-tag", &["--platform", "linux/arm64"])), ["linkage@4"]);
+    assert_eq!(
+        rules(&report("arch-tag", &["--platform", "linux/arm64"])),
+        ["linkage@4"]
+    );
     assert_eq!(rules(&report("arch-tag", &[])), ["linkage@4"]);
-    assert_eq!(rules(&report("target-platform", &["--platform", "linux/arm64"])), ["linkage@3"]);
+    assert_eq!(
+        rules(&report("target-platform", &["--platform", "linux/arm64"])),
+        ["linkage@3"]
+    );
     // A Go builder on $BUILDPLATFORM without GOARCH builds for this
     // machine: in an image for another architecture the kernel refuses the
     // program (it was said to start).
