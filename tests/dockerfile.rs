@@ -382,9 +382,12 @@ fn malformed_dockerfile_is_exit_5() {
             "FROM\n",
             "line 1, column 1: FROM instruction requires at least one argument; docker build",
         ),
+        // Comments and blank lines alone: the engine's parser's words
+        // (engine_refuses_the_malformed checks them against BuildKit).
+        ("# nothing but a comment\n", "file with no instructions; docker build"),
         (
-            "# nothing but a comment\n",
-            "expected at least one FROM instruction; docker build",
+            "# syntax=docker/dockerfile:1\n\n   \n# more\n",
+            "file with no instructions; docker build",
         ),
         // An empty file named Dockerfile is an empty Dockerfile, not an
         // empty program (exit 4, "nothing to run").
@@ -783,6 +786,43 @@ fn joined_image_agrees(name: &str, tag: &str) {
                 "{name} joined with {way:?}"
             );
         }
+    }
+}
+
+/// What dlcheck calls a malformed Dockerfile, BuildKit refuses in the same
+/// words (a position aside: BuildKit names only some lines).
+#[test]
+fn engine_refuses_the_malformed() {
+    if engine::Engine::get("dockerfile::engine_refuses_the_malformed").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    for text in [
+        "",
+        "# nothing but a comment\n\n",
+        "ARG X\nFROM ${X}\n",
+        "FROM --foo=bar scratch\n",
+    ] {
+        std::fs::write(&f, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();
+        assert_eq!(out.status.code(), Some(5), "{text:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let says = err
+            .split_once("malformed Dockerfile: ")
+            .and_then(|(_, m)| m.split_once("; docker build"))
+            .map(|(m, _)| m.rsplit_once(": ").map_or(m, |(_, words)| words))
+            .unwrap_or_else(|| panic!("{text:?}: {err}"));
+        let built = Command::new("timeout")
+            .args(["300", buildkit_client(), "build", "--progress=plain", "-f"])
+            .arg(&f)
+            .arg(tmp.path())
+            .env("DOCKER_BUILDKIT", "1")
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&built.stderr);
+        assert!(!built.status.success(), "{text:?}: the engine built it");
+        assert!(printed.contains(says), "{text:?}: {says:?} not in:\n{printed}");
     }
 }
 

@@ -151,6 +151,19 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
             message: "the Dockerfile cannot be empty".into(),
         });
     }
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        // The engine's parser's words for comments and blank lines alone
+        // (Docker 20.10: "failed to parse Dockerfile: file with no
+        // instructions").
+        return Err(ParseError {
+            line: 0,
+            column: 0,
+            message: "file with no instructions".into(),
+        });
+    }
     let (blanked, resets) = blank_entrypoint_resets(text)?;
     let parsed = pd::parse(&blanked).map_err(|e| ParseError {
         line: e.line(),
