@@ -11,7 +11,7 @@ use super::stage::{Replayed, Root};
 use crate::catalog::{self, Catalog, ImageRef};
 use crate::report::Report;
 use crate::run::{self, Read};
-use crate::verdict::{self, PROGRAM, ShippedFiles};
+use crate::verdict::{self, ExecFailure, PROGRAM, ShippedFiles, exec_failed};
 
 /// What is known of the program.
 pub struct Judged {
@@ -120,7 +120,7 @@ pub fn script(bytes: &[u8], program: &str, r: &Replayed, at: Pos) -> Option<Find
             "{program} is a script for {}{crlf}, which the image does not have: the kernel reports the missing interpreter as if the script were missing",
             interp.trim_end()
         ),
-        Some(format!("exec {program}: no such file or directory")),
+        Some(exec_failed(program, ExecFailure::NoSuchFile)),
         "ship a compiled program, or an image that has the interpreter (gcr.io/distroless/python3, nodejs)".into(),
     ))
 }
@@ -221,7 +221,7 @@ pub fn from_builder(
                         made.unwrap_or("?"),
                         platforms.runs_on
                     ),
-                    Some(format!("exec {program}: exec format error")),
+                    Some(exec_failed(program, ExecFailure::Format)),
                     format!(
                         "build for the image's platform: ARG TARGETARCH, then GOARCH=$TARGETARCH in the go build ({} here)",
                         runs.unwrap_or("?")
@@ -299,7 +299,7 @@ fn cgo_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Fi
             "{program} is built in golang:{}, where cgo is on by default (it has gcc); if the program imports net, os/user or C code, Go links it against glibc, and {} has no loader: it would not start",
             builder.tag, image.given
         ),
-        Some(format!("exec {program}: no such file or directory")),
+        Some(exec_failed(program, ExecFailure::NoSuchFile)),
         "build with CGO_ENABLED=0 (ENV CGO_ENABLED=0 in the build stage), or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain".into(),
     )
 }
@@ -317,7 +317,7 @@ fn dynamic_on_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos
             "{program} is built in {}:{}, whose programs need glibc's loader, and {} has none: unless it is linked statically it will not start",
             builder.image, builder.tag, image.given
         ),
-        Some(format!("exec {program}: no such file or directory")),
+        Some(exec_failed(program, ExecFailure::NoSuchFile)),
         format!(
             "{how}; or use gcr.io/distroless/cc; or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
         ),

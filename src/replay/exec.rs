@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::imagefs::{ElfView, FileNode, ImageError, ImageFs, Node, show};
 use crate::input::sniff::{self, Format};
 use crate::loader::{self, Env, Event, Walk};
-use crate::verdict::{Problem, ProblemKind};
+use crate::verdict::{ExecFailure, Problem, ProblemKind, exec_failed};
 
 /// The kernel's execve of the file `f` at `path` (shown as `shown`), then
 /// the loader. Errors: the program cannot be judged (a limit; a malformed
@@ -73,7 +73,7 @@ pub(super) fn exec(
         _ => {
             r.fail(
                 ProblemKind::ExecFormat { path: show(path) },
-                format!("exec {shown}: exec format error"),
+                exec_failed(shown, ExecFailure::Format),
                 format!("{} is not a Linux program", show(path)),
                 "build the program for Linux".into(),
             );
@@ -95,7 +95,7 @@ fn script(image: &ImageFs, opts: &Options, shown: &str, path: &[u8], bytes: &[u8
                     interpreter: interp.clone(),
                     musl: false,
                 },
-                format!("exec {shown}: no such file or directory"),
+                exec_failed(shown, ExecFailure::NoSuchFile),
                 format!("the script's #! interpreter {interp} is not in the image: the kernel reports ENOENT for the script, which is there"),
                 "ship a compiled program, or an image that has the interpreter (gcr.io/distroless/python3, nodejs)".into(),
             );
@@ -119,7 +119,7 @@ pub(super) fn load(
     let Ok(view) = view else {
         r.fail(
             ProblemKind::ExecFormat { path: show(path) },
-            format!("exec {shown}: exec format error"),
+            exec_failed(shown, ExecFailure::Format),
             format!("{} is a malformed ELF file", show(path)),
             "rebuild or re-copy it".into(),
         );
@@ -133,7 +133,7 @@ pub(super) fn load(
                 built_for: format!("linux/{arch}"),
                 image: image.platform.clone(),
             },
-            format!("exec {shown}: exec format error"),
+            exec_failed(shown, ExecFailure::Format),
             format!(
                 "{} is built for linux/{arch}, the image is {}",
                 show(path),
@@ -198,7 +198,7 @@ fn interpreter(image: &ImageFs, shown: &str, interp: &str, machine: &str, r: &mu
             interpreter: interp.to_string(),
             musl,
         },
-        format!("exec {shown}: no such file or directory"),
+        exec_failed(shown, ExecFailure::NoSuchFile),
         format!("PT_INTERP {interp} is not in the image: the kernel reports ENOENT for the program, which is there"),
         fix,
     );

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::judge::{ShippedFiles, judge, judge_all};
-use super::problem::{PROGRAM, Problem, ProblemKind};
+use super::problem::{ExecFailure, PROGRAM, Problem, ProblemKind, exec_failed};
 use super::recommend::Recommendation;
 use super::warnings::{Warning, WarningKind};
 use crate::binary::Binary;
@@ -229,7 +229,7 @@ fn scratch(
                 built_for: own.clone(),
                 image: platform.to_string(),
             },
-            format!("exec {PROGRAM}: exec format error"),
+            exec_failed(PROGRAM, ExecFailure::Format),
             format!("built for {own}, but the image is {platform}"),
             format!("rebuild for {platform}"),
         ));
@@ -238,7 +238,7 @@ fn scratch(
             ProblemKind::NoLoader {
                 image: "scratch".to_string(),
             },
-            format!("exec {PROGRAM}: no such file or directory"),
+            exec_failed(PROGRAM, ExecFailure::NoSuchFile),
             "scratch is empty: it has no dynamic loader, so no program there can load a shared library".to_string(),
             match recommendation {
                 Some(r) => format!("FROM {}", r.image),
@@ -252,7 +252,7 @@ fn scratch(
                 musl: binary.uses_musl(),
                 interpreter: interp.clone(),
             },
-            format!("exec {PROGRAM}: no such file or directory"),
+            exec_failed(PROGRAM, ExecFailure::NoSuchFile),
             format!(
                 "PT_INTERP {interp} is not in the image (scratch is empty): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there"
             ),

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::problem::{PROGRAM, Problem, ProblemKind, Remedy};
+use super::problem::{ExecFailure, PROGRAM, Problem, ProblemKind, Remedy, exec_failed};
 use crate::binary::Binary;
 use crate::catalog::{self, Catalog, Image, ImageRoot};
 use crate::elf::{Kind, Libc, oci_arch, version_cmp};
@@ -255,7 +255,7 @@ fn platform_problem(binary: &Binary, image: &Image, platform: &str, native: &str
                     built_for: own.clone(),
                     image: platform.to_string(),
                 },
-                format!("exec {PROGRAM}: exec format error"),
+                exec_failed(PROGRAM, ExecFailure::Format),
                 format!("built for {own}, but the image is {platform}"),
                 format!("rebuild for {platform} (Go: GOARCH={want}; C: a cross compiler for {want})"),
             )
@@ -266,7 +266,7 @@ fn platform_problem(binary: &Binary, image: &Image, platform: &str, native: &str
         return Some(
             Problem::with(
                 ProblemKind::WrongOs { os: facts.os.clone() },
-                format!("exec {PROGRAM}: exec format error"),
+                exec_failed(PROGRAM, ExecFailure::Format),
                 format!("built for {}, not Linux: rebuild for linux/{arch}", facts.os),
                 format!("rebuild for linux/{arch} (Go: GOOS=linux GOARCH={arch})"),
             )
@@ -280,7 +280,7 @@ fn platform_problem(binary: &Binary, image: &Image, platform: &str, native: &str
                 interpreter: interp.clone(),
                 musl: false,
             },
-            format!("exec {PROGRAM}: no such file or directory"),
+            exec_failed(PROGRAM, ExecFailure::NoSuchFile),
             format!(
                 "a 32-bit x86 program: amd64 images run it through the kernel's IA32 emulation, but {name} has no 32-bit loader {interp} or 32-bit libraries: the kernel reports \"no such file or directory\" for the program, which is there"
             ),
@@ -498,7 +498,7 @@ impl Context<'_> {
                 interpreter: interp.clone(),
                 musl: self.binary.uses_musl(),
             },
-            format!("exec {PROGRAM}: no such file or directory"),
+            exec_failed(PROGRAM, ExecFailure::NoSuchFile),
             format!(
                 "PT_INTERP {interp} is not in the image ({why}): the kernel cannot start the loader and reports \"no such file or directory\" for the program, which is there"
             ),
@@ -522,7 +522,7 @@ impl Context<'_> {
                 ProblemKind::NoLoader {
                     image: self.image.reference.to_string(),
                 },
-                format!("exec {PROGRAM}: no such file or directory"),
+                exec_failed(PROGRAM, ExecFailure::NoSuchFile),
                 format!(
                     "{} has no dynamic loader, so no program there can load a shared library",
                     self.image.short_name()

@@ -18,7 +18,7 @@ pub mod warnings;
 
 pub use image_check::ImageCheck;
 pub use judge::{ImageVerdict, ShippedFiles, dlopen_names};
-pub use problem::{PROGRAM, Problem, ProblemKind, Remedy};
+pub use problem::{ExecFailure, PROGRAM, Problem, ProblemKind, Remedy, exec_failed};
 pub use recommend::Recommendation;
 pub use warnings::{Warning, WarningKind};
 

@@ -12,6 +12,28 @@ use serde::Serialize;
 /// container runtime executed, so yours may differ.
 pub const PROGRAM: &str = "/app";
 
+/// Why the kernel refuses to start a program: `execve`'s errno.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecFailure {
+    /// ENOEXEC: not a format the kernel runs here (another architecture or
+    /// operating system, or not an executable at all).
+    Format,
+    /// ENOENT: the program is not there, or its ELF interpreter
+    /// (PT_INTERP) is not, which the kernel reports as the program's.
+    NoSuchFile,
+}
+
+/// What the container runtime prints when `execve` of `program` fails:
+/// runc's `exec <path>: <strerror(errno)>`, so
+/// `exec /app: exec format error` or `exec /app: no such file or directory`.
+pub fn exec_failed(program: &str, why: ExecFailure) -> String {
+    let text = match why {
+        ExecFailure::Format => "exec format error",
+        ExecFailure::NoSuchFile => "no such file or directory",
+    };
+    format!("exec {program}: {text}")
+}
+
 /// The cause of a problem, with the facts it is about. Serialised as its
 /// `snake_case` name (`interpreter_missing` ...).
 #[derive(Debug, Clone, PartialEq, Eq)]
