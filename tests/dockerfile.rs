@@ -78,6 +78,7 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("not-executable", &["command-not-executable@3"], "succeeds", "crashes"),
     ("relative-name", &["command-not-in-path@4"], "succeeds", "crashes"),
     ("run-without-shell", &["run-without-shell@3"], "fails", "not-built"),
+    ("rust-builder-platform", &[], "succeeds", "unknown"),
     ("rust-libgcc", &["rust-libgcc@6"], "succeeds", "unknown"),
     ("script-entrypoint", &["script-entrypoint@2"], "succeeds", "crashes"),
     (
@@ -500,6 +501,18 @@ fn the_build_platform_decides() {
     assert_eq!(r["dockerfile"]["platform"], "linux/arm64");
     assert_eq!(r["dockerfile"]["prediction"]["start"], "crashes");
     assert_eq!(r["dockerfile"]["prediction"]["output"], "exec /app: exec format error");
+    // A Rust builder likewise, without --target.
+    let r = report("rust-builder-platform", &["--platform", "linux/arm64"]);
+    assert_eq!(rules(&r), ["builder-platform@8"]);
+    assert_eq!(r["dockerfile"]["prediction"]["start"], "crashes");
+    assert_eq!(
+        r["dockerfile"]["prediction"]["output"],
+        "exec /server: exec format error"
+    );
+    assert_eq!(
+        rules(&report("rust-builder-platform", &["--platform", "linux/amd64"])),
+        Vec::<String>::new()
+    );
     // With GOARCH named (BuildKit's cross-compilation recipe), it is
     // trusted: no finding.
     let tmp = tempfile::tempdir().unwrap();
@@ -524,6 +537,35 @@ fn the_build_platform_decides() {
     let d = &doc["reports"][0];
     assert_eq!(rules(d), Vec::<String>::new());
     assert_eq!(d["dockerfile"]["prediction"]["start"], "starts");
+    // So is a build that can read the target ARGs (a Makefile run with
+    // ARG TARGETARCH declared), tonistiigi/xx's wrappers, and for Rust a
+    // --target: no finding.
+    for (fixture, from, to) in [
+        (
+            "builder-platform",
+            "RUN CGO_ENABLED=0 go build -o /out/app .",
+            "ARG TARGETARCH\nRUN CGO_ENABLED=0 make",
+        ),
+        ("builder-platform", "RUN CGO_ENABLED=0 go", "RUN CGO_ENABLED=0 xx-go"),
+        (
+            "rust-builder-platform",
+            "RUN cargo build --release",
+            "RUN cargo build --release --target aarch64-unknown-linux-gnu",
+        ),
+        ("rust-builder-platform", "RUN cargo", "RUN xx-cargo"),
+    ] {
+        let text = std::fs::read_to_string(dir().join(format!("{fixture}.Dockerfile"))).unwrap();
+        assert!(text.contains(from), "{fixture}: {from}");
+        std::fs::write(&df, text.replace(from, to)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--json", "--platform", "linux/arm64", "--context"])
+            .arg(dir().join("context"))
+            .arg(&df)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(rules(&doc["reports"][0]), Vec::<String>::new(), "{fixture}: {to}");
+    }
     // distroless publishes static-debian12 for no riscv64: pulling the
     // base fails the build (it was said to build, and the program judged).
     let r = report("clean-static", &["--platform", "linux/riscv64"]);
@@ -613,6 +655,7 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ("arch-tag", "the :latest-arm64 images are not made locally"),
     ("shell-form-debug", "the :debug images are not made locally"),
     ("builder-newer-glibc", "needs a rust builder image"),
+    ("rust-builder-platform", "needs a rust builder image"),
     ("rust-libgcc", "needs a rust builder image"),
     ("dynamic-on-static", "needs an ubuntu builder image"),
     ("unknown-base", "needs alpine"),

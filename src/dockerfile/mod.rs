@@ -292,9 +292,7 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
         &program::Platforms {
             build_for: &wanted,
             runs_on: &platform,
-            goarch_named: text
-                .lines()
-                .any(|l| !l.trim_start().starts_with('#') && l.contains("GOARCH")),
+            cross: program::Cross::named_in(text),
         },
         &mut findings,
     );

@@ -170,9 +170,47 @@ pub struct Platforms<'a> {
     pub build_for: &'a str,
     /// The final image's platform (`linux/arm64`).
     pub runs_on: &'a str,
-    /// Whether the Dockerfile names `GOARCH` anywhere (then a Go build's
-    /// platform is not worked out).
-    pub goarch_named: bool,
+    /// What the Dockerfile names that can make a build target another
+    /// platform than its stage's: then that build's platform is not
+    /// worked out.
+    pub cross: Cross,
+}
+
+/// Ways to build for another platform than the stage's that a Dockerfile's
+/// non-comment lines name, by language. Read from the text, not the steps:
+/// a build script the Dockerfile runs can read them too.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cross {
+    /// `GOARCH`.
+    pub go: bool,
+    /// `--target` or `CARGO_BUILD_TARGET`.
+    pub rust: bool,
+}
+
+impl Cross {
+    /// Read the Dockerfile `text`. Both are named as well by BuildKit's
+    /// target ARGs (`TARGETARCH`, `TARGETPLATFORM`, `TARGETVARIANT`) outside
+    /// a `FROM` line, and by tonistiigi/xx's wrappers (`xx-go`,
+    /// `xx-cargo`), which build for the target platform.
+    pub fn named_in(text: &str) -> Cross {
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| !l.starts_with('#'))
+            .collect();
+        let names = |words: &[&str]| lines.iter().any(|l| words.iter().any(|w| l.contains(w)));
+        let target_args = lines.iter().any(|l| {
+            !l.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("FROM"))
+                && ["TARGETARCH", "TARGETPLATFORM", "TARGETVARIANT"]
+                    .iter()
+                    .any(|a| l.contains(a))
+        });
+        let any = target_args || names(&["xx-"]);
+        Cross {
+            go: any || names(&["GOARCH"]),
+            rust: any || names(&["--target", "CARGO_BUILD_TARGET"]),
+        }
+    }
 }
 
 /// What the builder stage implies for a program copied from it.
@@ -212,7 +250,7 @@ pub fn from_builder(
                 crate::catalog::arch_of(built_on),
                 crate::catalog::arch_of(platforms.runs_on),
             );
-            if !platforms.goarch_named && made != runs {
+            if !platforms.cross.go && made != runs {
                 out.push(Finding::new(
                     Rule::BuilderPlatform,
                     at,
@@ -245,8 +283,35 @@ pub fn from_builder(
         out.push(dynamic_on_static(&builder, &image, program, at));
         return unknown;
     }
-    if builder.image == "rust" && !rust_static(&chain) {
-        out.extend(rust_libgcc(&builder, &image, program, at));
+    if builder.image == "rust" {
+        let built_on = chain
+            .iter()
+            .find_map(|s| s.platform.as_deref())
+            .unwrap_or(platforms.build_for);
+        let (made, runs) = (
+            crate::catalog::arch_of(built_on),
+            crate::catalog::arch_of(platforms.runs_on),
+        );
+        if !platforms.cross.rust && made != runs {
+            out.push(Finding::new(
+                Rule::BuilderPlatform,
+                at,
+                format!(
+                    "{program} is the Rust program of stage {stage_name}, built on {built_on} with no --target, so for {}; the image is {}",
+                    made.unwrap_or("?"),
+                    platforms.runs_on
+                ),
+                Some(exec_failed(program, ExecFailure::Format)),
+                format!(
+                    "build for the image's platform: cargo build --target for {} (rustup target add, with a linker for it, or tonistiigi/xx's xx-cargo), or build stage {stage_name} on that platform (no FROM --platform)",
+                    runs.unwrap_or("?")
+                ),
+            ));
+            return unknown;
+        }
+        if !rust_static(&chain) {
+            out.extend(rust_libgcc(&builder, &image, program, platforms.runs_on, at));
+        }
     }
     out.extend(newer_glibc(&builder, &image, program, at));
     unknown
@@ -269,9 +334,9 @@ fn rust_static(stages: &[&Stage]) -> bool {
 /// A Rust program for the GNU target needs libgcc_s.so.1 (the standard
 /// library unwinds with it), which only some images have (the image
 /// data's sonames): without it the loader stops at start.
-fn rust_libgcc(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Option<Finding> {
+fn rust_libgcc(builder: &Builder, image: &ImageRef, program: &str, platform: &str, at: Pos) -> Option<Finding> {
     let found = Catalog::embedded().image(image.variant.as_deref()?, image.generation.as_deref()?)?;
-    if found.arch("amd64")?.has_soname("libgcc_s.so.1") {
+    if found.arch(catalog::arch_of(platform)?)?.has_soname("libgcc_s.so.1") {
         return None;
     }
     let generation = image.generation.as_deref()?;
