@@ -436,3 +436,59 @@ proptest! {
         }
     }
 }
+
+/// The Dockerfile fixtures of testdata/dockerfiles, read once.
+fn dockerfiles() -> &'static [(String, String)] {
+    static CACHE: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dockerfiles");
+        let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| {
+                let p = e.unwrap().path();
+                let name = p.file_name()?.to_str()?.strip_suffix(".Dockerfile")?.to_string();
+                Some((name, std::fs::read_to_string(&p).unwrap()))
+            })
+            .collect();
+        out.sort();
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(config(384, 0xD0CF11E))]
+
+    /// Any text (any Unicode, line breaks, quotes, `$`, backslashes) put
+    /// into a real Dockerfile at any character gets a check or a parse
+    /// error, never a panic (a Japanese comment once made the parser slice
+    /// inside a character).
+    #[test]
+    fn dockerfiles_with_any_text(
+        fx in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), "(\\PC|[\\n\\r\\t \\\\$\"'\\[\\]{}=#-]){0,16}"), 1..4),
+    ) {
+        let (name, text) = fx.get(dockerfiles());
+        let mut text = text.clone();
+        for (at, insert) in &edits {
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            text.insert_str(*at.get(&bounds), insert);
+        }
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dockerfiles");
+        let settings = dlcheck::dockerfile::Settings {
+            context: Some(dir.join("context")),
+            ..Default::default()
+        };
+        let path = dir.join(format!("{name}.Dockerfile"));
+        let (tx, rx) = mpsc::channel();
+        let t = text.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(dlcheck::dockerfile::check(&path, &t, &settings, None).map(|_| ()));
+        });
+        match rx.recv_timeout(TIME_LIMIT) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => prop_assert!(!e.message.is_empty(), "{name}: an empty parse error for {text:?}"),
+            Err(mpsc::RecvTimeoutError::Timeout) => prop_assert!(false, "{name}: no answer within {TIME_LIMIT:?} for {text:?}"),
+            Err(mpsc::RecvTimeoutError::Disconnected) => prop_assert!(false, "{name}: panicked on {text:?}"),
+        }
+    }
+}

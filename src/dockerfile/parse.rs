@@ -443,13 +443,23 @@ fn blank_entrypoint_resets(text: &str) -> Result<(String, Vec<Pos>), ParseError>
     let mut resets = Vec::new();
     for (n, line) in text.split_inclusive('\n').enumerate() {
         let t = line.trim();
-        let is_reset = t.len() > 10
-            && t[..10].eq_ignore_ascii_case("entrypoint")
-            && t[10..].chars().filter(|c| !c.is_whitespace()).collect::<String>() == "[]";
+        // By bytes: a line may hold any UTF-8 (a comment in Japanese).
+        let is_reset = t
+            .as_bytes()
+            .get(..10)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"entrypoint"))
+            && t.get(10..)
+                .is_some_and(|rest| rest.chars().filter(|c| !c.is_whitespace()).eq("[]".chars()));
         if is_reset {
             let column = line.len() - line.trim_start().len() + 1;
             resets.push(Pos { line: n + 1, column });
-            out.extend(line.chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }));
+            // As many bytes as the line: offsets after it stay the same.
+            for c in line.chars() {
+                match c {
+                    '\n' | '\r' => out.push(c),
+                    _ => out.extend(std::iter::repeat_n(' ', c.len_utf8())),
+                }
+            }
         } else {
             out.push_str(line);
         }
