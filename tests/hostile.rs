@@ -185,21 +185,34 @@ fn shdr(b: &[u8], index: usize) -> usize {
 }
 
 #[test]
-fn a_go_binary_cut_at_its_tail_is_still_go() {
+fn a_binary_cut_at_its_tail_is_malformed() {
     // Go's linker writes the section headers first and .symtab, .strtab and
-    // .shstrtab last: one byte less and the section names are gone, but the
-    // program (all of its PT_LOAD segments) is whole.
-    let whole = check(&fixture("go123-x509-tz"));
+    // .shstrtab last: one byte less and the last section runs past the end.
+    // The program's PT_LOAD segments are whole, but the facts the sections
+    // give (cgo's symbols, the names passed to dlopen, a shell's path) would
+    // be lost without a word: a cut file is malformed (exit 5), as one cut
+    // inside its headers is.
     let bytes = fixture("go123-x509-tz");
+    assert!(check(&bytes).error().is_none());
     let cut = check(&bytes[..bytes.len() - 1]);
-    let (g, w) = (cut.go().cloned().expect("still Go"), whole.go().unwrap());
-    assert_eq!(g.version.as_deref(), Some("go1.23.5"));
-    assert_eq!(g.runtime_files, w.runtime_files);
-    assert_eq!(
-        g.runtime_files.iter().map(|f| f.path).collect::<Vec<_>>(),
-        ["/etc/ssl/certs/ca-certificates.crt", "/usr/share/zoneinfo"]
+    assert_eq!(error_kind(&cut), Some("malformed_elf"));
+    let message = cut.error().unwrap().to_string();
+    assert!(
+        message.contains("section 13 (SHT_STRTAB, 168 bytes at offset 0x27fccc)")
+            && message.contains("runs past the end of the file"),
+        "{message}"
     );
-    assert_eq!(cut.elf().unwrap().libc, dlcheck::elf::Libc::None);
+    // GNU ld writes the section headers last: ten bytes less and the table
+    // runs past the end (it was read as absent, and the report lost
+    // c-dynamic's facts from .dynsym's sections).
+    let bytes = fixture("c-dynamic");
+    let cut = check(&bytes[..bytes.len() - 10]);
+    assert_eq!(error_kind(&cut), Some("malformed_elf"));
+    assert!(
+        cut.error().unwrap().to_string().contains("section headers at offset"),
+        "{:?}",
+        cut.error()
+    );
 }
 
 #[test]

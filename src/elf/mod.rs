@@ -362,7 +362,10 @@ impl<'a> ElfFile<'a> {
 
         // Section headers matter to readelf, not to the kernel or the loader:
         // an unreadable table is treated as absent (as `strip` leaves it).
-        let shdrs = Self::parse_sections(bytes, &header, ctx);
+        // One that, or a section of which, runs past the end of the file is
+        // a truncated file: its facts (the symbols of cgo, dlopen and
+        // shells) would be silently lost.
+        let shdrs = Self::parse_sections(bytes, &header, ctx)?;
 
         let dyns = Self::parse_dynamic(bytes, &phdrs, ctx)?;
         Ok(ElfFile {
@@ -432,23 +435,49 @@ impl<'a> ElfFile<'a> {
         }
     }
 
-    fn parse_sections(bytes: &[u8], header: &Header, ctx: Ctx) -> Vec<SectionHeader> {
+    /// The section headers: none when the table is absent or unreadable
+    /// (`e_shoff` 0, an `e_shentsize` of another class, no entries).
+    ///
+    /// Errors: [`Error::Malformed`] when the table, or the bytes of a
+    /// section that has some in the file (not SHT_NOBITS), run past the end
+    /// of the file: the file was cut short.
+    fn parse_sections(bytes: &[u8], header: &Header, ctx: Ctx) -> Result<Vec<SectionHeader>, Error> {
         let size = SectionHeader::size(ctx);
         if header.e_shoff == 0 || usize::from(header.e_shentsize) != size {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         let Ok(off) = usize::try_from(header.e_shoff) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let n = usize::from(header.e_shnum);
+        if n == 0 {
+            return Ok(Vec::new());
+        }
         let fits = n
             .checked_mul(size)
             .and_then(|len| len.checked_add(off))
             .is_some_and(|end| end <= bytes.len());
-        if n == 0 || !fits {
-            return Vec::new();
+        if !fits {
+            return Err(malformed(format!(
+                "the {n} section headers at offset {off:#x} (e_shoff) run past the end of the file ({} bytes)",
+                bytes.len()
+            )));
         }
-        SectionHeader::parse(bytes, off, n, ctx).unwrap_or_default()
+        let shdrs = SectionHeader::parse(bytes, off, n, ctx).unwrap_or_default();
+        for (i, sh) in shdrs.iter().enumerate() {
+            let in_file = !matches!(sh.sh_type, section_header::SHT_NOBITS | section_header::SHT_NULL);
+            let end = sh.sh_offset.checked_add(sh.sh_size);
+            if in_file && sh.sh_size > 0 && end.is_none_or(|e| e > bytes.len() as u64) {
+                return Err(malformed(format!(
+                    "section {i} ({}, {} bytes at offset {:#x}) runs past the end of the file ({} bytes)",
+                    section_header::sht_to_str(sh.sh_type),
+                    sh.sh_size,
+                    sh.sh_offset,
+                    bytes.len()
+                )));
+            }
+        }
+        Ok(shdrs)
     }
 
     /// The raw bytes of the whole file.
