@@ -267,7 +267,11 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
         .or_else(|| stages[target].platform.clone())
         .unwrap_or(wanted.clone());
     let mut findings = check::build(&replayed.iter().collect::<Vec<_>>());
-    findings.extend(unpublished_base(&last.root, &platform, stages[target].at));
+    // A base that is not published for the platform is never pulled: there
+    // is no image to judge the program in.
+    let unpublished = unpublished_base(&last.root, &platform, stages[target].at);
+    let no_image = unpublished.is_some();
+    findings.extend(unpublished);
     if let Some(given) = &settings.platform {
         let by = if tagged.is_some() {
             "its base's architecture tag"
@@ -283,19 +287,27 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     let (start, resolved) = check::start(last);
     findings.extend(start);
     findings.extend(check::nonroot(last));
-    let judged = judge_program(
-        last,
-        stages,
-        resolved.as_deref(),
-        &context,
-        joined,
-        &program::Platforms {
-            build_for: &wanted,
-            runs_on: &platform,
-            cross: program::Cross::named_in(text),
-        },
-        &mut findings,
-    );
+    let judged = if no_image {
+        program::Judged {
+            report: None,
+            starts: None,
+            assumes: None,
+        }
+    } else {
+        judge_program(
+            last,
+            stages,
+            resolved.as_deref(),
+            &context,
+            joined,
+            &program::Platforms {
+                build_for: &wanted,
+                runs_on: &platform,
+                cross: program::Cross::named_in(text),
+            },
+            &mut findings,
+        )
+    };
     findings.extend(base_findings(last, stages[target].at));
     findings.sort_by_key(|f| (f.at.line, std::cmp::Reverse(f.rule.severity())));
     let prediction = predict(build_fails, &findings, &judged);
