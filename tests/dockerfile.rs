@@ -393,6 +393,8 @@ fn malformed_dockerfile_is_exit_5() {
         // An empty file named Dockerfile is an empty Dockerfile, not an
         // empty program (exit 4, "nothing to run").
         ("", "the Dockerfile cannot be empty; docker build"),
+        // Blanks are no instructions (BuildKit: the file is not empty).
+        (" \n\n", "file with no instructions; docker build"),
     ] {
         std::fs::write(&f, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();
@@ -845,6 +847,7 @@ fn engine_refuses_the_malformed() {
     let f = tmp.path().join("Dockerfile");
     for text in [
         "",
+        "  \n\t\n",
         "# nothing but a comment\n\n",
         "ARG X\nFROM ${X}\n",
         "FROM --foo=bar scratch\n",

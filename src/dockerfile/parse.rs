@@ -140,17 +140,18 @@ pub struct ParseError {
 
 /// Read `text` with the `--build-arg` values `build_args`.
 pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Dockerfile, ParseError> {
-    // The engine reads past a UTF-8 byte-order mark: lines and columns
-    // count from after it.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        // BuildKit's words for a file with nothing in it.
+    if text.is_empty() {
+        // BuildKit's words for a file with nothing in it (a file of
+        // blanks has no instructions, below).
         return Err(ParseError {
             line: 0,
             column: 0,
             message: "the Dockerfile cannot be empty".into(),
         });
     }
+    // The engine reads past a UTF-8 byte-order mark: lines and columns
+    // count from after it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
