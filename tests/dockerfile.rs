@@ -638,6 +638,31 @@ fn the_build_platform_decides() {
     .unwrap();
     let named: Vec<Option<&str>> = d.stages.iter().map(|s| s.platform.as_deref()).collect();
     assert_eq!(named, [Some("linux/s390x"), Some("linux/arm64"), None]);
+    // As containerd reads it: an architecture alone is Linux's, aliases
+    // are normalised, an unknown word is refused in its words.
+    let d = parse::parse(
+        "FROM --platform=arm64 scratch\nFROM --platform=linux/aarch64 scratch\nFROM --platform=x86_64 scratch\nFROM --platform=linux/armhf scratch\n",
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let named: Vec<Option<&str>> = d.stages.iter().map(|s| s.platform.as_deref()).collect();
+    assert_eq!(
+        named,
+        [
+            Some("linux/arm64"),
+            Some("linux/arm64"),
+            Some("linux/amd64"),
+            Some("linux/arm/v7")
+        ]
+    );
+    let e = parse::parse("FROM --platform=bogus scratch\n", &BTreeMap::new()).unwrap_err();
+    assert_eq!(
+        (e.line, e.message.as_str()),
+        (
+            1,
+            "failed to parse platform bogus: \"bogus\": unknown operating system or architecture: invalid argument"
+        )
+    );
 }
 
 /// The context's programs are the fixtures of testdata/bin.
@@ -851,6 +876,8 @@ fn engine_refuses_the_malformed() {
         "# nothing but a comment\n\n",
         "ARG X\nFROM ${X}\n",
         "FROM --foo=bar scratch\n",
+        "FROM --platform=bogus scratch\n",
+        "FROM --platform=linux/amd64/v2/x scratch\n",
     ] {
         std::fs::write(&f, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();
@@ -859,7 +886,10 @@ fn engine_refuses_the_malformed() {
         let says = err
             .split_once("malformed Dockerfile: ")
             .and_then(|(_, m)| m.split_once("; docker build"))
-            .map(|(m, _)| m.rsplit_once(": ").map_or(m, |(_, words)| words))
+            .map(|(m, _)| match m.split_once(": ") {
+                Some((at, words)) if at.starts_with("line ") => words,
+                _ => m,
+            })
             .unwrap_or_else(|| panic!("{text:?}: {err}"));
         let built = Command::new("timeout")
             .args(["300", buildkit_client(), "build", "--progress=plain", "-f"])

@@ -202,7 +202,18 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
         }
         let platform = flag_value(&s.from.options, "platform")
             .map(|v| words::expand(v, &globals, escape))
-            .filter(|p| !p.trim().is_empty());
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| {
+                from_platform(p.trim()).map_err(|why| {
+                    let at = lines.pos(s.from.from.span.start);
+                    ParseError {
+                        line: at.line,
+                        column: at.column,
+                        message: format!("failed to parse platform {}: {why}", p.trim()),
+                    }
+                })
+            })
+            .transpose()?;
         let name = s.from.as_.as_ref().map(|(_, n)| n.value.to_lowercase());
         // A stage built on an earlier one starts with its variables.
         let parent = stages
@@ -486,6 +497,99 @@ fn put_back_resets(stages: &mut [Stage], resets: &[Pos]) {
                 op: Op::Entrypoint(Command::Exec(Vec::new())),
             },
         );
+    }
+}
+
+/// A `FROM --platform` value as containerd's `platforms.Parse`, which
+/// BuildKit calls, reads it: each `/`-separated part letters, digits, `_`
+/// and `-`; `OS/ARCH[/VARIANT]` taken as written (the architecture's
+/// aliases normalised: `x86_64` is `amd64`, `aarch64` `arm64`); one word an
+/// operating system (on this machine's architecture) or an architecture
+/// (Linux). Errors: containerd's words.
+fn from_platform(spec: &str) -> Result<String, String> {
+    const OSES: [&str; 17] = [
+        "aix",
+        "android",
+        "darwin",
+        "dragonfly",
+        "freebsd",
+        "hurd",
+        "illumos",
+        "ios",
+        "js",
+        "linux",
+        "nacl",
+        "netbsd",
+        "openbsd",
+        "plan9",
+        "solaris",
+        "windows",
+        "zos",
+    ];
+    const ARCHES: [&str; 24] = [
+        "386",
+        "amd64",
+        "amd64p32",
+        "arm",
+        "armbe",
+        "arm64",
+        "arm64be",
+        "ppc64",
+        "ppc64le",
+        "loong64",
+        "mips",
+        "mipsle",
+        "mips64",
+        "mips64le",
+        "mips64p32",
+        "mips64p32le",
+        "ppc",
+        "riscv",
+        "riscv64",
+        "s390",
+        "s390x",
+        "sparc",
+        "sparc64",
+        "wasm",
+    ];
+    let parts: Vec<&str> = spec.split('/').collect();
+    if let Some(bad) = parts
+        .iter()
+        .find(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+    {
+        return Err(format!(
+            "{bad:?} is an invalid component of {spec:?}: platform specifier component must match \"^[A-Za-z0-9_-]+$\": invalid argument"
+        ));
+    }
+    let arch = |a: &str| -> String {
+        match a.to_ascii_lowercase().as_str() {
+            "x86_64" | "x86-64" => "amd64".into(),
+            "aarch64" => "arm64".into(),
+            "armhf" => "arm/v7".into(),
+            "armel" => "arm/v6".into(),
+            "i386" => "386".into(),
+            other => other.into(),
+        }
+    };
+    let os = |o: &str| match o.to_ascii_lowercase().as_str() {
+        "macos" => "darwin".to_string(),
+        other => other.to_string(),
+    };
+    match parts.as_slice() {
+        [one] if OSES.contains(&os(one).as_str()) => Ok(format!(
+            "{}/{}",
+            os(one),
+            crate::imagefs::host_platform().split('/').nth(1).unwrap_or("amd64")
+        )),
+        [one] if ARCHES.contains(&arch(one).split('/').next().unwrap_or_default()) => {
+            Ok(format!("linux/{}", arch(one)))
+        }
+        [_] => Err(format!(
+            "{spec:?}: unknown operating system or architecture: invalid argument"
+        )),
+        [o, a] => Ok(format!("{}/{}", os(o), arch(a))),
+        [o, a, v] => Ok(format!("{}/{}/{}", os(o), arch(a), v.to_ascii_lowercase())),
+        _ => Err(format!("{spec:?}: cannot parse platform specifier: invalid argument")),
     }
 }
 
