@@ -599,6 +599,30 @@ fn the_build_platform_decides() {
     assert_eq!(d["dockerfile"]["base"]["variant"], "static");
     assert_eq!(d["dockerfile"]["prediction"]["build"], "fails");
     assert_eq!(d["dockerfile"]["prediction"]["start"], "not-built");
+    // A tag distroless does not publish at all fails the pull too (it
+    // was an unknown base that built).
+    for tag in ["latest-mips64le", "lastest"] {
+        std::fs::write(
+            &df,
+            std::fs::read_to_string(dir().join("arch-tag.Dockerfile"))
+                .unwrap()
+                .replace("latest-arm64", tag),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--json", "--context"])
+            .arg(dir().join("context"))
+            .arg(&df)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{tag}");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let d = &doc["reports"][0];
+        assert_eq!(rules(d), ["base-tag@3"], "{tag}");
+        assert_eq!(d["dockerfile"]["base"]["variant"], "static");
+        assert_eq!(d["dockerfile"]["prediction"]["build"], "fails");
+        assert_eq!(d["dockerfile"]["program"], Value::Null);
+    }
     // A constant FROM --platform fixes the stage's platform whatever
     // --platform says.
     std::fs::write(

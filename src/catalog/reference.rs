@@ -94,12 +94,23 @@ pub enum ResolveError {
         /// The one-line message, which says the platforms published.
         message: String,
     },
+    /// A known image with a tag distroless does not publish
+    /// (`static-debian12:latest-mips64le`, `:lastest`). A registry answers
+    /// its pull with "manifest unknown".
+    NoSuchTag {
+        /// What the reference would resolve to: its `tag` the one given.
+        reference: Box<ImageRef>,
+        /// The one-line message, which says the tags there are.
+        message: String,
+    },
 }
 
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ResolveError::Unknown(m) | ResolveError::Unpublished { message: m, .. } => f.write_str(m),
+            ResolveError::Unknown(m)
+            | ResolveError::Unpublished { message: m, .. }
+            | ResolveError::NoSuchTag { message: m, .. } => f.write_str(m),
         }
     }
 }
@@ -195,7 +206,10 @@ impl Catalog {
                 )),
                 reference: Box::new(resolved(tag, Some(arch))),
             }),
-            Err(why) => Err(unknown(&why)),
+            Err(why) => Err(ResolveError::NoSuchTag {
+                message: message(&why),
+                reference: Box::new(resolved(tag.to_string(), None)),
+            }),
         }
     }
 

@@ -76,10 +76,13 @@ pub fn classify(reference: &str, stages: &[Option<String>]) -> BaseKind {
     };
     // Known by name and in the image data: its files are known. An
     // architecture tag of a platform distroless does not publish the image
-    // for names that image too: its pull fails (`base-platform`).
+    // for names that image too, and so does a tag it does not publish at
+    // all: the pull fails (`base-platform`, `base-tag`).
     let resolved = match catalog.resolve(&spelled) {
         Ok(r) => Some(r),
-        Err(ResolveError::Unpublished { reference, .. }) => Some(*reference),
+        Err(ResolveError::Unpublished { reference, .. } | ResolveError::NoSuchTag { reference, .. }) => {
+            Some(*reference)
+        }
         Err(ResolveError::Unknown(_)) => None,
     };
     match resolved.filter(known) {

@@ -81,11 +81,14 @@ pub enum Rule {
     /// is built for, which its base's architecture tag or its own
     /// `FROM --platform` fixes.
     PlatformPinned,
+    /// A distroless final base with a tag distroless does not publish:
+    /// the build fails when it pulls the base.
+    BaseTag,
 }
 
 impl Rule {
     /// Every rule, in the order the README documents them.
-    pub const ALL: [Rule; 25] = [
+    pub const ALL: [Rule; 26] = [
         Rule::FinalBase,
         Rule::UnknownBase,
         Rule::UnknownTarget,
@@ -109,6 +112,7 @@ impl Rule {
         Rule::RustLibgcc,
         Rule::Linkage,
         Rule::BasePlatform,
+        Rule::BaseTag,
         Rule::BuilderPlatform,
         Rule::PlatformPinned,
     ];
@@ -141,6 +145,7 @@ impl Rule {
             Rule::BasePlatform => "base-platform",
             Rule::BuilderPlatform => "builder-platform",
             Rule::PlatformPinned => "platform-pinned",
+            Rule::BaseTag => "base-tag",
         }
     }
 
@@ -176,6 +181,7 @@ impl Rule {
                 "A Go or Rust program built in a stage of another platform for that platform: exec format error"
             }
             Rule::PlatformPinned => "--platform names another platform than the final stage's FROM fixes",
+            Rule::BaseTag => "A distroless final base with a tag distroless does not publish: the build fails",
         }
     }
 

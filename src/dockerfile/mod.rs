@@ -269,7 +269,8 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     let mut findings = check::build(&replayed.iter().collect::<Vec<_>>());
     // A base that is not published for the platform is never pulled: there
     // is no image to judge the program in.
-    let unpublished = unpublished_base(&last.root, &platform, stages[target].at);
+    let unpublished = unpublished_tag(&last.root, stages[target].at)
+        .or_else(|| unpublished_base(&last.root, &platform, stages[target].at));
     let no_image = unpublished.is_some();
     findings.extend(unpublished);
     if let Some(given) = &settings.platform {
@@ -423,6 +424,32 @@ fn judge_program(
         }
         _ => none,
     }
+}
+
+/// `base-tag`: a distroless final base whose tag distroless does not
+/// publish (the image data's tags, each also with an architecture suffix):
+/// the pull of the base fails the build.
+fn unpublished_tag(root: &Root, at: parse::Pos) -> Option<Finding> {
+    let Root::Distroless(i) = root else { return None };
+    let image = crate::catalog::Catalog::embedded().image(i.variant.as_deref()?, i.generation.as_deref()?)?;
+    if image.tags.contains(&i.tag.as_str()) {
+        return None;
+    }
+    Some(Finding::new(
+        Rule::BaseTag,
+        at,
+        format!(
+            "distroless publishes no tag {} of {}: pulling the base fails",
+            i.tag, image.reference
+        ),
+        None,
+        format!(
+            "use one of its tags: {}, each also with an architecture suffix ({}-{})",
+            image.tags.join(", "),
+            image.tags.first().unwrap_or(&"latest"),
+            image.architectures.first().unwrap_or(&"amd64")
+        ),
+    ))
 }
 
 /// `base-platform`: a distroless final base that distroless does not
