@@ -529,13 +529,7 @@ fn the_build_platform_decides() {
             ),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-        .args(["--json", "--platform", "linux/arm64", "--context"])
-        .arg(dir().join("context"))
-        .arg(&df)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = dockerfile_json(&df, &["--platform", "linux/arm64"]);
     let d = &doc["reports"][0];
     assert_eq!(rules(d), Vec::<String>::new());
     assert_eq!(d["dockerfile"]["prediction"]["start"], "starts");
@@ -559,13 +553,7 @@ fn the_build_platform_decides() {
         let text = std::fs::read_to_string(dir().join(format!("{fixture}.Dockerfile"))).unwrap();
         assert!(text.contains(from), "{fixture}: {from}");
         std::fs::write(&df, text.replace(from, to)).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-            .args(["--json", "--platform", "linux/arm64", "--context"])
-            .arg(dir().join("context"))
-            .arg(&df)
-            .output()
-            .unwrap();
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, doc) = dockerfile_json(&df, &["--platform", "linux/arm64"]);
         assert_eq!(rules(&doc["reports"][0]), Vec::<String>::new(), "{fixture}: {to}");
     }
     // distroless publishes static-debian12 for no riscv64: pulling the
@@ -585,14 +573,8 @@ fn the_build_platform_decides() {
             .replace("latest-arm64", "latest-riscv64"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-        .args(["--json", "--context"])
-        .arg(dir().join("context"))
-        .arg(&df)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, doc) = dockerfile_json(&df, &[]);
+    assert_eq!(code, Some(1));
     let d = &doc["reports"][0];
     assert_eq!(rules(d), ["base-platform@3"]);
     assert_eq!(d["dockerfile"]["platform"], "linux/riscv64");
@@ -609,14 +591,8 @@ fn the_build_platform_decides() {
                 .replace("latest-arm64", tag),
         )
         .unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-            .args(["--json", "--context"])
-            .arg(dir().join("context"))
-            .arg(&df)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{tag}");
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (code, doc) = dockerfile_json(&df, &[]);
+        assert_eq!(code, Some(1), "{tag}");
         let d = &doc["reports"][0];
         assert_eq!(rules(d), ["base-tag@3"], "{tag}");
         assert_eq!(d["dockerfile"]["base"]["variant"], "static");
@@ -632,13 +608,7 @@ fn the_build_platform_decides() {
             .replace("$TARGETPLATFORM", "linux/amd64"),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-        .args(["--json", "--platform", "linux/arm64", "--context"])
-        .arg(dir().join("context"))
-        .arg(&df)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = dockerfile_json(&df, &["--platform", "linux/arm64"]);
     let d = &doc["reports"][0];
     assert_eq!(rules(d), ["platform-pinned@2"]);
     assert_eq!(d["dockerfile"]["platform"], "linux/amd64");
@@ -883,6 +853,20 @@ fn joined_image_agrees(name: &str, tag: &str) {
             );
         }
     }
+}
+
+/// `dlcheck --json ARGS --context testdata/dockerfiles/context DF`: the
+/// exit status and the JSON document.
+fn dockerfile_json(df: &Path, args: &[&str]) -> (Option<i32>, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .arg("--json")
+        .args(args)
+        .arg("--context")
+        .arg(dir().join("context"))
+        .arg(df)
+        .output()
+        .unwrap();
+    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
 }
 
 /// What dlcheck calls a malformed Dockerfile, BuildKit refuses in the same

@@ -242,29 +242,18 @@ pub fn from_builder(
         .unwrap_or_else(|| from.to_string());
     if builder.image == "golang" {
         if !builder.cgo_default || cgo_off(&chain) {
-            let built_on = chain
-                .iter()
-                .find_map(|s| s.platform.as_deref())
-                .unwrap_or(platforms.build_for);
-            let (made, runs) = (
-                crate::catalog::arch_of(built_on),
-                crate::catalog::arch_of(platforms.runs_on),
-            );
-            if !platforms.cross.go && made != runs {
-                out.push(Finding::new(
-                    Rule::BuilderPlatform,
-                    at,
-                    format!(
-                        "{program} is the Go program of stage {stage_name}, built on {built_on} with no GOARCH, so for {}; the image is {}",
-                        made.unwrap_or("?"),
-                        platforms.runs_on
-                    ),
-                    Some(exec_failed(program, ExecFailure::Format)),
-                    format!(
-                        "build for the image's platform: ARG TARGETARCH, then GOARCH=$TARGETARCH in the go build ({} here)",
-                        runs.unwrap_or("?")
-                    ),
-                ));
+            let go = Compiler {
+                lang: "Go",
+                setting: "GOARCH",
+                told: platforms.cross.go,
+            };
+            let fix = |arch: &str| {
+                format!(
+                    "build for the image's platform: ARG TARGETARCH, then GOARCH=$TARGETARCH in the go build ({arch} here)"
+                )
+            };
+            if let Some(f) = built_elsewhere(&chain, platforms, &go, program, &stage_name, at, fix) {
+                out.push(f);
                 return unknown;
             }
             return Judged {
@@ -284,29 +273,18 @@ pub fn from_builder(
         return unknown;
     }
     if builder.image == "rust" {
-        let built_on = chain
-            .iter()
-            .find_map(|s| s.platform.as_deref())
-            .unwrap_or(platforms.build_for);
-        let (made, runs) = (
-            crate::catalog::arch_of(built_on),
-            crate::catalog::arch_of(platforms.runs_on),
-        );
-        if !platforms.cross.rust && made != runs {
-            out.push(Finding::new(
-                Rule::BuilderPlatform,
-                at,
-                format!(
-                    "{program} is the Rust program of stage {stage_name}, built on {built_on} with no --target, so for {}; the image is {}",
-                    made.unwrap_or("?"),
-                    platforms.runs_on
-                ),
-                Some(exec_failed(program, ExecFailure::Format)),
-                format!(
-                    "build for the image's platform: cargo build --target for {} (rustup target add, with a linker for it, or tonistiigi/xx's xx-cargo), or build stage {stage_name} on that platform (no FROM --platform)",
-                    runs.unwrap_or("?")
-                ),
-            ));
+        let rust = Compiler {
+            lang: "Rust",
+            setting: "--target",
+            told: platforms.cross.rust,
+        };
+        let fix = |arch: &str| {
+            format!(
+                "build for the image's platform: cargo build --target for {arch} (rustup target add, with a linker for it, or tonistiigi/xx's xx-cargo), or build stage {stage_name} on that platform (no FROM --platform)"
+            )
+        };
+        if let Some(f) = built_elsewhere(&chain, platforms, &rust, program, &stage_name, at, fix) {
+            out.push(f);
             return unknown;
         }
         if !rust_static(&chain) {
@@ -315,6 +293,55 @@ pub fn from_builder(
     }
     out.extend(newer_glibc(&builder, &image, program, at));
     unknown
+}
+
+/// A compiler that builds for the platform it runs on unless told
+/// otherwise.
+struct Compiler {
+    /// The language, as the finding names it (`Go`).
+    lang: &'static str,
+    /// What tells it another platform (`GOARCH`).
+    setting: &'static str,
+    /// Whether the Dockerfile names a way to tell it ([`Cross`]).
+    told: bool,
+}
+
+/// `builder-platform`: `program`, compiled in the stages `chain` (named
+/// `stage_name`) by `compiler`, is built for the platform that stage is
+/// built on (its `FROM --platform`, else the build's), unless the
+/// Dockerfile tells the compiler otherwise; when that is not the final
+/// image's architecture, the kernel refuses it. `fix` gets the image's
+/// architecture.
+fn built_elsewhere(
+    chain: &[&Stage],
+    platforms: &Platforms<'_>,
+    compiler: &Compiler,
+    program: &str,
+    stage_name: &str,
+    at: Pos,
+    fix: impl FnOnce(&str) -> String,
+) -> Option<Finding> {
+    let built_on = chain
+        .iter()
+        .find_map(|s| s.platform.as_deref())
+        .unwrap_or(platforms.build_for);
+    let (made, runs) = (catalog::arch_of(built_on), catalog::arch_of(platforms.runs_on));
+    if compiler.told || made == runs {
+        return None;
+    }
+    Some(Finding::new(
+        Rule::BuilderPlatform,
+        at,
+        format!(
+            "{program} is the {} program of stage {stage_name}, built on {built_on} with no {}, so for {}; the image is {}",
+            compiler.lang,
+            compiler.setting,
+            made.unwrap_or("?"),
+            platforms.runs_on
+        ),
+        Some(exec_failed(program, ExecFailure::Format)),
+        fix(runs.unwrap_or("?")),
+    ))
 }
 
 /// Whether the stages build Rust without glibc's dynamic libraries: the
