@@ -289,11 +289,7 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     findings.extend(start);
     findings.extend(check::nonroot(last));
     let judged = if no_image {
-        program::Judged {
-            report: None,
-            starts: None,
-            assumes: None,
-        }
+        program::Judged::unknown()
     } else {
         judge_program(
             last,
@@ -370,11 +366,7 @@ fn judge_program(
     findings: &mut Vec<Finding>,
 ) -> program::Judged {
     let platform = platforms.runs_on;
-    let none = program::Judged {
-        report: None,
-        starts: None,
-        assumes: None,
-    };
+    let none = program::Judged::unknown();
     let argv = check::argv(last);
     let shown = match (argv.args.first(), resolved) {
         (Some(a), _) if a.contains('/') => a.clone(),

@@ -561,14 +561,13 @@ fn from_platform(spec: &str) -> Result<String, String> {
             "{bad:?} is an invalid component of {spec:?}: platform specifier component must match \"^[A-Za-z0-9_-]+$\": invalid argument"
         ));
     }
+    // containerd's aliases beyond the machine names elf::oci_arch maps.
     let arch = |a: &str| -> String {
         match a.to_ascii_lowercase().as_str() {
-            "x86_64" | "x86-64" => "amd64".into(),
-            "aarch64" => "arm64".into(),
+            "x86-64" => "amd64".into(),
             "armhf" => "arm/v7".into(),
             "armel" => "arm/v6".into(),
-            "i386" => "386".into(),
-            other => other.into(),
+            other => crate::elf::oci_arch(other).into(),
         }
     };
     let os = |o: &str| match o.to_ascii_lowercase().as_str() {

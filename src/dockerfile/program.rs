@@ -24,6 +24,17 @@ pub struct Judged {
     pub assumes: Option<String>,
 }
 
+impl Judged {
+    /// Not judged: no report, whether it starts not known.
+    pub fn unknown() -> Judged {
+        Judged {
+            report: None,
+            starts: None,
+            assumes: None,
+        }
+    }
+}
+
 /// The image the final stage is, as `--image` would name it.
 pub fn image_ref(root: &Root) -> Option<ImageRef> {
     match root {
@@ -226,11 +237,7 @@ pub fn from_builder(
     at: Pos,
     out: &mut Vec<Finding>,
 ) -> Judged {
-    let unknown = Judged {
-        report: None,
-        starts: None,
-        assumes: None,
-    };
+    let unknown = Judged::unknown();
     let chain = chain(stages, from);
     let (Some(builder), Some(image)) = (chain.last().and_then(|s| base::builder(&s.base)), image_ref(root)) else {
         return unknown;
