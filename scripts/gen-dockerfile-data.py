@@ -9,11 +9,18 @@
 - "releases": per release, the glibc and GCC (libstdc++) versions, from the Debian and
   Ubuntu archives (versions of the libc6 and libstdc++6 packages of the release), and the
   distroless generation it matches.
+- "gcc": for the gcc image, each tag's GCC release (the longest version tag of the last
+  entry that carried it: gcc:13 -> 13.4.0), and "libstdcxx": the newest GLIBCXX_ version
+  each GCC release's libstdc++ defines. The gcc image builds its own GCC on top of a
+  Debian release and links C++ programs against that GCC's libstdc++ (/usr/local/lib64),
+  not the release's.
 - "base_files": the directories and symbolic links of the base-files package of each
   distroless generation (the version the distroless images pin, or the nearest one still
   in the archive), read with dpkg-deb -c from the .deb (--base-files DIR holds them).
 
 Usage: scripts/gen-dockerfile-data.py --official-images GITDIR --base-files DEBDIR > data/dockerfile.json
+       (--base-files-from data/dockerfile.json keeps the base_files of an earlier run
+       instead of reading the .debs)
 """
 import argparse, hashlib, json, os, re, subprocess, sys
 
@@ -40,6 +47,18 @@ RELEASES = {
     "ubuntu22.04": {"codename": "jammy", "glibc": "2.35", "gcc": "12", "glibcxx": "GLIBCXX_3.4.30"},
     "ubuntu24.04": {"codename": "noble", "glibc": "2.39", "gcc": "14", "glibcxx": "GLIBCXX_3.4.33"},
 }
+# GLIBCXX_ version definitions by GCC release: the libstdc++ manual, "ABI Policy and
+# Guidelines" (libstdc++-v3/doc/xml/manual/abi.xml, "Symbol versioning on the libstdc++.so
+# binary": the maximum version each release defines; a release not listed defines what
+# the one before it does). GCC 13.2 adds GLIBCXX_3.4.32 for std::ios_base_library_init,
+# which <iostream> references from then on.
+LIBSTDCXX = [
+    ("6.1.0", "GLIBCXX_3.4.22"), ("7.1.0", "GLIBCXX_3.4.23"), ("7.2.0", "GLIBCXX_3.4.24"),
+    ("8.1.0", "GLIBCXX_3.4.25"), ("9.1.0", "GLIBCXX_3.4.26"), ("9.2.0", "GLIBCXX_3.4.27"),
+    ("9.3.0", "GLIBCXX_3.4.28"), ("11.1.0", "GLIBCXX_3.4.29"), ("12.1.0", "GLIBCXX_3.4.30"),
+    ("13.1.0", "GLIBCXX_3.4.31"), ("13.2.0", "GLIBCXX_3.4.32"), ("14.1.0", "GLIBCXX_3.4.33"),
+    ("15.1.0", "GLIBCXX_3.4.34"), ("16.1.0", "GLIBCXX_3.4.35"),
+]
 IMAGES = ["golang", "rust", "gcc", "debian", "ubuntu"]
 
 
@@ -73,9 +92,10 @@ def entries(text):
             yield tags, fields.get("Directory", "")
 
 
-def scan(gitdir, image):
+def scan(gitdir, image, versions=None):
     """tag -> release: the release of the last entry that carried the tag, for the
-    tags whose names do not say it."""
+    tags whose names do not say it. With `versions` (a dict), also tag -> the longest
+    version tag (digits and dots) of that entry, for every tag."""
     out = {}
     log = git(gitdir, "log", "--reverse", "--format=%H %cs", "--", f"library/{image}").split("\n")
     for line in filter(None, log):
@@ -90,6 +110,12 @@ def scan(gitdir, image):
                 continue
             # A release dlcheck has no name for: the tag moved on, to something unknown.
             release = release or "unknown"
+            if versions is not None:
+                numbered = [t for t in tags if re.fullmatch(r"[0-9]+(\.[0-9]+)*", t)]
+                if numbered:
+                    full = max(numbered, key=len)
+                    for t in tags:
+                        versions[t] = full
             for t in tags:
                 # A tag that names its release (1.22-bookworm, 1-alpine, jammy-20260810)
                 # is resolved from its name; only the others are kept.
@@ -127,20 +153,32 @@ def base_files(debdir):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--official-images", required=True)
-    ap.add_argument("--base-files", required=True)
+    source = ap.add_mutually_exclusive_group(required=True)
+    source.add_argument("--base-files")
+    source.add_argument("--base-files-from")
     a = ap.parse_args()
+    if a.base_files:
+        files = base_files(a.base_files)
+    else:
+        files = json.load(open(a.base_files_from))["base_files"]
+    gcc_versions = {}
+    tags = {image: scan(a.official_images, image, gcc_versions if image == "gcc" else None) for image in IMAGES}
     head = git(a.official_images, "log", "-1", "--format=%h %cs").strip()
     doc = {
         "schema_version": 1,
         "provenance": {
             "tags": f"docker-library/official-images, library/{{{','.join(IMAGES)}}}, every commit up to {head}: each tag's release is the one of the last entry that carried it (its Directory or tag names); tags that name their release (1.22-bookworm, 1-alpine) are left out: dlcheck reads the release from the name",
             "releases": "libc6 and libstdc++6 versions of each release's archive (Debian: deb.debian.org dists; Ubuntu: its archive); GLIBCXX is the newest version libstdc++ of that GCC defines",
+            "gcc": "each gcc image tag's GCC release: the longest version tag of the last entry of library/gcc that carried it",
+            "libstdcxx": "the libstdc++ manual, ABI Policy and Guidelines (libstdc++-v3/doc/xml/manual/abi.xml): the newest GLIBCXX_ version each GCC release defines; a release not listed defines what the one before it does",
             "base_files": "base-files .debs from deb.debian.org pool/main/b/base-files (the versions distroless pins, or the nearest in the archive), read with dpkg-deb -c",
             "generated": "scripts/gen-dockerfile-data.py; do not edit by hand",
         },
         "releases": RELEASES,
-        "tags": {image: scan(a.official_images, image) for image in IMAGES},
-        "base_files": base_files(a.base_files),
+        "tags": tags,
+        "gcc": dict(sorted(gcc_versions.items())),
+        "libstdcxx": dict(LIBSTDCXX),
+        "base_files": files,
     }
     json.dump(doc, sys.stdout, indent=1, sort_keys=False)
     sys.stdout.write("\n")

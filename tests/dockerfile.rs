@@ -57,6 +57,7 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("builder-newer-glibc", &["builder-newer-glibc@6"], "succeeds", "unknown"),
     ("builder-platform", &[], "succeeds", "starts"),
     ("cgo-static", &["cgo-static@6"], "succeeds", "unknown"),
+    ("cxx-libstdcxx", &["cxx-libstdcxx@6"], "succeeds", "unknown"),
     ("clean-args", &[], "succeeds", "starts"),
     ("clean-continuation", &[], "succeeds", "starts"),
     ("clean-debian13-bin", &[], "succeeds", "starts"),
@@ -133,6 +134,7 @@ fn every_fixture_gives_its_findings() {
             "builder-newer-glibc@",
             "dynamic-on-static@",
             "rust-libgcc@",
+            "cxx-libstdcxx@",
             "copy-several-to-file@",
         ];
         let code = i32::from(want.iter().any(|w| !warnings.iter().any(|x| w.starts_with(x))));
@@ -680,6 +682,7 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ("builder-newer-glibc", "needs a rust builder image"),
     ("rust-builder-platform", "needs a rust builder image"),
     ("rust-libgcc", "needs a rust builder image"),
+    ("cxx-libstdcxx", "needs a gcc builder image"),
     ("dynamic-on-static", "needs an ubuntu builder image"),
     ("unknown-base", "needs alpine"),
     (
@@ -1117,6 +1120,88 @@ fn every_rule_is_documented() {
             format!("{:?}", rule.severity()).to_lowercase()
         );
         assert!(section.contains(&entry), "README lacks {entry}");
+    }
+}
+
+/// `cxx-libstdcxx` rests on what g++ links and on what each libstdc++
+/// defines. A real g++ build (testdata/bin/cxx-dynamic) needs
+/// libstdc++.so.6, which base-debian12 lacks: the finding prints the same
+/// words as that binary's verdict. gcc:13 is GCC 13.4.0 (its tag list),
+/// whose `<iostream>` needs GLIBCXX_3.4.32 (the libstdc++ manual's ABI
+/// policy: GCC 13.2 added it), and cc-debian12's libstdc++ (GCC 12)
+/// defines up to GLIBCXX_3.4.30 (shared/reference); cc-debian13's (GCC
+/// 14) up to GLIBCXX_3.4.33.
+#[test]
+fn cxx_programs_need_their_libstdcxx() {
+    let cxx = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/cxx-dynamic");
+    let out = Command::new("readelf").arg("-dW").arg(&cxx).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Shared library: [libstdc++.so.6]"));
+    let binary = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--image", "gcr.io/distroless/base-debian12"])
+        .arg(&cxx)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&binary.stdout).unwrap();
+    let crash = doc["reports"][0]["image_check"]["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = std::fs::read_to_string(dir().join("cxx-libstdcxx.Dockerfile")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let finding = |dockerfile: &str| -> Option<Value> {
+        let f = tmp.path().join("Dockerfile");
+        std::fs::write(&f, dockerfile).unwrap();
+        let (_, doc) = dockerfile_json(&f, &[]);
+        doc["reports"][0]["dockerfile"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "cxx-libstdcxx")
+            .cloned()
+    };
+    let missing = finding(&text.replace("cc-debian12", "base-debian12")).expect("base has no libstdc++");
+    assert_eq!(
+        missing["output"].as_str().unwrap(),
+        crash.replace("/app:", "/server:"),
+        "{missing}"
+    );
+    let older = finding(&text).expect("gcc:13 on cc-debian12");
+    let message = older["message"].as_str().unwrap();
+    for words in [
+        "GCC 13.4.0, libstdc++ up to GLIBCXX_3.4.32",
+        "defines up to GLIBCXX_3.4.30",
+        "<iostream> needs GLIBCXX_3.4.32",
+    ] {
+        assert!(message.contains(words), "{words}: {message}");
+    }
+    assert!(older["output"].is_null(), "{older}");
+    assert!(
+        older["fix"].as_str().unwrap().contains("gcr.io/distroless/cc-debian13"),
+        "{older}"
+    );
+    // gcc:16 (GLIBCXX_3.4.35) on cc-debian13 (3.4.33): only what GCC 16
+    // added is missing, so no <iostream> claim.
+    let newer = finding(&text.replace("gcc:13", "gcc:16").replace("cc-debian12", "cc-debian13")).unwrap();
+    let message = newer["message"].as_str().unwrap();
+    assert!(message.contains("defines up to GLIBCXX_3.4.33"), "{message}");
+    assert!(message.contains("needs a version up to GLIBCXX_3.4.35"), "{message}");
+    assert!(!message.contains("iostream"), "{message}");
+    for (edit, why) in [
+        (text.replace("gcc:13", "gcc:12"), "GCC 12's libstdc++ is cc-debian12's"),
+        (
+            text.replace("cc-debian12", "cc-debian13"),
+            "GLIBCXX_3.4.33 covers GCC 13",
+        ),
+        (
+            text.replace("g++ -O2", "g++ -static-libstdc++ -O2"),
+            "libstdc++ linked statically",
+        ),
+        (
+            text.replace("RUN g++ -O2 -o /server main.cpp", "RUN apt-get install -y g++ && make"),
+            "g++ only installed: what make builds is not known",
+        ),
+    ] {
+        assert_eq!(finding(&edit), None, "{why}");
     }
 }
 

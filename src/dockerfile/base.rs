@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, ImageRef, ResolveError};
+use crate::elf::version_cmp;
 
 /// The facts of `data/dockerfile.json`, parsed once.
 pub fn data() -> &'static serde_json::Value {
@@ -109,7 +110,13 @@ pub struct Builder {
     pub release: String,
     /// The release's glibc version (`2.36`), when known.
     pub glibc: Option<String>,
-    /// The newest `GLIBCXX_` version its GCC's libstdc++ defines, when known.
+    /// The GCC that builds C and C++ there: the gcc image's own release
+    /// (`13.4.0` for `gcc:13`), else the release's packaged major (`12`).
+    pub gcc: Option<String>,
+    /// The newest `GLIBCXX_` version that GCC's libstdc++ defines, which a
+    /// C++ program built there can need: for the gcc image its own GCC's
+    /// (it installs that libstdc++ in /usr/local/lib64 and links against
+    /// it), else the release's libstdc++6.
     pub glibcxx: Option<String>,
     /// Whether cgo is on by default there: the golang images on Debian
     /// have gcc, so `CGO_ENABLED` defaults to 1; the Alpine ones have none.
@@ -156,14 +163,34 @@ pub fn builder(reference: &str) -> Option<Builder> {
         .unwrap_or_else(|| "unknown".into());
     let facts = &data()["releases"][&release];
     let text = |k: &str| facts[k].as_str().map(str::to_string);
+    let own_gcc = data()["gcc"][&tag].as_str().filter(|_| image == "gcc");
+    let (gcc, glibcxx) = match own_gcc {
+        Some(v) => (Some(v.to_string()), newest_glibcxx(v)),
+        None if image == "gcc" => (None, None),
+        None => (text("gcc"), text("glibcxx")),
+    };
     Some(Builder {
         cgo_default: image == "golang" && release != "alpine",
         glibc: text("glibc"),
-        glibcxx: text("glibcxx"),
+        gcc,
+        glibcxx,
         image,
         tag,
         release,
     })
+}
+
+/// The newest `GLIBCXX_` version the libstdc++ of GCC `version` (`13.4.0`)
+/// defines: the entry of `data/dockerfile.json`'s `libstdcxx` table (the
+/// libstdc++ manual's "ABI Policy and Guidelines") for the newest GCC
+/// release at or before it.
+fn newest_glibcxx(version: &str) -> Option<String> {
+    data()["libstdcxx"]
+        .as_object()?
+        .iter()
+        .filter(|(gcc, _)| version_cmp(gcc, version).is_le())
+        .max_by(|a, b| version_cmp(a.0, b.0))
+        .and_then(|(_, v)| v.as_str().map(str::to_string))
 }
 
 /// The directories and symbolic links of the base-files package of a
@@ -252,5 +279,24 @@ mod tests {
         assert_eq!(r("nginx:1"), None);
         assert!(builder("golang:1.22").unwrap().cgo_default);
         assert!(!builder("golang:alpine").unwrap().cgo_default);
+    }
+
+    /// The gcc image links C++ against its own GCC's libstdc++, the other
+    /// builders against their release's: gcc:13 is 13.4.0 and gcc:13.1
+    /// 13.1.0 (library/gcc's tag lists), GCC 13.1 defines up to
+    /// GLIBCXX_3.4.31 and 13.2 up to 3.4.32 (the libstdc++ manual's ABI
+    /// policy); bookworm's libstdc++6 is GCC 12's, GLIBCXX_3.4.30.
+    #[test]
+    fn builder_libstdcxx() {
+        let b = |r: &str| builder(r).map(|b| (b.gcc, b.glibcxx));
+        let s = |gcc: &str, v: &str| Some((Some(gcc.to_string()), Some(v.to_string())));
+        assert_eq!(b("gcc:13"), s("13.4.0", "GLIBCXX_3.4.32"));
+        assert_eq!(b("gcc:13.1"), s("13.1.0", "GLIBCXX_3.4.31"));
+        assert_eq!(b("gcc:12-bookworm"), s("12.5.0", "GLIBCXX_3.4.30"));
+        assert_eq!(b("gcc"), s("16.2.0", "GLIBCXX_3.4.35"));
+        assert_eq!(b("debian:bookworm"), s("12", "GLIBCXX_3.4.30"));
+        assert_eq!(b("golang:1.22-bookworm"), s("12", "GLIBCXX_3.4.30"));
+        // A gcc tag the data does not know: not the release's GCC.
+        assert_eq!(b("gcc:99"), Some((None, None)));
     }
 }

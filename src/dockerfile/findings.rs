@@ -67,6 +67,9 @@ pub enum Rule {
     /// A Rust builder for the GNU target, and a final image without
     /// libgcc_s.so.1.
     RustLibgcc,
+    /// A C++ program built with g++ or clang++, and a final image without
+    /// the libstdc++ it links, or with an older one.
+    CxxLibstdcxx,
     /// The program (given, or read from the context) will not start in the
     /// final image: its loader, libraries or versions.
     Linkage,
@@ -88,7 +91,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in the order the README documents them.
-    pub const ALL: [Rule; 26] = [
+    pub const ALL: [Rule; 27] = [
         Rule::FinalBase,
         Rule::UnknownBase,
         Rule::UnknownTarget,
@@ -110,6 +113,7 @@ impl Rule {
         Rule::CgoStatic,
         Rule::DynamicOnStatic,
         Rule::RustLibgcc,
+        Rule::CxxLibstdcxx,
         Rule::Linkage,
         Rule::BasePlatform,
         Rule::BaseTag,
@@ -141,6 +145,7 @@ impl Rule {
             Rule::CgoStatic => "cgo-static",
             Rule::DynamicOnStatic => "dynamic-on-static",
             Rule::RustLibgcc => "rust-libgcc",
+            Rule::CxxLibstdcxx => "cxx-libstdcxx",
             Rule::Linkage => "linkage",
             Rule::BasePlatform => "base-platform",
             Rule::BuilderPlatform => "builder-platform",
@@ -175,6 +180,7 @@ impl Rule {
                 "A C, C++ or Rust builder (dynamic by default), and a final image without a loader"
             }
             Rule::RustLibgcc => "A Rust builder (its programs need libgcc_s.so.1), and a final image without it",
+            Rule::CxxLibstdcxx => "A C++ builder, and a final image without its libstdc++ or with an older one",
             Rule::Linkage => "The program will not start in the final image: its loader, libraries or versions",
             Rule::BasePlatform => "distroless publishes no final base image for the build's platform: the build fails",
             Rule::BuilderPlatform => {
@@ -194,6 +200,7 @@ impl Rule {
             | Rule::CgoStatic
             | Rule::DynamicOnStatic
             | Rule::RustLibgcc
+            | Rule::CxxLibstdcxx
             | Rule::CopySeveralToFile
             | Rule::CopySourceUnseen
             | Rule::PlatformPinned => Severity::Warning,

@@ -9,6 +9,7 @@ use super::findings::{Finding, Rule};
 use super::parse::{Command, Op, Pos, Stage};
 use super::stage::{Replayed, Root};
 use crate::catalog::{self, Catalog, ImageRef};
+use crate::elf::version_cmp;
 use crate::report::Report;
 use crate::run::{self, Read};
 use crate::verdict::{self, ExecFailure, PROGRAM, ShippedFiles, exec_failed};
@@ -298,8 +299,133 @@ pub fn from_builder(
             out.extend(rust_libgcc(&builder, &image, program, platforms.runs_on, at));
         }
     }
+    if builds_cxx(&chain) {
+        out.extend(cxx_libstdcxx(&builder, &image, program, platforms.runs_on, at));
+    }
     out.extend(newer_glibc(&builder, &image, program, at));
     unknown
+}
+
+/// The words of the stages' `RUN` commands and `ENV` values: what a build
+/// step runs, and the flags it passes.
+fn build_words<'s>(stages: &'s [&'s Stage]) -> impl Iterator<Item = &'s str> + 's {
+    const SHELL: &[char] = &[';', '&', '|', '(', ')', '`', '"', '\'', '='];
+    stages.iter().flat_map(|s| &s.steps).flat_map(|step| {
+        let words: Vec<&str> = match &step.op {
+            Op::Env(pairs) => pairs.iter().flat_map(|(_, v)| v.split_whitespace()).collect(),
+            Op::Run { command, .. } => match command {
+                Command::Shell(t) => t.split_whitespace().collect(),
+                Command::Exec(a) => a.iter().flat_map(|w| w.split_whitespace()).collect(),
+            },
+            _ => Vec::new(),
+        };
+        words.into_iter().flat_map(|w| w.split(SHELL)).filter(|w| !w.is_empty())
+    })
+}
+
+/// Whether the stages compile C++ into a program that links libstdc++
+/// dynamically (g++'s default): a RUN runs `g++`, `c++` or `clang++` as a
+/// command (by any path or triplet prefix, `x86_64-linux-gnu-g++-12`; not
+/// a package name that `apt-get install` is given), and no step passes
+/// `-static`, `-static-pie` or `-static-libstdc++`.
+fn builds_cxx(stages: &[&Stage]) -> bool {
+    if build_words(stages).any(|w| ["-static", "-static-pie", "-static-libstdc++"].contains(&w)) {
+        return false;
+    }
+    let is_cxx = |word: &str| {
+        let name = word.rsplit('/').next().unwrap_or(word);
+        ["g++", "c++", "clang++"].iter().any(|c| name.contains(c))
+    };
+    // The first word of each command of a shell line, after its variable
+    // assignments (`CXXFLAGS=-O2 g++ ...`).
+    let commands = |text: &str| -> bool {
+        text.split(['\n', ';', '&', '|', '(', ')'])
+            .filter_map(|c| c.split_whitespace().find(|w| !w.contains('=')))
+            .any(is_cxx)
+    };
+    stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
+        Op::Run { command, .. } => match command {
+            Command::Shell(t) => commands(t),
+            Command::Exec(a) => a.first().is_some_and(|w| is_cxx(w)),
+        },
+        _ => false,
+    })
+}
+
+/// The first version of libstdc++ that `#include <iostream>` makes a
+/// program need: from GCC 13.2, the header calls
+/// `std::ios_base_library_init()`, defined at `GLIBCXX_3.4.32` (the
+/// libstdc++ manual, "ABI Policy and Guidelines"; libstdc++-v3's gnu.ver).
+const IOSTREAM_GLIBCXX: &str = "GLIBCXX_3.4.32";
+
+/// `cxx-libstdcxx`: a C++ program links libstdc++.so.6; the final image
+/// has none (base, base-nossl), or an older one than the builder's GCC
+/// (the image data's version definitions), whose newer versions a program
+/// can need.
+fn cxx_libstdcxx(builder: &Builder, image: &ImageRef, program: &str, platform: &str, at: Pos) -> Option<Finding> {
+    let catalog = Catalog::embedded();
+    let generation = image.generation.as_deref()?;
+    let arch = catalog::arch_of(platform)?;
+    let found = catalog.image(image.variant.as_deref()?, generation)?;
+    let built_in = format!("{}:{}", builder.image, builder.tag);
+    if !found.arch(arch)?.has_soname("libstdc++.so.6") {
+        return Some(Finding::new(
+            Rule::CxxLibstdcxx,
+            at,
+            format!(
+                "{program} is a C++ program built in {built_in}: it needs libstdc++.so.6 unless linked with -static-libstdc++, and {} does not have it",
+                image.given
+            ),
+            Some(format!(
+                "{program}: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory"
+            )),
+            format!(
+                "use gcr.io/distroless/cc-{generation}, or link with -static-libstdc++ -static-libgcc; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
+            ),
+        ));
+    }
+    let newest = |generation: &str| {
+        catalog
+            .library(generation, arch, "libstdc++.so.6")?
+            .verdefs
+            .iter()
+            .filter(|v| v.starts_with("GLIBCXX_3"))
+            .max_by(|a, b| version_cmp(a, b))
+    };
+    let has = newest(generation)?;
+    let built = builder.glibcxx.as_deref()?;
+    if version_cmp(built, has).is_le() {
+        return None;
+    }
+    let needs = if version_cmp(has, IOSTREAM_GLIBCXX).is_lt() && version_cmp(built, IOSTREAM_GLIBCXX).is_ge() {
+        format!("one that includes <iostream> needs {IOSTREAM_GLIBCXX} (std::ios_base_library_init, since GCC 13.2)")
+    } else {
+        format!("one that uses what the newer libstdc++ added needs a version up to {built}")
+    };
+    let gcc = builder.gcc.as_deref().map(|g| format!("GCC {g}, ")).unwrap_or_default();
+    let mut fixes = Vec::new();
+    if let Some(same) = catalog::builder("c", generation) {
+        fixes.push(format!("build on {same}"));
+    }
+    if let Some(g) =
+        catalog::this_and_newer(generation).find(|g| newest(g).is_some_and(|v| version_cmp(built, v).is_le()))
+    {
+        fixes.push(format!("use gcr.io/distroless/cc-{g}"));
+    }
+    fixes.push("link with -static-libstdc++".into());
+    Some(Finding::new(
+        Rule::CxxLibstdcxx,
+        at,
+        format!(
+            "{program} is a C++ program built in {built_in} ({gcc}libstdc++ up to {built}) and runs on {}, whose libstdc++ defines up to {has}: {needs}, and the loader refuses to start it",
+            image.given
+        ),
+        None,
+        format!(
+            "{}; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain",
+            fixes.join(", or ")
+        ),
+    ))
 }
 
 /// A compiler that builds for the platform it runs on unless told
