@@ -30,6 +30,7 @@
 #   bullseye/main             golang-1.15-go, golang-1.15-src   1.15.15-1~deb11u4
 #   bookworm-backports/main   golang-1.23-go, golang-1.23-src   1.23.5-1~bpo12+1
 #   bookworm/main             golang-github-mattn-go-sqlite3-dev 1.14.16~ds1-1
+#   trixie/main               libstdc++6 (GCC 14's libstdc++)     14.2.0-19
 #
 # Usage (from anywhere):
 #
@@ -75,6 +76,7 @@ DEBS=(
     "bookworm-backports/main/binary-amd64|golang-1.23-go|1.23.5-1~bpo12+1|9469e6c2b37fed52b9dea80e5c614a5392790cfac99de4ca6242857a039097ee|go1.23"
     "bookworm-backports/main/binary-all|golang-1.23-src|1.23.5-1~bpo12+1|c425bc2e0bdd215e66c963072ceab22d93694a206a04e5a9a252bfc081dbac7b|go1.23"
     "bookworm/main/binary-amd64|golang-github-mattn-go-sqlite3-dev|1.14.16~ds1-1|f73a8bd01b9641fb32ef3cd1322e946cf77d3ede375b3b318c667753595e7f2a|go-sqlite3"
+    "trixie/main/binary-amd64|libstdc++6|14.2.0-19|ab1fa05837aa7a92aae748fd07a18a35f7d18bb4a71c4724fe2bbf0e32089de0|libstdcxx14"
 )
 
 die() {
@@ -290,6 +292,12 @@ gcc -O2 -o "$APPS/tokens/bin/app" c/useslib.c "$APPS/tokens/lib/x86_64-linux-gnu
 gcc -O2 -c -o "$BIN/c-object.o" c/hello.c
 gcc -O2 -m32 -o "$BIN/c-i386" c/hello.c
 g++ -O2 -o "$BIN/cxx-dynamic" c/hello.cpp
+# The same program as g++ 13.2 and later build it (see the source): it needs
+# GLIBCXX_3.4.32, linked against trixie's libstdc++ (GCC 14), whose own
+# needs of glibc 2.38 are not this machine's to satisfy (never run here).
+mkdir -p "$TMP/libstdcxx14"
+ln -sf "$TC/libstdcxx14/usr/lib/x86_64-linux-gnu/libstdc++.so.6" "$TMP/libstdcxx14/libstdc++.so"
+g++ -O2 -o "$BIN/cxx-glibcxx32" c/iostream-gcc13.cpp -L "$TMP/libstdcxx14" -Wl,--allow-shlib-undefined
 musl-gcc -O2 -o "$BIN/musl-dynamic" c/hello.c
 musl-gcc -O2 -static -o "$BIN/musl-static" c/hello.c
 aarch64-linux-gnu-gcc -O2 -o "$BIN/c-aarch64" c/hello.c

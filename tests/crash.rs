@@ -225,6 +225,52 @@ fn dlopen_warnings_say_what_the_runs_printed() {
     assert_eq!(checked, 6, "c-dlopen starts in the 6 debian12/13 glibc images");
 }
 
+/// A C++ program as g++ 13.2 and later build it (testdata/bin/cxx-glibcxx32:
+/// its `<iostream>` needs GLIBCXX_3.4.32), built into each generation's
+/// `cc` image by the real engine and started with `docker run`: debian11's
+/// and debian12's libstdc++ (GCC 10, GCC 12) lack that version and the
+/// loader's words are dlcheck's prediction; debian13's (GCC 14) has it and
+/// the program prints its line.
+#[test]
+fn docker_run_matches_a_newer_libstdcxx() {
+    use crate::common::engine::{self, Engine};
+    let test = "crash::docker_run_matches_a_newer_libstdcxx";
+    let Some(engine) = Engine::get(test) else { return };
+    for (generation, starts) in [("debian11", false), ("debian12", false), ("debian13", true)] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(testdata().join("bin/cxx-glibcxx32"), dir.path().join("app")).unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            format!("FROM gcr.io/distroless/cc-{generation}\nCOPY app /app\nENTRYPOINT [\"/app\"]\n"),
+        )
+        .unwrap();
+        let name = format!("dlcheck-libstdcxx/cxx-glibcxx32:{generation}");
+        let built = match engine.try_build(dir.path(), &name) {
+            Ok(b) => b,
+            Err(e) if !engine::required() => return engine::skip(test, &e).unwrap_or(()),
+            Err(e) => panic!("{e}"),
+        };
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--json", &format!("docker:{name}")])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let image = &doc["reports"][0]["image"];
+        let run = engine.run(&built.name, &[]);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(image["starts"], starts, "{generation}: {image}");
+        if starts {
+            assert_eq!(run.status.code(), Some(0), "{generation}: {stderr}");
+            assert_eq!(String::from_utf8_lossy(&run.stdout), "caught failure: c++\n");
+        } else {
+            let crash = image["crash"].as_str().unwrap();
+            assert!(crash.contains("version `GLIBCXX_3.4.32' not found"), "{crash}");
+            assert_ne!(run.status.code(), Some(0), "{generation}");
+            assert_eq!(stderr.trim_end(), crash, "{generation}");
+        }
+    }
+}
+
 /// A program copied to /app with its library at / (DT_RUNPATH `$ORIGIN`),
 /// built on each generation's distroless image by the real engine and
 /// started with `docker run`: what dlcheck predicts for the built image

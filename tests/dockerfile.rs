@@ -1175,6 +1175,21 @@ fn cxx_programs_need_their_libstdcxx() {
         assert!(message.contains(words), "{words}: {message}");
     }
     assert!(older["output"].is_null(), "{older}");
+    // What such a program needs, on a real one (testdata/bin/cxx-glibcxx32,
+    // which tests/crash.rs also runs in each cc image).
+    let real = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--image", "gcr.io/distroless/cc-debian12"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/cxx-glibcxx32"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&real.stdout).unwrap();
+    let crash = doc["reports"][0]["image_check"]["problems"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        crash,
+        "/app: /usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /app)"
+    );
     assert!(
         older["fix"].as_str().unwrap().contains("gcr.io/distroless/cc-debian13"),
         "{older}"

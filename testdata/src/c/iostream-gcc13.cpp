@@ -1,0 +1,24 @@
+// hello.cpp as g++ 13.2 and later compile it: from GCC 13.2, <iostream>
+// initialises the standard streams in libstdc++ and makes every program
+// that includes it reference std::ios_base_library_init(), defined at
+// GLIBCXX_3.4.32. This machine's g++ is 12: the line below is the one
+// GCC 14's <iostream> (libstdc++-14-dev) adds, word for word.
+#include <iostream>
+#include <stdexcept>
+#include <string>
+
+__extension__ __asm (".globl _ZSt21ios_base_library_initv");
+
+static void fail(const std::string &why) {
+    throw std::runtime_error("failure: " + why);
+}
+
+int main() {
+    std::string who = "c++";
+    try {
+        fail(who);
+    } catch (const std::exception &e) {
+        std::cout << "caught " << e.what() << std::endl;
+    }
+    return 0;
+}
