@@ -146,17 +146,17 @@ pub(super) fn evidence(
         });
     }
     let mut packages = BTreeSet::new();
-    if symtab.is_some() {
-        cgo_packages_in(&mut packages, input.symtab.containing(b"._C"));
-    }
-    // One search for what the four stub markers (`._Cfunc_`, `._C2func_`,
-    // `._Cmacro_`, `._Cvar_`) share; cgo_packages_in checks the rest.
-    cgo_packages_in(&mut packages, names_containing(pcln, b"._C"));
     // Every program that uses cgo links runtime/cgo: without that evidence,
     // stub-like names are Go functions that only look like stubs
-    // (`func _Cfunc_x()` is legal Go).
-    if evidence.is_empty() {
-        packages.clear();
+    // (`func _Cfunc_x()` is legal Go), so they are not looked for.
+    if !evidence.is_empty() {
+        if symtab.is_some() {
+            cgo_packages_in(&mut packages, input.symtab.containing(b"._C"));
+        }
+        // One search for what the four stub markers (`._Cfunc_`,
+        // `._C2func_`, `._Cmacro_`, `._Cvar_`) share; cgo_packages_in
+        // checks the rest.
+        cgo_packages_in(&mut packages, names_containing(pcln, b"._C"));
     }
     if !packages.is_empty() && !pcln.is_empty() && !cgo_runtime_in_pcln {
         evidence.push(Evidence {
