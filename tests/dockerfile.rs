@@ -229,6 +229,45 @@ fn a_binary_or_image_given_with_the_dockerfile() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// A program given with the Dockerfile that cannot be read: its one line
+/// on stderr (it was only inside the JSON, and the human output showed its
+/// bare path), with its exit code; the Dockerfile's report still on
+/// stdout. Found by a fresh-user trial.
+#[test]
+fn a_joined_program_that_cannot_be_read_says_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cut = tmp.path().join("cut");
+    let ls = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/c-dynamic")).unwrap();
+    std::fs::write(&cut, &ls[..1000]).unwrap();
+    let missing = tmp.path().join("missing");
+    for (path, code, words) in [
+        (&missing, 3, "no such file: check the path"),
+        (&cut, 5, "malformed ELF: "),
+    ] {
+        for json in [false, true] {
+            let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+                .args(if json { &["--json"][..] } else { &[] })
+                .arg("--dockerfile")
+                .arg(dir().join("clean-static.Dockerfile"))
+                .arg(path)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert!(
+                stderr.starts_with(&format!("dlcheck: {}: {words}", path.display())),
+                "{stderr}"
+            );
+            assert_eq!(out.status.code(), Some(code), "{stderr}");
+            assert!(stdout.contains("clean-static.Dockerfile"), "{stdout}");
+            if !json {
+                assert!(!stdout.lines().any(|l| l == path.to_str().unwrap()), "{stdout}");
+            }
+        }
+    }
+}
+
 #[test]
 fn detected_by_name_and_content() {
     let p = |s: &str| PathBuf::from(s);

@@ -58,7 +58,8 @@ pub fn dockerfile(c: &Check, seen: &mut HashSet<String>, w: &mut dyn Write) -> i
         }
         finding(f, w)?;
     }
-    if let Some(p) = &c.program {
+    // A program that could not be read has its one line on stderr.
+    if let Some(p) = c.program.as_ref().filter(|p| p.error().is_none()) {
         writeln!(w)?;
         report(p, seen, w)?;
     }

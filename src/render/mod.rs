@@ -40,10 +40,17 @@ pub enum OutputFormat {
 }
 
 /// The one-line error of a report that could not be judged, as written on
-/// stderr: `dlcheck: PATH: what went wrong: what to do`.
+/// stderr: `dlcheck: PATH: what went wrong: what to do`. For a Dockerfile
+/// checked with a program or image (`--dockerfile FILE PATH`), the error
+/// of that input, which the Dockerfile's report holds.
 pub fn error_line(r: &Report) -> Option<String> {
-    r.error()
-        .map(|e| format!("dlcheck: {}: {}", sanitize(r.path()), sanitize(&e.to_string())))
+    let failed = match r {
+        Report::Dockerfile(d) => d.check.program.as_ref()?,
+        _ => r,
+    };
+    failed
+        .error()
+        .map(|e| format!("dlcheck: {}: {}", sanitize(failed.path()), sanitize(&e.to_string())))
 }
 
 /// Write an outcome: the reports (and summary) on `out`, each error on

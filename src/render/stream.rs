@@ -91,7 +91,7 @@ impl<'a> Stream<'a> {
         if let Some(line) = error_line(r) {
             self.out.flush()?;
             writeln!(self.err, "{line}")?;
-            if self.format == OutputFormat::Human {
+            if self.format == OutputFormat::Human && r.error().is_some() {
                 return Ok(());
             }
         }
