@@ -292,6 +292,8 @@ gcc -O2 -o "$APPS/tokens/bin/app" c/useslib.c "$APPS/tokens/lib/x86_64-linux-gnu
 gcc -O2 -c -o "$BIN/c-object.o" c/hello.c
 gcc -O2 -m32 -o "$BIN/c-i386" c/hello.c
 g++ -O2 -o "$BIN/cxx-dynamic" c/hello.cpp
+# libstdc++ linked in, libgcc_s still needed (no -static-libgcc); stripped.
+g++ -O2 -s -static-libstdc++ -o "$BIN/cxx-static-libstdcxx" c/hello.cpp
 # The same program as g++ 13.2 and later build it (see the source): it needs
 # GLIBCXX_3.4.32, linked against trixie's libstdc++ (GCC 14), whose own
 # needs of glibc 2.38 are not this machine's to satisfy (never run here).

@@ -131,6 +131,11 @@ def parse_readelf(text):
                 or s.startswith("No version information")):
             section = "version-other"
             continue
+        # Notes (-n) follow the version sections: a SystemTap probe's
+        # "Name: throw" (libstdc++ linked in statically) is no version.
+        if s.startswith("Displaying notes found in"):
+            section = None
+            continue
 
         # --- program headers (-l)
         if in_phdrs:

@@ -1240,7 +1240,64 @@ fn cxx_programs_need_their_libstdcxx() {
     assert!(message.contains("defines up to GLIBCXX_3.4.33"), "{message}");
     assert!(message.contains("needs a version up to GLIBCXX_3.4.35"), "{message}");
     assert!(!message.contains("iostream"), "{message}");
+    // -static-libstdc++ alone still needs libgcc_s.so.1, which base lacks:
+    // the words of a real such build's verdict (testdata/bin/cxx-static-libstdcxx).
+    let real = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--image", "gcr.io/distroless/base-debian12"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/cxx-static-libstdcxx"))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&real.stdout).unwrap();
+    let crash = doc["reports"][0]["image_check"]["problems"][0]["message"]
+        .as_str()
+        .unwrap();
+    let libgcc = finding(
+        &text
+            .replace("g++ -O2", "g++ -static-libstdc++ -O2")
+            .replace("cc-debian12", "base-debian12"),
+    )
+    .expect("libgcc_s.so.1 is still needed");
+    assert_eq!(libgcc["output"].as_str().unwrap(), crash.replace("/app:", "/server:"));
+    assert!(
+        crash.contains("libgcc_s.so.1: cannot open shared object file"),
+        "{crash}"
+    );
+    // Found by a fresh-user trial: commands written in the ways builds
+    // write them.
+    for run in [
+        "if true; then g++ -O2 -o /server main.cpp; fi",
+        "ccache g++ -O2 -o /server main.cpp",
+        "for f in main; do c++ -o /server $f.cpp; done",
+        "CXXFLAGS=-O2 env x86_64-linux-gnu-g++-12 -o /server main.cpp",
+    ] {
+        let edit = text.replace("g++ -O2 -o /server main.cpp", run);
+        assert!(finding(&edit).is_some(), "{run}");
+    }
     for (edit, why) in [
+        (
+            text.replace("RUN g++ -O2 -o /server main.cpp", "RUN g++ --version && gcc -O2 -o /server main.c"),
+            "g++ only asked its version",
+        ),
+        (
+            text.replace("g++ -O2", "clang++ -stdlib=libc++ -O2"),
+            "libc++, not libstdc++",
+        ),
+        (
+            text.replace("g++ -O2", "g++ -static-libstdc++ -static-libgcc -O2")
+                .replace("cc-debian12", "base-debian12"),
+            "both linked in",
+        ),
+        (
+            text.replace(
+                "COPY --from=build /server /server",
+                "COPY --from=build /usr/local/lib64/libstdc++.so.6 /usr/lib/x86_64-linux-gnu/\nCOPY --from=build /server /server",
+            ),
+            "the image ships the builder's libstdc++",
+        ),
+        (
+            text.replace("COPY --from=build /server /server", "ENV LD_LIBRARY_PATH=/opt/lib\nCOPY --from=build /server /server"),
+            "the loader is pointed elsewhere",
+        ),
         (text.replace("gcc:13", "gcc:12"), "GCC 12's libstdc++ is cc-debian12's"),
         (
             text.replace("cc-debian12", "cc-debian13"),
@@ -1256,6 +1313,55 @@ fn cxx_programs_need_their_libstdcxx() {
         ),
     ] {
         assert_eq!(finding(&edit), None, "{why}");
+    }
+}
+
+/// `dynamic-on-static` is about programs that are linked dynamically: a
+/// build that links statically (`-static`, `-static-pie`; Rust's
+/// crt-static or musl target) gives none, and the fix names a versioned
+/// cc image. Found by a fresh-user trial.
+#[test]
+fn static_builds_are_not_dynamic_on_static() {
+    let text = std::fs::read_to_string(dir().join("dynamic-on-static.Dockerfile")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let rules_of = |dockerfile: &str| {
+        let f = tmp.path().join("Dockerfile");
+        std::fs::write(&f, dockerfile).unwrap();
+        let (_, doc) = dockerfile_json(&f, &[]);
+        doc
+    };
+    let doc = rules_of(&text);
+    let finding = doc["reports"][0]["dockerfile"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "dynamic-on-static")
+        .unwrap()
+        .clone();
+    assert!(
+        finding["fix"]
+            .as_str()
+            .unwrap()
+            .contains("gcr.io/distroless/cc-debian12;"),
+        "{finding}"
+    );
+    for edit in [
+        text.replace("gcc -O2", "gcc -static -O2"),
+        text.replace("gcc -O2", "gcc -static-pie -O2"),
+        text.replace("gcc -O2 -o /hello hello.c", "g++ -O2 -static -o /hello hello.cpp"),
+        text.replace("FROM ubuntu:22.04 AS build", "FROM rust:1-bookworm AS build")
+            .replace(
+                "RUN gcc -O2 -o /hello hello.c",
+                "RUN RUSTFLAGS='-C target-feature=+crt-static' cargo build --release",
+            ),
+    ] {
+        let doc = rules_of(&edit);
+        assert!(
+            !rules(&doc["reports"][0])
+                .iter()
+                .any(|r| r.starts_with("dynamic-on-static")),
+            "{edit}"
+        );
     }
 }
 

@@ -412,7 +412,7 @@ fn judge_program(
             }
         }
         (None, Some((_, Origin::From { from, .. }))) => {
-            program::from_builder(stages, from, &last.root, &shown, platforms, at, findings)
+            program::from_builder(stages, from, last, &shown, platforms, at, findings)
         }
         _ => none,
     }

@@ -6,8 +6,9 @@
 
 use super::base::{self, Builder};
 use super::findings::{Finding, Rule};
+use super::fs::Origin;
 use super::parse::{Command, Op, Pos, Stage};
-use super::stage::{Replayed, Root};
+use super::stage::{Event, Replayed, Root};
 use crate::catalog::{self, Catalog, ImageRef};
 use crate::elf::version_cmp;
 use crate::report::Report;
@@ -232,7 +233,7 @@ impl Cross {
 pub fn from_builder(
     stages: &[Stage],
     from: &str,
-    root: &Root,
+    last: &Replayed,
     program: &str,
     platforms: &Platforms<'_>,
     at: Pos,
@@ -240,7 +241,8 @@ pub fn from_builder(
 ) -> Judged {
     let unknown = Judged::unknown();
     let chain = chain(stages, from);
-    let (Some(builder), Some(image)) = (chain.last().and_then(|s| base::builder(&s.base)), image_ref(root)) else {
+    let (Some(builder), Some(image)) = (chain.last().and_then(|s| base::builder(&s.base)), image_ref(&last.root))
+    else {
         return unknown;
     };
     let static_image = image.variant.as_deref().is_none_or(|v| v == "static");
@@ -277,7 +279,14 @@ pub fn from_builder(
             return unknown;
         }
     } else if static_image {
-        out.push(dynamic_on_static(&builder, &image, program, at));
+        let static_build = if builder.image == "rust" {
+            rust_static(&chain)
+        } else {
+            links_statically(&chain)
+        };
+        if !static_build {
+            out.push(dynamic_on_static(&builder, &image, program, at));
+        }
         return unknown;
     }
     if builder.image == "rust" {
@@ -299,8 +308,8 @@ pub fn from_builder(
             out.extend(rust_libgcc(&builder, &image, program, platforms.runs_on, at));
         }
     }
-    if builds_cxx(&chain) {
-        out.extend(cxx_libstdcxx(&builder, &image, program, platforms.runs_on, at));
+    if let Some(cxx) = cxx_build(&chain) {
+        out.extend(cxx_runtime(&builder, &image, cxx, last, program, platforms.runs_on, at));
     }
     out.extend(newer_glibc(&builder, &image, program, at));
     unknown
@@ -323,33 +332,87 @@ fn build_words<'s>(stages: &'s [&'s Stage]) -> impl Iterator<Item = &'s str> + '
     })
 }
 
-/// Whether the stages compile C++ into a program that links libstdc++
-/// dynamically (g++'s default): a RUN runs `g++`, `c++` or `clang++` as a
-/// command (by any path or triplet prefix, `x86_64-linux-gnu-g++-12`; not
-/// a package name that `apt-get install` is given), and no step passes
-/// `-static`, `-static-pie` or `-static-libstdc++`.
-fn builds_cxx(stages: &[&Stage]) -> bool {
-    if build_words(stages).any(|w| ["-static", "-static-pie", "-static-libstdc++"].contains(&w)) {
-        return false;
+/// Whether the stages link C or C++ programs statically: a build step
+/// passes `-static` or `-static-pie` (gcc and clang), so the program
+/// needs no loader and no library.
+fn links_statically(stages: &[&Stage]) -> bool {
+    build_words(stages).any(|w| w == "-static" || w == "-static-pie")
+}
+
+/// How the stages build C++ with libstdc++ (g++'s default), when they do.
+#[derive(Debug, Clone, Copy)]
+struct CxxBuild {
+    /// `-static-libstdc++`: libstdc++ is in the program.
+    static_libstdcxx: bool,
+    /// `-static-libgcc`: so is libgcc (else it needs libgcc_s.so.1).
+    static_libgcc: bool,
+}
+
+/// Whether the stages compile C++ into a program that links libstdc++:
+/// a RUN runs `g++`, `c++` or `clang++` as a command (by any path or
+/// triplet prefix, `x86_64-linux-gnu-g++-12`; after `ccache`, `env`,
+/// `then`, `do` and the like; not a package name that `apt-get install` is
+/// given, nor `g++ --version`), and no step links statically (`-static`).
+/// clang++ with `-stdlib=libc++` links libc++ instead: not this.
+fn cxx_build(stages: &[&Stage]) -> Option<CxxBuild> {
+    if links_statically(stages) {
+        return None;
     }
+    const BEFORE: [&str; 12] = [
+        "then", "do", "else", "exec", "ccache", "env", "time", "nice", "sudo", "command", "!", "{",
+    ];
+    const QUERIES: [&str; 7] = [
+        "--version",
+        "-v",
+        "--help",
+        "-dumpversion",
+        "-dumpfullversion",
+        "-dumpmachine",
+        "-###",
+    ];
     let is_cxx = |word: &str| {
         let name = word.rsplit('/').next().unwrap_or(word);
         ["g++", "c++", "clang++"].iter().any(|c| name.contains(c))
     };
-    // The first word of each command of a shell line, after its variable
-    // assignments (`CXXFLAGS=-O2 g++ ...`).
-    let commands = |text: &str| -> bool {
-        text.split(['\n', ';', '&', '|', '(', ')'])
-            .filter_map(|c| c.split_whitespace().find(|w| !w.contains('=')))
-            .any(is_cxx)
+    // Each command of a shell line: its words after variable assignments
+    // and the words that run another command.
+    let builds = |words: Vec<&str>| -> bool {
+        let mut it = words
+            .into_iter()
+            .skip_while(|w| w.contains('=') || BEFORE.contains(w))
+            .peekable();
+        let Some(first) = it.next() else { return false };
+        let args: Vec<&str> = it.collect();
+        is_cxx(first)
+            && args.iter().any(|a| !QUERIES.contains(a) && !a.starts_with("-print-"))
+            && !args.contains(&"-stdlib=libc++")
     };
-    stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
+    let found = stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
         Op::Run { command, .. } => match command {
-            Command::Shell(t) => commands(t),
-            Command::Exec(a) => a.first().is_some_and(|w| is_cxx(w)),
+            Command::Shell(t) => t
+                .split(['\n', ';', '&', '|', '(', ')'])
+                .any(|c| builds(c.split_whitespace().collect())),
+            Command::Exec(a) => builds(a.iter().map(String::as_str).collect()),
         },
         _ => false,
+    });
+    found.then(|| CxxBuild {
+        static_libstdcxx: build_words(stages).any(|w| w == "-static-libstdc++"),
+        static_libgcc: build_words(stages).any(|w| w == "-static-libgcc"),
     })
+}
+
+/// Whether the final stage puts a file named like `library` (its path or
+/// its source's) in the image, or points the loader elsewhere with
+/// `LD_LIBRARY_PATH`: then which copy the program loads is not known.
+fn ships_own(last: &Replayed, library: &str) -> bool {
+    last.env.contains_key("LD_LIBRARY_PATH")
+        || last.events.iter().any(|e| match e {
+            Event::Placed { path, origin, .. } => {
+                path.contains(library) || matches!(origin, Origin::From { path, .. } if path.contains(library))
+            }
+            _ => false,
+        })
 }
 
 /// The first version of libstdc++ that `#include <iostream>` makes a
@@ -358,31 +421,54 @@ fn builds_cxx(stages: &[&Stage]) -> bool {
 /// libstdc++ manual, "ABI Policy and Guidelines"; libstdc++-v3's gnu.ver).
 const IOSTREAM_GLIBCXX: &str = "GLIBCXX_3.4.32";
 
-/// `cxx-libstdcxx`: a C++ program links libstdc++.so.6; the final image
-/// has none (base, base-nossl), or an older one than the builder's GCC
-/// (the image data's version definitions), whose newer versions a program
-/// can need.
-fn cxx_libstdcxx(builder: &Builder, image: &ImageRef, program: &str, platform: &str, at: Pos) -> Option<Finding> {
+/// `cxx-libstdcxx`: a C++ program links libstdc++.so.6 (unless
+/// `-static-libstdc++`) and libgcc_s.so.1 (unless `-static-libgcc`); the
+/// final image has no libstdc++ (base, base-nossl) or no libgcc_s, or an
+/// older libstdc++ than the builder's GCC (the image data's version
+/// definitions), whose newer versions a program can need. Silent when the
+/// final stage ships its own copy.
+fn cxx_runtime(
+    builder: &Builder,
+    image: &ImageRef,
+    cxx: CxxBuild,
+    last: &Replayed,
+    program: &str,
+    platform: &str,
+    at: Pos,
+) -> Option<Finding> {
     let catalog = Catalog::embedded();
     let generation = image.generation.as_deref()?;
     let arch = catalog::arch_of(platform)?;
     let found = catalog.image(image.variant.as_deref()?, generation)?;
     let built_in = format!("{}:{}", builder.image, builder.tag);
-    if !found.arch(arch)?.has_soname("libstdc++.so.6") {
+    let missing = [
+        ("libstdc++.so.6", "-static-libstdc++", cxx.static_libstdcxx),
+        ("libgcc_s.so.1", "-static-libgcc", cxx.static_libgcc),
+    ]
+    .into_iter()
+    .find(|&(soname, _, linked_in)| {
+        !linked_in
+            && !ships_own(last, soname.split('.').next().unwrap_or(soname))
+            && !found.arch(arch).is_some_and(|a| a.has_soname(soname))
+    });
+    if let Some((soname, flag, _)) = missing {
         return Some(Finding::new(
             Rule::CxxLibstdcxx,
             at,
             format!(
-                "{program} is a C++ program built in {built_in}: it needs libstdc++.so.6 unless linked with -static-libstdc++, and {} does not have it",
+                "{program} is a C++ program built in {built_in}: it needs {soname} unless linked with {flag}, and {} does not have it",
                 image.given
             ),
             Some(format!(
-                "{program}: error while loading shared libraries: libstdc++.so.6: cannot open shared object file: No such file or directory"
+                "{program}: error while loading shared libraries: {soname}: cannot open shared object file: No such file or directory"
             )),
             format!(
                 "use gcr.io/distroless/cc-{generation}, or link with -static-libstdc++ -static-libgcc; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
             ),
         ));
+    }
+    if cxx.static_libstdcxx || ships_own(last, "libstdc++") {
+        return None;
     }
     let newest = |generation: &str| {
         catalog
@@ -530,6 +616,17 @@ fn cgo_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Fi
 }
 
 fn dynamic_on_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> Finding {
+    // scratch has no generation: the one distroless recommends.
+    let generation = image.generation.as_deref().or_else(|| {
+        Catalog::embedded()
+            .generations
+            .iter()
+            .find(|g| g.default)
+            .map(|g| g.name)
+    });
+    let cc = generation.map_or("gcr.io/distroless/cc".to_string(), |g| {
+        format!("gcr.io/distroless/cc-{g}")
+    });
     let how = if builder.image == "rust" {
         "Rust links glibc and libgcc_s dynamically by default; build with RUSTFLAGS='-C target-feature=+crt-static' or --target x86_64-unknown-linux-musl"
     } else {
@@ -543,9 +640,7 @@ fn dynamic_on_static(builder: &Builder, image: &ImageRef, program: &str, at: Pos
             builder.image, builder.tag, image.given
         ),
         Some(exec_failed(program, ExecFailure::NoSuchFile)),
-        format!(
-            "{how}; or use gcr.io/distroless/cc; or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
-        ),
+        format!("{how}; or use {cc}; or pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"),
     )
 }
 
