@@ -407,6 +407,21 @@ pub fn check_dockerfile(
     joined: Option<crate::dockerfile::Joined>,
 ) -> Report {
     let shown = shown(path);
+    // The build context must be a directory: a missing one is the
+    // command line's error, not the Dockerfile's missing sources.
+    if let Some(dir) = &settings.context {
+        let failed = match std::fs::metadata(dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(Error::NotFound(dir.clone())),
+            Err(e) => Some(Error::Io(e.to_string())),
+            Ok(m) if !m.is_dir() => Some(Error::Io(
+                "not a directory: --context names the build context, a directory".into(),
+            )),
+            Ok(_) => None,
+        };
+        if let Some(e) = failed {
+            return Report::failed(self::shown(dir), Format::Unknown, &e);
+        }
+    }
     match crate::dockerfile::check(path, text, settings, joined) {
         Ok(check) => Report::Dockerfile(Box::new(crate::report::DockerfileReport { path: shown, check })),
         Err(e) => Report::failed(

@@ -268,6 +268,56 @@ fn a_joined_program_that_cannot_be_read_says_why() {
     }
 }
 
+/// `--context` that is missing or not a directory: the command line's
+/// error (exit 3, one line), not a Dockerfile whose sources are missing.
+/// Found by a fresh-user trial.
+#[test]
+fn a_context_that_is_not_a_directory() {
+    for (context, words) in [
+        ("/nonexistent-context", "no such file: check the path"),
+        ("/etc/passwd", "not a directory: --context names the build context"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--context", context])
+            .arg(dir().join("clean-static.Dockerfile"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("dlcheck: {context}: ")) && stderr.contains(words),
+            "{stderr}"
+        );
+    }
+}
+
+/// `builder-newer-glibc`'s fix names a distroless image with that glibc
+/// (debian12's is 2.36, the first at or above ubuntu 22.04's 2.35), not the
+/// builder's release. Found by a fresh-user trial.
+#[test]
+fn newer_glibc_fix_names_a_distroless_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    std::fs::write(
+        &f,
+        "FROM ubuntu:22.04 AS build\nRUN apt-get install -y gcc && gcc -o /server main.c\nFROM gcr.io/distroless/cc-debian11\nCOPY --from=build /server /server\nENTRYPOINT [\"/server\"]\n",
+    )
+    .unwrap();
+    let (_, doc) = dockerfile_json(&f, &[]);
+    let finding = doc["reports"][0]["dockerfile"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "builder-newer-glibc")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        finding["fix"],
+        "build on debian:bullseye with gcc, or use gcr.io/distroless/cc-debian12; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
+    );
+}
+
 #[test]
 fn detected_by_name_and_content() {
     let p = |s: &str| PathBuf::from(s);

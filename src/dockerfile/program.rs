@@ -659,6 +659,17 @@ fn newer_glibc(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> O
         _ => "c",
     };
     let same = catalog::builder(language, generation).unwrap_or("a builder of the runtime's release");
+    // The oldest generation whose image of this variant has that glibc.
+    let variant = image.variant.as_deref()?;
+    let newer = catalog::newer_than(generation)
+        .find(|g| {
+            Catalog::embedded()
+                .image(variant, g)
+                .and_then(|i| i.glibc_version)
+                .is_some_and(|v| version(v) >= version(built))
+        })
+        .map(|g| format!(", or use gcr.io/distroless/{variant}-{g}"))
+        .unwrap_or_default();
     Some(Finding::new(
         Rule::BuilderNewerGlibc,
         at,
@@ -667,9 +678,6 @@ fn newer_glibc(builder: &Builder, image: &ImageRef, program: &str, at: Pos) -> O
             builder.image, builder.tag, builder.release, image.given
         ),
         None,
-        format!(
-            "build on {same}, or use a final image of {} or later; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain",
-            builder.release
-        ),
+        format!("build on {same}{newer}; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"),
     ))
 }
