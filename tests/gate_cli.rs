@@ -208,6 +208,22 @@ fn markdown_for_pull_requests() {
     );
 }
 
+/// Markdown prose cells show `<` and `>` as entities (GitHub drops what
+/// reads as an HTML tag: `<iostream>` vanished); code spans keep them.
+/// Found by a fresh-user trial.
+#[test]
+fn markdown_keeps_angle_brackets() {
+    let df = testdata().join("dockerfiles/cxx-libstdcxx.Dockerfile");
+    let out = dlcheck(&["--format", "markdown", df.to_str().unwrap()]);
+    let md = text(&out.stdout);
+    let row = md.lines().find(|l| l.contains("`dockerfile/cxx-libstdcxx`")).unwrap();
+    assert!(
+        row.contains("one that includes &lt;iostream&gt; needs GLIBCXX_3.4.32"),
+        "{row}"
+    );
+    assert!(!row.contains("<iostream>"), "{row}");
+}
+
 /// `-q`: nothing on stdout or stderr, the same status.
 #[test]
 fn quiet_prints_nothing() {

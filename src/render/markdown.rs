@@ -127,14 +127,24 @@ fn verdict(r: &Report) -> (Mark, String) {
     }
 }
 
-/// A table cell: one line, `|` escaped.
-fn cell(text: &str) -> String {
+/// One line, `|` escaped: what a table cell can hold.
+fn one_line(text: &str) -> String {
     text.replace('\n', " ").replace('|', "\\|")
 }
 
-/// An inline code span, longer fences when the text has backticks.
+/// A table cell of prose: one line, and `&`, `<`, `>` as entities, so that
+/// `<iostream>` is shown, not taken for an HTML tag and dropped.
+fn cell(text: &str) -> String {
+    one_line(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// An inline code span (where `<` is shown as it is), longer fences when
+/// the text has backticks.
 fn code(text: &str) -> String {
-    let text = cell(text);
+    let text = one_line(text);
     if text.contains('`') {
         format!("`` {text} ``")
     } else {
