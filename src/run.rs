@@ -442,7 +442,27 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
     let opts = &request.options;
     let settings = &request.dockerfile_settings;
     let text = match input::load(file) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(bytes) => {
+            // A program or an archive where the Dockerfile goes: say what it
+            // is, not which of its bytes is no instruction.
+            let what = match input::sniff::detect(&bytes) {
+                Format::Elf => Some("an ELF file"),
+                Format::MachO => Some("a Mach-O file"),
+                Format::Pe => Some("a PE file"),
+                Format::Image => Some("a tar archive"),
+                Format::Unknown if input::sniff::describe_unknown(&bytes) != "text" => {
+                    Some(input::sniff::describe_unknown(&bytes))
+                }
+                _ => None,
+            };
+            if let Some(what) = what {
+                let e = Error::MalformedDockerfile(format!(
+                    "not a Dockerfile but {what}: the Dockerfile comes first (--dockerfile Dockerfile PROGRAM)"
+                ));
+                return Report::failed(shown(file), Format::Dockerfile, &e);
+            }
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
         Err(e) => return Report::failed(shown(file), Format::Dockerfile, &e),
     };
     let joined = if let Some(root) = &request.root {

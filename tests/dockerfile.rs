@@ -268,6 +268,30 @@ fn a_joined_program_that_cannot_be_read_says_why() {
     }
 }
 
+/// `--dockerfile` given a program: what it is, in one line (it was an
+/// "unknown instruction" of 350 escaped bytes). Found by a fresh-user
+/// trial.
+#[test]
+fn a_program_where_the_dockerfile_goes() {
+    let elf = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/c-static");
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .arg("--dockerfile")
+        .arg(&elf)
+        .arg(&elf)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "dlcheck: {}: malformed Dockerfile: not a Dockerfile but an ELF file: the Dockerfile comes first",
+            elf.display()
+        )),
+        "{stderr}"
+    );
+}
+
 /// `--context` that is missing or not a directory: the command line's
 /// error (exit 3, one line), not a Dockerfile whose sources are missing.
 /// Found by a fresh-user trial.
