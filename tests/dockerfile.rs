@@ -1002,6 +1002,11 @@ fn engine_refuses_the_malformed() {
         "FROM --foo=bar scratch\n",
         "FROM --platform=bogus scratch\n",
         "FROM --platform=linux/amd64/v2/x scratch\n",
+        "FROM gcc: AS build\nRUN true\n",
+        "ARG V\nFROM gcc:${V} AS build\nRUN true\n",
+        "FROM gcr.io/distroless/cc-debian12:${X}\n",
+        "FROM Gcc:13\nRUN true\n",
+        "FROM a..b\nRUN true\n",
     ] {
         std::fs::write(&f, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();

@@ -219,6 +219,17 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
         let parent = stages
             .iter()
             .position(|p| p.name.as_deref() == Some(base.to_lowercase().as_str()));
+        if parent.is_none()
+            && base != "scratch"
+            && let Err(why) = image_reference(&base)
+        {
+            let at = lines.pos(s.from.image.span.start);
+            return Err(ParseError {
+                line: at.line,
+                column: at.column,
+                message: format!("failed to parse stage name \"{base}\": {why}"),
+            });
+        }
         let mut vars = parent.map(|i| envs[i].clone()).unwrap_or_else(default_env);
         let mut steps = Vec::new();
         for i in s.instructions {
@@ -244,6 +255,90 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
     }
     put_back_resets(&mut stages, &resets);
     Ok(Dockerfile { stages, escape })
+}
+
+/// Whether `reference` is an image reference as the engine parses one
+/// (distribution's reference grammar, which BuildKit applies to a `FROM`
+/// that names no stage): `[domain/]path[:tag][@digest]`, a path of
+/// lower-case components (`[a-z0-9]+` joined by `.`, `_`, `__` or dashes),
+/// a domain with a `.` or `:` or `localhost`, a tag of at most 128 word
+/// characters, dots and dashes, a digest `algorithm:hex` (32 hex digits at
+/// least). The error in the engine's words.
+fn image_reference(reference: &str) -> Result<(), &'static str> {
+    const INVALID: &str = "invalid reference format";
+    let parses = |r: &str| -> bool {
+        let (rest, digest) = match r.split_once('@') {
+            Some((rest, d)) => (rest, Some(d)),
+            None => (r, None),
+        };
+        if let Some(d) = digest {
+            let Some((algorithm, hex)) = d.split_once(':') else {
+                return false;
+            };
+            let alg_ok = algorithm.split(['-', '_', '+', '.']).all(|p| {
+                p.starts_with(|c: char| c.is_ascii_alphabetic()) && p.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+            if !alg_ok || hex.len() < 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                return false;
+            }
+        }
+        // A tag follows the last ':' after the last '/'.
+        let (name, tag) = match rest.rfind(':') {
+            Some(i) if !rest[i + 1..].contains('/') => (&rest[..i], Some(&rest[i + 1..])),
+            _ => (rest, None),
+        };
+        if let Some(t) = tag {
+            let ok = t.len() <= 128
+                && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                && t.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            if !ok {
+                return false;
+            }
+        }
+        let mut parts: Vec<&str> = name.split('/').collect();
+        if parts.len() > 1 && (parts[0].contains(['.', ':']) || parts[0] == "localhost") {
+            let domain = parts.remove(0);
+            let (host, port) = match domain.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (domain, None),
+            };
+            let host_ok = !host.is_empty()
+                && host.split('.').all(|c| {
+                    !c.is_empty()
+                        && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+                        && !c.starts_with('-')
+                        && !c.ends_with('-')
+                });
+            if !host_ok || port.is_some_and(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit())) {
+                return false;
+            }
+        }
+        // Each path component: alphanumerics joined by '.', '_', '__' or
+        // dashes, starting and ending with an alphanumeric.
+        parts.iter().all(|c| {
+            let b = c.as_bytes();
+            !b.is_empty()
+                && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
+                && b[b.len() - 1].is_ascii_lowercase() | b[b.len() - 1].is_ascii_digit()
+                && b.iter()
+                    .all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || b"._-".contains(&x))
+                && !c.contains("..")
+                && !c.contains("___")
+                && !c.contains("._")
+                && !c.contains("_.")
+                && !c.contains("-.")
+                && !c.contains(".-")
+                && !c.contains("_-")
+                && !c.contains("-_")
+        })
+    };
+    if parses(reference) {
+        Ok(())
+    } else if parses(&reference.to_lowercase()) {
+        Err("invalid reference format: repository name must be lowercase")
+    } else {
+        Err(INVALID)
+    }
 }
 
 /// The variables a stage starts with when its base's are not known: the
@@ -630,5 +725,39 @@ impl<'a> Lines<'a> {
                     .to_string()
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The engine's reference grammar: these parse (the engine then pulls
+    /// them), these do not, in its words (each checked with BuildKit,
+    /// tests/dockerfile.rs `engine_refuses_the_malformed`).
+    #[test]
+    fn image_references() {
+        for ok in [
+            "gcc",
+            "golang:1.22-bookworm",
+            "my_org/app__x:v1",
+            "GHCR.IO/org/app:1",
+            "localhost:5000/app:1.0",
+            "registry.example.com:443/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "gcr.io/distroless/static-debian12:nonroot-arm64",
+        ] {
+            assert_eq!(image_reference(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("gcc:", "invalid reference format"),
+            ("/app", "invalid reference format"),
+            ("a..b", "invalid reference format"),
+            ("app:-x", "invalid reference format"),
+            ("a-_b", "invalid reference format"),
+            ("app@sha256:abc", "invalid reference format"),
+            ("Gcc:13", "invalid reference format: repository name must be lowercase"),
+        ] {
+            assert_eq!(image_reference(bad), Err(why), "{bad}");
+        }
     }
 }
