@@ -1348,6 +1348,7 @@ fn cxx_programs_need_their_libstdcxx() {
         "ccache g++ -O2 -o /server main.cpp",
         "for f in main; do c++ -o /server $f.cpp; done",
         "CXXFLAGS=-O2 env x86_64-linux-gnu-g++-12 -o /server main.cpp",
+        "<<EOT\nset -e\ng++ -O2 -o /server main.cpp\nEOT",
     ] {
         let edit = text.replace("g++ -O2 -o /server main.cpp", run);
         assert!(finding(&edit).is_some(), "{run}");
@@ -1392,6 +1393,25 @@ fn cxx_programs_need_their_libstdcxx() {
         ),
     ] {
         assert_eq!(finding(&edit), None, "{why}");
+    }
+}
+
+/// A RUN's heredoc is the script its shell runs: what it says counts as
+/// the RUN's own text (`CGO_ENABLED=0` there: no cgo-static). Found by a
+/// fresh-user trial.
+#[test]
+fn heredoc_scripts_are_read() {
+    let text = std::fs::read_to_string(dir().join("cgo-static.Dockerfile")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    for (run, cgo_static) in [
+        ("RUN <<EOT\nset -e\nCGO_ENABLED=0 go build -o /out/server .\nEOT", false),
+        ("RUN <<EOT\nset -e\ngo build -o /out/server .\nEOT", true),
+    ] {
+        std::fs::write(&f, text.replace("RUN go build -o /out/server .", run)).unwrap();
+        let (_, doc) = dockerfile_json(&f, &[]);
+        let found = rules(&doc["reports"][0]).iter().any(|r| r.starts_with("cgo-static@"));
+        assert_eq!(found, cgo_static, "{run}");
     }
 }
 

@@ -110,6 +110,9 @@ pub enum Op {
         command: Command,
         /// `CGO_ENABLED` in the stage's `ENV`/`ARG` values here.
         cgo: Option<String>,
+        /// The bodies of its heredocs (`RUN <<EOF`): a script the shell
+        /// runs, or what a command reads.
+        heredocs: Vec<String>,
     },
     /// `CMD`.
     Cmd(Command),
@@ -371,6 +374,7 @@ fn lower(
         pd::Instruction::Run(r) => Op::Run {
             command: command(&r.arguments, escape),
             cgo: vars.get("CGO_ENABLED").cloned(),
+            heredocs: r.here_docs.iter().map(|h| h.value.to_string()).collect(),
         },
         pd::Instruction::Cmd(c) => Op::Cmd(command(&c.arguments, escape)),
         pd::Instruction::Entrypoint(e) => Op::Entrypoint(command(&e.arguments, escape)),

@@ -160,12 +160,8 @@ fn chain<'s>(stages: &'s [Stage], from: &str) -> Vec<&'s Stage> {
 fn cgo_off(stages: &[&Stage]) -> bool {
     stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
         Op::Env(pairs) => pairs.iter().any(|(k, v)| k == "CGO_ENABLED" && v == "0"),
-        Op::Run { command, cgo } => {
-            cgo.as_deref() == Some("0")
-                || match command {
-                    Command::Shell(t) => t.contains("CGO_ENABLED=0"),
-                    Command::Exec(a) => a.iter().any(|w| w.contains("CGO_ENABLED=0")),
-                }
+        Op::Run { command, cgo, heredocs } => {
+            cgo.as_deref() == Some("0") || run_text(command, heredocs).contains("CGO_ENABLED=0")
         }
         _ => false,
     })
@@ -315,28 +311,46 @@ pub fn from_builder(
     unknown
 }
 
-/// The words of the stages' `RUN` commands and `ENV` values: what a build
-/// step runs, and the flags it passes.
-fn build_words<'s>(stages: &'s [&'s Stage]) -> impl Iterator<Item = &'s str> + 's {
+/// The text a `RUN` gives the build: its command (an exec form's words
+/// joined by spaces), then the bodies of its heredocs, a line apart.
+fn run_text(command: &Command, heredocs: &[String]) -> String {
+    let mut out = match command {
+        Command::Shell(t) => t.clone(),
+        Command::Exec(a) => a.join(" "),
+    };
+    for h in heredocs {
+        out.push('\n');
+        out.push_str(h);
+    }
+    out
+}
+
+/// The words of the stages' `RUN` commands (and heredocs) and `ENV`
+/// values: what a build step runs, and the flags it passes.
+fn build_words(stages: &[&Stage]) -> Vec<String> {
     const SHELL: &[char] = &[';', '&', '|', '(', ')', '`', '"', '\'', '='];
-    stages.iter().flat_map(|s| &s.steps).flat_map(|step| {
-        let words: Vec<&str> = match &step.op {
-            Op::Env(pairs) => pairs.iter().flat_map(|(_, v)| v.split_whitespace()).collect(),
-            Op::Run { command, .. } => match command {
-                Command::Shell(t) => t.split_whitespace().collect(),
-                Command::Exec(a) => a.iter().flat_map(|w| w.split_whitespace()).collect(),
-            },
-            _ => Vec::new(),
+    let mut out = Vec::new();
+    for step in stages.iter().flat_map(|s| &s.steps) {
+        let text = match &step.op {
+            Op::Env(pairs) => pairs.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" "),
+            Op::Run { command, heredocs, .. } => run_text(command, heredocs),
+            _ => continue,
         };
-        words.into_iter().flat_map(|w| w.split(SHELL)).filter(|w| !w.is_empty())
-    })
+        out.extend(
+            text.split_whitespace()
+                .flat_map(|w| w.split(SHELL))
+                .filter(|w| !w.is_empty())
+                .map(str::to_string),
+        );
+    }
+    out
 }
 
 /// Whether the stages link C or C++ programs statically: a build step
 /// passes `-static` or `-static-pie` (gcc and clang), so the program
 /// needs no loader and no library.
 fn links_statically(stages: &[&Stage]) -> bool {
-    build_words(stages).any(|w| w == "-static" || w == "-static-pie")
+    build_words(stages).iter().any(|w| w == "-static" || w == "-static-pie")
 }
 
 /// How the stages build C++ with libstdc++ (g++'s default), when they do.
@@ -387,18 +401,24 @@ fn cxx_build(stages: &[&Stage]) -> Option<CxxBuild> {
             && args.iter().any(|a| !QUERIES.contains(a) && !a.starts_with("-print-"))
             && !args.contains(&"-stdlib=libc++")
     };
+    let shell = |t: &str| {
+        t.split(['\n', ';', '&', '|', '(', ')'])
+            .any(|c| builds(c.split_whitespace().collect()))
+    };
     let found = stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
-        Op::Run { command, .. } => match command {
-            Command::Shell(t) => t
-                .split(['\n', ';', '&', '|', '(', ')'])
-                .any(|c| builds(c.split_whitespace().collect())),
-            Command::Exec(a) => builds(a.iter().map(String::as_str).collect()),
-        },
+        Op::Run { command, heredocs, .. } => {
+            heredocs.iter().any(|h| shell(h))
+                || match command {
+                    Command::Shell(t) => shell(t),
+                    Command::Exec(a) => builds(a.iter().map(String::as_str).collect()),
+                }
+        }
         _ => false,
     });
+    let words = build_words(stages);
     found.then(|| CxxBuild {
-        static_libstdcxx: build_words(stages).any(|w| w == "-static-libstdc++"),
-        static_libgcc: build_words(stages).any(|w| w == "-static-libgcc"),
+        static_libstdcxx: words.iter().any(|w| w == "-static-libstdc++"),
+        static_libgcc: words.iter().any(|w| w == "-static-libgcc"),
     })
 }
 
@@ -569,10 +589,7 @@ fn rust_static(stages: &[&Stage]) -> bool {
     let says = |t: &str| t.contains("crt-static") || t.contains("-linux-musl");
     stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
         Op::Env(pairs) => pairs.iter().any(|(_, v)| says(v)),
-        Op::Run { command, .. } => match command {
-            Command::Shell(t) => says(t),
-            Command::Exec(a) => a.iter().any(|w| says(w)),
-        },
+        Op::Run { command, heredocs, .. } => says(&run_text(command, heredocs)),
         _ => false,
     })
 }
