@@ -193,6 +193,23 @@ fn newest_glibcxx(version: &str) -> Option<String> {
         .and_then(|(_, v)| v.as_str().map(str::to_string))
 }
 
+/// The newest gcc image major tag (`12`) whose programs need at most
+/// `glibcxx` (its GCC's libstdc++) and, when given, at most `glibc` (its
+/// release's): a builder whose C++ programs the image runs.
+pub fn gcc_tag_within(glibcxx: &str, glibc: Option<&str>) -> Option<String> {
+    let tags = data()["gcc"].as_object()?;
+    tags.keys()
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+        .filter(|t| {
+            builder(&format!("gcc:{t}")).is_some_and(|b| {
+                b.glibcxx.as_deref().is_some_and(|v| version_cmp(v, glibcxx).is_le())
+                    && glibc.is_none_or(|g| b.glibc.as_deref().is_some_and(|v| version_cmp(v, g).is_le()))
+            })
+        })
+        .max_by(|a, b| version_cmp(a, b))
+        .cloned()
+}
+
 /// The directories and symbolic links of the base-files package of a
 /// distroless generation (`/bin`, `/usr/bin` ...; on debian13 `/bin` is a
 /// link to `usr/bin`), from `data/dockerfile.json`.
@@ -298,5 +315,11 @@ mod tests {
         assert_eq!(b("golang:1.22-bookworm"), s("12", "GLIBCXX_3.4.30"));
         // A gcc tag the data does not know: not the release's GCC.
         assert_eq!(b("gcc:99"), Some((None, None)));
+        // The newest gcc image each generation's cc runs the C++ programs
+        // of: its libstdc++ (GCC 10, 12, 14) and glibc (2.31, 2.36, 2.41).
+        let within = |v: &str, g: &str| gcc_tag_within(v, Some(g));
+        assert_eq!(within("GLIBCXX_3.4.28", "2.31").as_deref(), Some("10"));
+        assert_eq!(within("GLIBCXX_3.4.30", "2.36").as_deref(), Some("12"));
+        assert_eq!(within("GLIBCXX_3.4.33", "2.41").as_deref(), Some("14"));
     }
 }

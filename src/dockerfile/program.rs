@@ -510,8 +510,10 @@ fn cxx_runtime(
     };
     let gcc = builder.gcc.as_deref().map(|g| format!("GCC {g}, ")).unwrap_or_default();
     let mut fixes = Vec::new();
-    if let Some(same) = catalog::builder("c", generation) {
-        fixes.push(format!("build on {same}"));
+    let runtime_glibc = found.glibc_version;
+    match base::gcc_tag_within(has, runtime_glibc) {
+        Some(tag) => fixes.push(format!("build on gcc:{tag}")),
+        None => fixes.extend(catalog::builder("c", generation).map(|same| format!("build on {same}"))),
     }
     if let Some(g) =
         catalog::this_and_newer(generation).find(|g| newest(g).is_some_and(|v| version_cmp(built, v).is_le()))
