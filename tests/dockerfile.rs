@@ -1396,6 +1396,64 @@ fn cxx_programs_need_their_libstdcxx() {
     }
 }
 
+/// A C or C++ program compiled by the stage's own compiler is built for
+/// the stage's platform: on another one than the image's, the kernel
+/// refuses it (`builder-platform`), unless the Dockerfile names a cross
+/// compiler. Found by a fresh-user trial.
+#[test]
+fn c_built_on_another_platform() {
+    let text = "FROM --platform=linux/amd64 gcc:12 AS build\nCOPY main.cpp .\nRUN g++ -O2 -o /server main.cpp\nFROM --platform=linux/arm64 gcr.io/distroless/cc-debian12\nCOPY --from=build /server /server\nENTRYPOINT [\"/server\"]\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    let run = |dockerfile: &str, args: &[&str]| {
+        std::fs::write(&f, dockerfile).unwrap();
+        dockerfile_json(&f, args)
+    };
+    let (code, doc) = run(text, &[]);
+    let found: Vec<&Value> = doc["reports"][0]["dockerfile"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "builder-platform")
+        .collect();
+    assert_eq!(found.len(), 1, "{doc}");
+    assert_eq!(found[0]["output"], "exec /server: exec format error");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("built on linux/amd64 with no cross compiler, so for amd64; the image is linux/arm64"),
+        "{}",
+        found[0]
+    );
+    assert_eq!(code, Some(1));
+    for (edit, args, why) in [
+        (
+            text.replace("RUN g++", "RUN aarch64-linux-gnu-g++"),
+            &[][..],
+            "a cross compiler",
+        ),
+        (
+            text.replace("RUN g++", "RUN CXX=aarch64-linux-gnu-g++ make && g++"),
+            &[][..],
+            "CXX= names one",
+        ),
+        (
+            text.replace("FROM --platform=linux/amd64 gcc:12", "FROM gcc:12"),
+            &["--platform", "linux/arm64"][..],
+            "the builder runs on the image's platform",
+        ),
+    ] {
+        let (_, doc) = run(&edit, args);
+        assert!(
+            !rules(&doc["reports"][0])
+                .iter()
+                .any(|r| r.starts_with("builder-platform")),
+            "{why}"
+        );
+    }
+}
+
 /// A RUN's heredoc is the script its shell runs: what it says counts as
 /// the RUN's own text (`CGO_ENABLED=0` there: no cgo-static). Found by a
 /// fresh-user trial.

@@ -76,9 +76,9 @@ pub enum Rule {
     /// distroless publishes no final base image for the build's platform:
     /// the build fails when it pulls the base.
     BasePlatform,
-    /// A Go or Rust program built in a stage of another platform, with no
-    /// `GOARCH` or `--target`: built for another architecture than the
-    /// final image's.
+    /// A Go, Rust, C or C++ program built in a stage of another platform,
+    /// with no `GOARCH`, `--target` or cross compiler: built for another
+    /// architecture than the final image's.
     BuilderPlatform,
     /// `--platform` names another platform than the one the final stage
     /// is built for, which its base's architecture tag or its own
@@ -184,7 +184,7 @@ impl Rule {
             Rule::Linkage => "The program will not start in the final image: its loader, libraries or versions",
             Rule::BasePlatform => "distroless publishes no final base image for the build's platform: the build fails",
             Rule::BuilderPlatform => {
-                "A Go or Rust program built in a stage of another platform for that platform: exec format error"
+                "A Go, Rust, C or C++ program built in a stage of another platform for that platform: exec format error"
             }
             Rule::PlatformPinned => "--platform names another platform than the final stage's FROM fixes",
             Rule::BaseTag => "A distroless final base with a tag distroless does not publish: the build fails",

@@ -194,6 +194,9 @@ pub struct Cross {
     pub go: bool,
     /// `--target` or `CARGO_BUILD_TARGET`.
     pub rust: bool,
+    /// A cross compiler or a way to name one: a triplet (`-linux-gnu`,
+    /// `-linux-musl`), `--target`, `CC=`, `CXX=`, `CROSS_COMPILE`.
+    pub c: bool,
 }
 
 impl Cross {
@@ -218,6 +221,7 @@ impl Cross {
         Cross {
             go: any || names(&["GOARCH"]),
             rust: any || names(&["--target", "CARGO_BUILD_TARGET"]),
+            c: any || names(&["-linux-gnu", "-linux-musl", "--target", "CC=", "CXX=", "CROSS_COMPILE"]),
         }
     }
 }
@@ -246,6 +250,22 @@ pub fn from_builder(
         .first()
         .and_then(|s| s.name.clone())
         .unwrap_or_else(|| from.to_string());
+    if builder.image != "golang" && builder.image != "rust" && compiles_natively(&chain) {
+        let c = Compiler {
+            lang: "C or C++",
+            setting: "cross compiler",
+            told: platforms.cross.c,
+        };
+        let fix = |arch: &str| {
+            format!(
+                "build stage {stage_name} on the image's platform (no FROM --platform), or with a cross compiler for {arch} (Debian's gcc-<triplet> packages, or tonistiigi/xx's xx-clang)"
+            )
+        };
+        if let Some(f) = built_elsewhere(&chain, platforms, &c, program, &stage_name, at, fix) {
+            out.push(f);
+            return unknown;
+        }
+    }
     if builder.image == "golang" {
         if !builder.cgo_default || cgo_off(&chain) {
             let go = Compiler {
@@ -372,6 +392,22 @@ fn cxx_build(stages: &[&Stage]) -> Option<CxxBuild> {
     if links_statically(stages) {
         return None;
     }
+    let is_cxx = |name: &str| ["g++", "c++", "clang++"].iter().any(|c| name.contains(c));
+    let found = runs_compiler(stages, &|name, args| is_cxx(name) && !args.contains(&"-stdlib=libc++"));
+    let words = build_words(stages);
+    found.then(|| CxxBuild {
+        static_libstdcxx: words.iter().any(|w| w == "-static-libstdc++"),
+        static_libgcc: words.iter().any(|w| w == "-static-libgcc"),
+    })
+}
+
+/// Whether a RUN of the stages (its command or its heredoc script) runs a
+/// compiler that builds something: a command (after variable assignments
+/// and `ccache`, `env`, `then`, `do` and the like) whose program's name
+/// (`x86_64-linux-gnu-g++-12`, without its directory) and arguments
+/// `wanted` accepts, with an argument that is not a query (`--version`,
+/// `-dumpmachine`, `-print-*`).
+fn runs_compiler(stages: &[&Stage], wanted: &dyn Fn(&str, &[&str]) -> bool) -> bool {
     const BEFORE: [&str; 12] = [
         "then", "do", "else", "exec", "ccache", "env", "time", "nice", "sudo", "command", "!", "{",
     ];
@@ -384,28 +420,18 @@ fn cxx_build(stages: &[&Stage]) -> Option<CxxBuild> {
         "-dumpmachine",
         "-###",
     ];
-    let is_cxx = |word: &str| {
-        let name = word.rsplit('/').next().unwrap_or(word);
-        ["g++", "c++", "clang++"].iter().any(|c| name.contains(c))
-    };
-    // Each command of a shell line: its words after variable assignments
-    // and the words that run another command.
     let builds = |words: Vec<&str>| -> bool {
-        let mut it = words
-            .into_iter()
-            .skip_while(|w| w.contains('=') || BEFORE.contains(w))
-            .peekable();
+        let mut it = words.into_iter().skip_while(|w| w.contains('=') || BEFORE.contains(w));
         let Some(first) = it.next() else { return false };
         let args: Vec<&str> = it.collect();
-        is_cxx(first)
-            && args.iter().any(|a| !QUERIES.contains(a) && !a.starts_with("-print-"))
-            && !args.contains(&"-stdlib=libc++")
+        let name = first.rsplit('/').next().unwrap_or(first);
+        args.iter().any(|a| !QUERIES.contains(a) && !a.starts_with("-print-")) && wanted(name, &args)
     };
     let shell = |t: &str| {
         t.split(['\n', ';', '&', '|', '(', ')'])
             .any(|c| builds(c.split_whitespace().collect()))
     };
-    let found = stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
+    stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
         Op::Run { command, heredocs, .. } => {
             heredocs.iter().any(|h| shell(h))
                 || match command {
@@ -414,11 +440,16 @@ fn cxx_build(stages: &[&Stage]) -> Option<CxxBuild> {
                 }
         }
         _ => false,
-    });
-    let words = build_words(stages);
-    found.then(|| CxxBuild {
-        static_libstdcxx: words.iter().any(|w| w == "-static-libstdc++"),
-        static_libgcc: words.iter().any(|w| w == "-static-libgcc"),
+    })
+}
+
+/// Whether the stages compile C or C++ with the compiler of the platform
+/// they run on: `gcc`, `cc`, `clang`, `g++`, `c++` or `clang++` (with a
+/// version suffix, `gcc-12`), not a cross compiler (`aarch64-linux-gnu-gcc`).
+fn compiles_natively(stages: &[&Stage]) -> bool {
+    runs_compiler(stages, &|name, _| {
+        let base = name.split_once('-').map_or(name, |(b, _)| b);
+        ["gcc", "cc", "clang", "g++", "c++", "clang++"].contains(&base)
     })
 }
 
