@@ -299,7 +299,7 @@ g++ -O2 -s -static-libstdc++ -o "$BIN/cxx-static-libstdcxx" c/hello.cpp
 # needs of glibc 2.38 are not this machine's to satisfy (never run here).
 mkdir -p "$TMP/libstdcxx14"
 ln -sf "$TC/libstdcxx14/usr/lib/x86_64-linux-gnu/libstdc++.so.6" "$TMP/libstdcxx14/libstdc++.so"
-g++ -O2 -o "$BIN/cxx-glibcxx32" c/iostream-gcc13.cpp -L "$TMP/libstdcxx14" -Wl,--allow-shlib-undefined
+g++ -O2 -include c/iostream-gcc13.h -o "$BIN/cxx-glibcxx32" c/hello.cpp -L "$TMP/libstdcxx14" -Wl,--allow-shlib-undefined
 musl-gcc -O2 -o "$BIN/musl-dynamic" c/hello.c
 musl-gcc -O2 -static -o "$BIN/musl-static" c/hello.c
 aarch64-linux-gnu-gcc -O2 -o "$BIN/c-aarch64" c/hello.c

@@ -225,6 +225,32 @@ fn dlopen_warnings_say_what_the_runs_printed() {
     assert_eq!(checked, 6, "c-dlopen starts in the 6 debian12/13 glibc images");
 }
 
+/// An image `name` built by the engine on gcr.io/distroless/`base`, with
+/// each `(fixture, file)` of testdata/bin copied to `/file` and `/app` as
+/// its entrypoint, and dlcheck's JSON report on it (`docker:NAME`). The
+/// image is removed when the first value drops.
+fn build_and_judge(
+    engine: &crate::common::engine::Engine,
+    base: &str,
+    files: &[(&str, &str)],
+    name: &str,
+) -> Result<(crate::common::engine::Loaded, serde_json::Value), String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut dockerfile = format!("FROM gcr.io/distroless/{base}\n");
+    for (fixture, file) in files {
+        std::fs::copy(testdata().join("bin").join(fixture), dir.path().join(file)).unwrap();
+        dockerfile.push_str(&format!("COPY {file} /{file}\n"));
+    }
+    dockerfile.push_str("ENTRYPOINT [\"/app\"]\n");
+    std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
+    let built = engine.try_build(dir.path(), name)?;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", &format!("docker:{name}")])
+        .output()
+        .unwrap();
+    Ok((built, serde_json::from_slice(&out.stdout).unwrap()))
+}
+
 /// A C++ program as g++ 13.2 and later build it (testdata/bin/cxx-glibcxx32:
 /// its `<iostream>` needs GLIBCXX_3.4.32), built into each generation's
 /// `cc` image by the real engine and started with `docker run`: debian11's
@@ -237,24 +263,14 @@ fn docker_run_matches_a_newer_libstdcxx() {
     let test = "crash::docker_run_matches_a_newer_libstdcxx";
     let Some(engine) = Engine::get(test) else { return };
     for (generation, starts) in [("debian11", false), ("debian12", false), ("debian13", true)] {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(testdata().join("bin/cxx-glibcxx32"), dir.path().join("app")).unwrap();
-        std::fs::write(
-            dir.path().join("Dockerfile"),
-            format!("FROM gcr.io/distroless/cc-{generation}\nCOPY app /app\nENTRYPOINT [\"/app\"]\n"),
-        )
-        .unwrap();
+        let base = format!("cc-{generation}");
         let name = format!("dlcheck-libstdcxx/cxx-glibcxx32:{generation}");
-        let built = match engine.try_build(dir.path(), &name) {
+        let built = match build_and_judge(&engine, &base, &[("cxx-glibcxx32", "app")], &name) {
             Ok(b) => b,
             Err(e) if !engine::required() => return engine::skip(test, &e).unwrap_or(()),
             Err(e) => panic!("{e}"),
         };
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-            .args(["--json", &format!("docker:{name}")])
-            .output()
-            .unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (built, doc) = built;
         let image = &doc["reports"][0]["image"];
         let run = engine.run(&built.name, &[]);
         let stderr = String::from_utf8_lossy(&run.stderr);
@@ -288,27 +304,13 @@ fn docker_run_matches_with_a_library_at_the_root() {
             ("c-origin-root", "libleaf.so", "base-nossl"),
             ("c-dlopen-execstack", "libexecstack.so", "cc"),
         ] {
-            let dir = tempfile::tempdir().unwrap();
-            std::fs::copy(testdata().join("bin").join(fixture), dir.path().join("app")).unwrap();
-            std::fs::copy(testdata().join("bin").join(library), dir.path().join(library)).unwrap();
-            std::fs::write(
-                dir.path().join("Dockerfile"),
-                format!(
-                    "FROM gcr.io/distroless/{base}-{generation}\nCOPY app /app\nCOPY {library} /{library}\nENTRYPOINT [\"/app\"]\n"
-                ),
-            )
-            .unwrap();
             let name = format!("dlcheck-origin/{fixture}:{generation}");
-            let built = match engine.try_build(dir.path(), &name) {
+            let files = [(fixture, "app"), (library, library)];
+            let (built, doc) = match build_and_judge(&engine, &format!("{base}-{generation}"), &files, &name) {
                 Ok(b) => b,
                 Err(e) if !engine::required() => return engine::skip(test, &e).unwrap_or(()),
                 Err(e) => panic!("{e}"),
             };
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-                .args(["--json", &format!("docker:{name}")])
-                .output()
-                .unwrap();
-            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             let image = &doc["reports"][0]["image"];
             let run = engine.run(&built.name, &[]);
             let (stdout, stderr) = (

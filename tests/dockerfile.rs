@@ -321,21 +321,8 @@ fn a_context_that_is_not_a_directory() {
 /// builder's release. Found by a fresh-user trial.
 #[test]
 fn newer_glibc_fix_names_a_distroless_image() {
-    let tmp = tempfile::tempdir().unwrap();
-    let f = tmp.path().join("Dockerfile");
-    std::fs::write(
-        &f,
-        "FROM ubuntu:22.04 AS build\nRUN apt-get install -y gcc && gcc -o /server main.c\nFROM gcr.io/distroless/cc-debian11\nCOPY --from=build /server /server\nENTRYPOINT [\"/server\"]\n",
-    )
-    .unwrap();
-    let (_, doc) = dockerfile_json(&f, &[]);
-    let finding = doc["reports"][0]["dockerfile"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "builder-newer-glibc")
-        .unwrap()
-        .clone();
+    let text = "FROM ubuntu:22.04 AS build\nRUN apt-get install -y gcc && gcc -o /server main.c\nFROM gcr.io/distroless/cc-debian11\nCOPY --from=build /server /server\nENTRYPOINT [\"/server\"]\n";
+    let finding = finding_in(text, &[], "builder-newer-glibc").unwrap();
     assert_eq!(
         finding["fix"],
         "build on debian:bullseye with gcc, or use gcr.io/distroless/cc-debian12; pass the binary (dlcheck --dockerfile Dockerfile ./app) to make certain"
@@ -985,6 +972,41 @@ fn dockerfile_json(df: &Path, args: &[&str]) -> (Option<i32>, Value) {
     (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
 }
 
+/// [`dockerfile_json`] on the Dockerfile `text`, written to a file of its
+/// own.
+fn written_json(text: &str, args: &[&str]) -> (Option<i32>, Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    std::fs::write(&f, text).unwrap();
+    dockerfile_json(&f, args)
+}
+
+/// The first finding of `rule` in the Dockerfile `text`'s report.
+fn finding_in(text: &str, args: &[&str], rule: &str) -> Option<Value> {
+    let (_, doc) = written_json(text, args);
+    doc["reports"][0]["dockerfile"]["findings"]
+        .as_array()?
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .cloned()
+}
+
+/// What the fixture testdata/bin/`fixture` prints in `image` by dlcheck's
+/// verdict (`--image`, the first problem): the words the Dockerfile rules
+/// about such programs must use.
+fn crash_in(fixture: &str, image: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+        .args(["--json", "--image", image])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(fixture))
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["reports"][0]["image_check"]["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// What dlcheck calls a malformed Dockerfile, BuildKit refuses in the same
 /// words (a position aside: BuildKit names only some lines).
 #[test]
@@ -1254,29 +1276,9 @@ fn cxx_programs_need_their_libstdcxx() {
     let cxx = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/cxx-dynamic");
     let out = Command::new("readelf").arg("-dW").arg(&cxx).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Shared library: [libstdc++.so.6]"));
-    let binary = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-        .args(["--json", "--image", "gcr.io/distroless/base-debian12"])
-        .arg(&cxx)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&binary.stdout).unwrap();
-    let crash = doc["reports"][0]["image_check"]["problems"][0]["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let crash = crash_in("cxx-dynamic", "gcr.io/distroless/base-debian12");
     let text = std::fs::read_to_string(dir().join("cxx-libstdcxx.Dockerfile")).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let finding = |dockerfile: &str| -> Option<Value> {
-        let f = tmp.path().join("Dockerfile");
-        std::fs::write(&f, dockerfile).unwrap();
-        let (_, doc) = dockerfile_json(&f, &[]);
-        doc["reports"][0]["dockerfile"]["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["rule"] == "cxx-libstdcxx")
-            .cloned()
-    };
+    let finding = |dockerfile: &str| finding_in(dockerfile, &[], "cxx-libstdcxx");
     let missing = finding(&text.replace("cc-debian12", "base-debian12")).expect("base has no libstdc++");
     assert_eq!(
         missing["output"].as_str().unwrap(),
@@ -1295,17 +1297,8 @@ fn cxx_programs_need_their_libstdcxx() {
     assert!(older["output"].is_null(), "{older}");
     // What such a program needs, on a real one (testdata/bin/cxx-glibcxx32,
     // which tests/crash.rs also runs in each cc image).
-    let real = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-        .args(["--json", "--image", "gcr.io/distroless/cc-debian12"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/cxx-glibcxx32"))
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&real.stdout).unwrap();
-    let crash = doc["reports"][0]["image_check"]["problems"][0]["message"]
-        .as_str()
-        .unwrap();
     assert_eq!(
-        crash,
+        crash_in("cxx-glibcxx32", "gcr.io/distroless/cc-debian12"),
         "/app: /usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /app)"
     );
     assert_eq!(
@@ -1321,15 +1314,7 @@ fn cxx_programs_need_their_libstdcxx() {
     assert!(!message.contains("iostream"), "{message}");
     // -static-libstdc++ alone still needs libgcc_s.so.1, which base lacks:
     // the words of a real such build's verdict (testdata/bin/cxx-static-libstdcxx).
-    let real = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
-        .args(["--json", "--image", "gcr.io/distroless/base-debian12"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/cxx-static-libstdcxx"))
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&real.stdout).unwrap();
-    let crash = doc["reports"][0]["image_check"]["problems"][0]["message"]
-        .as_str()
-        .unwrap();
+    let crash = crash_in("cxx-static-libstdcxx", "gcr.io/distroless/base-debian12");
     let libgcc = finding(
         &text
             .replace("g++ -O2", "g++ -static-libstdc++ -O2")
@@ -1403,13 +1388,7 @@ fn cxx_programs_need_their_libstdcxx() {
 #[test]
 fn c_built_on_another_platform() {
     let text = "FROM --platform=linux/amd64 gcc:12 AS build\nCOPY main.cpp .\nRUN g++ -O2 -o /server main.cpp\nFROM --platform=linux/arm64 gcr.io/distroless/cc-debian12\nCOPY --from=build /server /server\nENTRYPOINT [\"/server\"]\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let f = tmp.path().join("Dockerfile");
-    let run = |dockerfile: &str, args: &[&str]| {
-        std::fs::write(&f, dockerfile).unwrap();
-        dockerfile_json(&f, args)
-    };
-    let (code, doc) = run(text, &[]);
+    let (code, doc) = written_json(text, &[]);
     let found: Vec<&Value> = doc["reports"][0]["dockerfile"]["findings"]
         .as_array()
         .unwrap()
@@ -1444,13 +1423,7 @@ fn c_built_on_another_platform() {
             "the builder runs on the image's platform",
         ),
     ] {
-        let (_, doc) = run(&edit, args);
-        assert!(
-            !rules(&doc["reports"][0])
-                .iter()
-                .any(|r| r.starts_with("builder-platform")),
-            "{why}"
-        );
+        assert_eq!(finding_in(&edit, args, "builder-platform"), None, "{why}");
     }
 }
 
@@ -1460,16 +1433,12 @@ fn c_built_on_another_platform() {
 #[test]
 fn heredoc_scripts_are_read() {
     let text = std::fs::read_to_string(dir().join("cgo-static.Dockerfile")).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let f = tmp.path().join("Dockerfile");
     for (run, cgo_static) in [
         ("RUN <<EOT\nset -e\nCGO_ENABLED=0 go build -o /out/server .\nEOT", false),
         ("RUN <<EOT\nset -e\ngo build -o /out/server .\nEOT", true),
     ] {
-        std::fs::write(&f, text.replace("RUN go build -o /out/server .", run)).unwrap();
-        let (_, doc) = dockerfile_json(&f, &[]);
-        let found = rules(&doc["reports"][0]).iter().any(|r| r.starts_with("cgo-static@"));
-        assert_eq!(found, cgo_static, "{run}");
+        let edit = text.replace("RUN go build -o /out/server .", run);
+        assert_eq!(finding_in(&edit, &[], "cgo-static").is_some(), cgo_static, "{run}");
     }
 }
 
@@ -1480,21 +1449,7 @@ fn heredoc_scripts_are_read() {
 #[test]
 fn static_builds_are_not_dynamic_on_static() {
     let text = std::fs::read_to_string(dir().join("dynamic-on-static.Dockerfile")).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let rules_of = |dockerfile: &str| {
-        let f = tmp.path().join("Dockerfile");
-        std::fs::write(&f, dockerfile).unwrap();
-        let (_, doc) = dockerfile_json(&f, &[]);
-        doc
-    };
-    let doc = rules_of(&text);
-    let finding = doc["reports"][0]["dockerfile"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "dynamic-on-static")
-        .unwrap()
-        .clone();
+    let finding = finding_in(&text, &[], "dynamic-on-static").unwrap();
     assert!(
         finding["fix"]
             .as_str()
@@ -1512,13 +1467,7 @@ fn static_builds_are_not_dynamic_on_static() {
                 "RUN RUSTFLAGS='-C target-feature=+crt-static' cargo build --release",
             ),
     ] {
-        let doc = rules_of(&edit);
-        assert!(
-            !rules(&doc["reports"][0])
-                .iter()
-                .any(|r| r.starts_with("dynamic-on-static")),
-            "{edit}"
-        );
+        assert_eq!(finding_in(&edit, &[], "dynamic-on-static"), None, "{edit}");
     }
 }
 
