@@ -450,9 +450,7 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
                 Format::MachO => Some("a Mach-O file"),
                 Format::Pe => Some("a PE file"),
                 Format::Image => Some("a tar archive"),
-                Format::Unknown if input::sniff::describe_unknown(&bytes) != "text" => {
-                    Some(input::sniff::describe_unknown(&bytes))
-                }
+                Format::Unknown if !input::sniff::is_text(&bytes) => Some(input::sniff::describe_unknown(&bytes)),
                 _ => None,
             };
             if let Some(what) = what {

@@ -128,6 +128,13 @@ pub struct Shebang {
     pub crlf: bool,
 }
 
+/// Whether the first 4 KiB of `bytes` read as text (UTF-8): the one
+/// test of text, for descriptions and for decisions.
+pub fn is_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    std::str::from_utf8(head).is_ok() || head.iter().all(|b| b.is_ascii())
+}
+
 /// A short description of a non-ELF, non-script file for error messages.
 pub fn describe_unknown(bytes: &[u8]) -> &'static str {
     let head = &bytes[..bytes.len().min(4096)];
@@ -139,7 +146,7 @@ pub fn describe_unknown(bytes: &[u8]) -> &'static str {
         "a zip archive"
     } else if head.starts_with(b"\xca\xfe\xba\xbe") {
         "a Java class file"
-    } else if std::str::from_utf8(head).is_ok() || head.iter().all(|b| b.is_ascii()) {
+    } else if is_text(bytes) {
         "text"
     } else {
         "data"
