@@ -485,6 +485,30 @@ fn malformed_dockerfile_is_exit_5() {
             "FROM\n",
             "line 1, column 1: FROM instruction requires at least one argument; docker build",
         ),
+        // The stage graph (engine_refuses_the_malformed checks these
+        // against BuildKit): a stage reading from itself, two reading from
+        // each other (named after the first stage that reaches the cycle),
+        // an index that names no stage, a name BuildKit refuses.
+        (
+            "FROM scratch AS self\nCOPY --from=self /etc/passwd /x\n",
+            "line 2, column 1: circular dependency detected on stage: self; docker build",
+        ),
+        (
+            "FROM scratch AS a\nCOPY --from=C /x /x\nFROM scratch AS b\nCOPY --from=c /y /y\nFROM scratch AS c\nRUN --mount=from=b,target=/m true\n",
+            "line 2, column 1: circular dependency detected on stage: a; docker build",
+        ),
+        (
+            "FROM scratch\nCOPY --from=0 /x /x\n",
+            "line 2, column 1: circular dependency detected on stage: stage-0; docker build",
+        ),
+        (
+            "FROM scratch\nCOPY --from=1 /x /x\n",
+            "line 2, column 1: invalid stage index 1; docker build",
+        ),
+        (
+            "FROM scratch AS 1Bad\n",
+            "line 1, column 1: invalid name for build stage: \"1Bad\", name can't start with a number or contain symbols; docker build",
+        ),
         // Comments and blank lines alone: the engine's parser's words
         // (engine_refuses_the_malformed checks them against BuildKit).
         ("# nothing but a comment\n", "file with no instructions; docker build"),
@@ -506,6 +530,22 @@ fn malformed_dockerfile_is_exit_5() {
             err.starts_with("dlcheck: ") && err.contains(&format!("malformed Dockerfile: {says}")),
             "{text}: {err}"
         );
+    }
+}
+
+/// What the stage graph allows: a stage may read from a later one, a
+/// mount's `from=0` names an image (mounts take names only), a tmpfs mount
+/// reads nothing. None of these is malformed (the engine built the first).
+#[test]
+fn stage_graph_buildkit_accepts() {
+    for text in [
+        "FROM scratch AS a\nCOPY --from=b /x /x\nFROM scratch AS b\nCOPY go.mod /y\nFROM a\n",
+        "FROM scratch AS a\nRUN --mount=from=0,target=/m true\n",
+        "FROM scratch AS a\nRUN --mount=type=tmpfs,from=a,target=/m true\n",
+        "FROM scratch AS a\nCOPY --from=gcr.io/distroless/static-debian12 /etc/passwd /x\n",
+    ] {
+        let d = parse::parse(text, &BTreeMap::new());
+        assert!(d.is_ok(), "{text:?}: {d:?}");
     }
 }
 
@@ -1029,6 +1069,13 @@ fn engine_refuses_the_malformed() {
         "FROM gcr.io/distroless/cc-debian12:${X}\n",
         "FROM Gcc:13\nRUN true\n",
         "FROM a..b\nRUN true\n",
+        "FROM scratch AS self\nCOPY --from=self /etc/passwd /x\n",
+        "FROM scratch AS a\nCOPY --from=C /x /x\nFROM scratch AS b\nCOPY --from=c /y /y\nFROM scratch AS c\nRUN --mount=from=b,target=/m true\n",
+        "FROM scratch\nCOPY --from=0 /x /x\n",
+        "FROM scratch\nCOPY --from=1 /x /x\n",
+        "FROM scratch AS 1Bad\n",
+        // Checked after the stage graph: the cycle is what BuildKit says.
+        "FROM Gcc:13 AS a\nCOPY --from=a /x /x\n",
     ] {
         std::fs::write(&f, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();

@@ -192,7 +192,25 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
     }
     let mut stages: Vec<Stage> = Vec::new();
     let mut envs: Vec<Vars> = Vec::new();
+    // Each stage's `COPY --from` and `RUN --mount=from=`, where written.
+    let mut sources: Vec<Vec<StageSource>> = Vec::new();
+    // BuildKit parses a base image's reference after it has read every
+    // stage's sources: the first base that is no reference, kept till then.
+    let mut bad_reference: Option<ParseError> = None;
     for (index, s) in parsed.stages().enumerate() {
+        if let Some((_, n)) = &s.from.as_
+            && !is_stage_name(&n.value.to_lowercase())
+        {
+            let at = lines.pos(s.from.from.span.start);
+            return Err(ParseError {
+                line: at.line,
+                column: at.column,
+                message: format!(
+                    "invalid name for build stage: {:?}, name can't start with a number or contain symbols",
+                    n.value
+                ),
+            });
+        }
         check_flags(&s.from.options, &["platform"], &lines)?;
         let base = words::expand(&s.from.image.value, &globals, escape);
         if base.trim().is_empty() {
@@ -224,10 +242,11 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
             .position(|p| p.name.as_deref() == Some(base.to_lowercase().as_str()));
         if parent.is_none()
             && base != "scratch"
+            && bad_reference.is_none()
             && let Err(why) = image_reference(&base)
         {
             let at = lines.pos(s.from.image.span.start);
-            return Err(ParseError {
+            bad_reference = Some(ParseError {
                 line: at.line,
                 column: at.column,
                 message: format!("failed to parse stage name \"{base}\": {why}"),
@@ -235,6 +254,7 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
         }
         let mut vars = parent.map(|i| envs[i].clone()).unwrap_or_else(default_env);
         let mut steps = Vec::new();
+        let mut from: Vec<StageSource> = Vec::new();
         for i in s.instructions {
             match i {
                 pd::Instruction::Copy(c) => check_flags(&c.options, COPY_FLAGS, &lines)?,
@@ -242,9 +262,20 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
                 _ => {}
             }
             let at = lines.pos(span_start(i));
+            if let pd::Instruction::Run(r) = i {
+                from.extend(mount_sources(&r.options).map(|name| StageSource { name, at, index: false }));
+            }
             let op = lower(i, &mut vars, &globals, build_args, escape, &lines);
+            if let Op::Copy(Copy { from: Some(f), .. }) = &op {
+                from.push(StageSource {
+                    name: f.clone(),
+                    at,
+                    index: true,
+                });
+            }
             steps.push(Step { at, op });
         }
+        sources.push(from);
         let at = lines.pos(s.from.from.span.start);
         stages.push(Stage {
             index,
@@ -256,8 +287,120 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
         });
         envs.push(vars);
     }
+    check_stage_sources(&stages, &sources)?;
+    if let Some(e) = bad_reference {
+        return Err(e);
+    }
     put_back_resets(&mut stages, &resets);
     Ok(Dockerfile { stages, escape })
+}
+
+/// Whether `name` (lower-cased) may name a stage: BuildKit's
+/// `^[a-z][a-z0-9-_.]*$` (`parseBuildStageName`).
+fn is_stage_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+}
+
+/// A stage or image a stage reads from.
+struct StageSource {
+    /// As written.
+    name: String,
+    /// Where.
+    at: Pos,
+    /// A number is a stage's index (`COPY --from=0`; a mount's `from=`
+    /// takes names only).
+    index: bool,
+}
+
+/// The stages or images a `RUN`'s `--mount` flags read from (`from=`, of
+/// any mount type but tmpfs).
+fn mount_sources<'a>(options: &'a [pd::Flag<'_>]) -> impl Iterator<Item = String> + 'a {
+    options.iter().filter(|f| f.name.value == "mount").filter_map(|f| {
+        let value = f.value.as_ref()?;
+        let fields: Vec<(&str, &str)> = value
+            .value
+            .split(',')
+            .map(|kv| kv.split_once('=').unwrap_or((kv, "")))
+            .collect();
+        let key = |k: &str, want: &str| k.eq_ignore_ascii_case(want);
+        if fields
+            .iter()
+            .any(|(k, v)| key(k, "type") && v.eq_ignore_ascii_case("tmpfs"))
+        {
+            return None;
+        }
+        fields
+            .iter()
+            .find(|(k, v)| key(k, "from") && !v.is_empty())
+            .map(|(_, v)| v.to_string())
+    })
+}
+
+/// The stage graph BuildKit refuses before it builds anything
+/// (dockerfile2llb): a `COPY --from=N` whose index names no stage
+/// ("invalid stage index N"), and stages that read from each other, or a
+/// stage from itself ("circular dependency detected on stage: NAME",
+/// named after the first stage, in order, from which a cycle is reached;
+/// `stage-N` when it has no name). A source that names no stage is an
+/// image. `sources`: each stage's sources and where they are written.
+fn check_stage_sources(stages: &[Stage], sources: &[Vec<StageSource>]) -> Result<(), ParseError> {
+    let mut deps: Vec<Vec<(usize, Pos)>> = Vec::with_capacity(stages.len());
+    for from in sources {
+        let mut out = Vec::new();
+        for StageSource { name, at, index } in from {
+            let named = stages
+                .iter()
+                .position(|s| s.name.as_deref() == Some(name.to_lowercase().as_str()));
+            // Go's strconv.Atoi: a sign and digits, within 64 bits.
+            let number = name.parse::<i64>().ok().filter(|_| *index);
+            let stage = match (named, number) {
+                (Some(i), None) => i,
+                (_, Some(i)) => match usize::try_from(i).ok().filter(|i| *i < stages.len()) {
+                    Some(i) => i,
+                    None => {
+                        return Err(ParseError {
+                            line: at.line,
+                            column: at.column,
+                            message: format!("invalid stage index {i}"),
+                        });
+                    }
+                },
+                (None, None) => continue,
+            };
+            out.push((stage, *at));
+        }
+        deps.push(out);
+    }
+    // Depth first, as BuildKit: `visited` across starts, `path` the stack.
+    fn cycle(at: usize, deps: &[Vec<(usize, Pos)>], visited: &mut [bool], path: &mut [bool]) -> Option<Pos> {
+        if visited[at] {
+            return None;
+        }
+        visited[at] = true;
+        path[at] = true;
+        for (dep, pos) in &deps[at] {
+            if path[*dep] || cycle(*dep, deps, visited, path).is_some() {
+                return Some(*pos);
+            }
+        }
+        path[at] = false;
+        None
+    }
+    let mut visited = vec![false; stages.len()];
+    let mut path = vec![false; stages.len()];
+    for s in stages {
+        if let Some(at) = cycle(s.index, &deps, &mut visited, &mut path) {
+            let name = s.name.clone().unwrap_or_else(|| format!("stage-{}", s.index));
+            return Err(ParseError {
+                line: at.line,
+                column: at.column,
+                message: format!("circular dependency detected on stage: {name}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Whether `reference` is an image reference as the engine parses one
