@@ -229,6 +229,7 @@ impl Cli {
                 all: self.all,
                 insecure_registries: self.insecure_registry.clone(),
                 limits,
+                ld_library_path: Vec::new(),
             },
             recursive: self.recursive,
             follow: self.follow,

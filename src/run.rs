@@ -51,6 +51,10 @@ pub struct Options {
     pub insecure_registries: Vec<String>,
     /// Bounds on the work an image or root may cause (`--limit`).
     pub limits: Limits,
+    /// The directories of `LD_LIBRARY_PATH` the program starts with (a
+    /// Dockerfile's `ENV`), searched before the cache and the default
+    /// directories as glibc's loader does; empty for none.
+    pub ld_library_path: Vec<String>,
 }
 
 impl Default for Options {
@@ -63,6 +67,7 @@ impl Default for Options {
             all: false,
             insecure_registries: Vec::new(),
             limits: Limits::default(),
+            ld_library_path: Vec::new(),
         }
     }
 }

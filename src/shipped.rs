@@ -40,7 +40,7 @@ pub fn on_disk(shipped: &ShippedFiles, path: &str, binary: &Binary) -> ShippedFi
             if looked > MAX_ON_DISK {
                 return out;
             }
-            if let Some((found, soname)) = read_library(&candidate) {
+            if let Some((found, soname)) = read_library(Path::new(&candidate)) {
                 add(&mut out, &candidate, soname.as_deref(), found.clone());
                 pending.push((candidate, found, Vec::new()));
             }
@@ -91,10 +91,11 @@ fn on_disk_candidates(path: &str, object: &Object, arch: &str, dlopened: &[Strin
         .collect()
 }
 
-/// The loader's view and the soname of the ELF shared object at `path`
-/// on disk, if it is one.
-fn read_library(path: &str) -> Option<(Arc<Object>, Option<String>)> {
-    let bytes = input::load(Path::new(path)).ok()?;
+/// The loader's view and the soname of the ELF object at `path` on disk,
+/// if it is one (bytes that are no ELF file, or a malformed one, are
+/// `None`).
+pub(crate) fn read_library(path: &Path) -> Option<(Arc<Object>, Option<String>)> {
+    let bytes = input::load(path).ok()?;
     let file = ElfFile::parse(&bytes).ok()?;
     let soname = file.dynamic_strings().ok()?.soname;
     Some((Arc::new(Object::read(&file)), soname))

@@ -62,6 +62,8 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("clean-continuation", &[], "succeeds", "starts"),
     ("clean-debian13-bin", &[], "succeeds", "starts"),
     ("clean-dynamic", &[], "succeeds", "starts"),
+    ("clean-copied-library", &[], "succeeds", "starts"),
+    ("clean-ld-library-path", &[], "succeeds", "starts"),
     ("clean-entrypoint-cmd", &[], "succeeds", "starts"),
     ("clean-entrypoint-reset", &[], "succeeds", "starts"),
     ("clean-existing-dir", &[], "succeeds", "starts"),
@@ -73,6 +75,7 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("dynamic-on-static", &["dynamic-on-static@6"], "succeeds", "unknown"),
     ("heredoc-escape", &[], "succeeds", "starts"),
     ("linkage-glibc", &["linkage@2"], "succeeds", "crashes"),
+    ("linkage-library-elsewhere", &["linkage@4"], "succeeds", "crashes"),
     ("linkage-static", &["linkage@2", "linkage@2"], "succeeds", "crashes"),
     ("no-command", &["no-command@0"], "succeeds", "crashes"),
     ("nonroot-root", &["nonroot-user@3"], "succeeds", "starts"),
@@ -549,6 +552,36 @@ fn stage_graph_buildkit_accepts() {
     }
 }
 
+/// A library the final stage copies in is found only under the name it is
+/// copied as (a COPY makes no link under its DT_SONAME) and only where the
+/// loader looks; the fixtures `clean-copied-library`, `clean-ld-library-path`
+/// and `linkage-library-elsewhere` are the cases the engine runs.
+#[test]
+fn copied_libraries_are_found_where_they_land() {
+    let start = |text: &str| {
+        let (code, doc) = written_json(text, &[]);
+        let d = &doc["reports"][0]["dockerfile"];
+        (
+            code,
+            d["prediction"]["start"].as_str().unwrap().to_string(),
+            d["prediction"]["output"].clone(),
+        )
+    };
+    let head = "FROM gcr.io/distroless/base-nossl-debian12\nCOPY app-lib /opt/app/bin/app\n";
+    let missing = "/opt/app/bin/app: error while loading shared libraries: libdemo.so.1: cannot open shared object file: No such file or directory";
+    // Renamed on the way in: the loader looks for libdemo.so.1.
+    let renamed = format!("{head}COPY lib/libdemo.so.1 /opt/app/lib/libdemo.so\nENTRYPOINT [\"/opt/app/bin/app\"]\n");
+    assert_eq!(start(&renamed), (Some(1), "crashes".into(), Value::from(missing)));
+    // A directory copied whole lands the library where DT_RUNPATH points.
+    let whole = format!("{head}COPY lib /opt/app/lib\nENTRYPOINT [\"/opt/app/bin/app\"]\n");
+    assert_eq!(start(&whole), (Some(0), "starts".into(), Value::Null));
+    // LD_LIBRARY_PATH naming another directory does not help.
+    let elsewhere = format!(
+        "{head}COPY lib/libdemo.so.1 /srv/\nENV LD_LIBRARY_PATH=/opt/lib:/usr/local/lib\nENTRYPOINT [\"/opt/app/bin/app\"]\n"
+    );
+    assert_eq!(start(&elsewhere), (Some(1), "crashes".into(), Value::from(missing)));
+}
+
 /// A UTF-8 byte-order mark is read past: lines and columns are those of
 /// the text after it.
 #[test]
@@ -808,6 +841,8 @@ fn context_copies_are_the_fixtures() {
         ("app", "go123-static"),
         ("app-dyn", "c-dynamic"),
         ("app-arm64", "c-aarch64"),
+        ("app-lib", "../apps/shipped/bin/app"),
+        ("lib/libdemo.so.1", "libdemo.so.1"),
     ] {
         let a = std::fs::read(dir().join("context").join(copy)).unwrap();
         let b = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin").join(fixture)).unwrap();

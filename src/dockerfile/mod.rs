@@ -386,15 +386,19 @@ fn judge_program(
             report: Some(report),
             assumes: None,
         },
-        (Some(Joined::Binary(name, bytes)), _) if resolved.is_some() || argv.args.is_empty() => {
-            program::judge_bytes(&bytes, &name, &shown, &last.root, platform, at, findings)
-        }
+        (Some(Joined::Binary(name, bytes)), _) if resolved.is_some() || argv.args.is_empty() => program::judge_bytes(
+            &bytes,
+            &name,
+            &shown,
+            &program::FinalImage::new(last, context, platform),
+            at,
+            findings,
+        ),
         (Some(Joined::Binary(name, bytes)), _) => program::judge_bytes(
             &bytes,
             &name,
             argv.args.first().map_or("/app", |s| s.as_str()),
-            &last.root,
-            platform,
+            &program::FinalImage::new(last, context, platform),
             at,
             findings,
         ),
@@ -405,7 +409,14 @@ fn judge_program(
                         findings.extend(program::script(&bytes, &shown, last, at));
                         none
                     }
-                    Ok(bytes) => program::judge_bytes(&bytes, &rel[1..], &shown, &last.root, platform, at, findings),
+                    Ok(bytes) => program::judge_bytes(
+                        &bytes,
+                        &rel[1..],
+                        &shown,
+                        &program::FinalImage::new(last, context, platform),
+                        at,
+                        findings,
+                    ),
                     Err(_) => none,
                 },
                 None => none,

@@ -6,9 +6,9 @@
 
 use super::base::{self, Builder};
 use super::findings::{Finding, Rule};
-use super::fs::Origin;
+use super::fs::{self, Node, Origin};
 use super::parse::{Command, Op, Pos, Stage};
-use super::stage::{Event, Replayed, Root};
+use super::stage::{Context, Event, Replayed, Root};
 use crate::catalog::{self, Catalog, ImageRef};
 use crate::elf::version_cmp;
 use crate::report::Report;
@@ -62,18 +62,78 @@ fn at_path(text: &str, path: &str) -> String {
         .join("\n")
 }
 
-/// Judge the program's bytes against the final image built for
-/// `platform` (`linux/amd64`; an architecture tag of the image wins): the
-/// report, and one finding per problem.
+/// The final image as the program's loader meets it: the base, the shared
+/// libraries the final stage copies in from the build context (at the
+/// paths they are copied to: a COPY makes no link under a library's
+/// DT_SONAME) and the directories of `LD_LIBRARY_PATH` in its `ENV`.
+pub struct FinalImage<'a> {
+    /// The base.
+    pub root: &'a Root,
+    /// The platform it is built for (`linux/amd64`).
+    pub platform: &'a str,
+    /// The final stage's `WORKDIR`, against which a relative command is
+    /// found.
+    workdir: &'a str,
+    /// The shared libraries copied in from the context, by image path.
+    copied: ShippedFiles,
+    /// `LD_LIBRARY_PATH`, split at `:`.
+    ld_library_path: Vec<String>,
+}
+
+impl<'a> FinalImage<'a> {
+    /// Read the final stage `last`: each file it copies from the context
+    /// whose name holds `.so` is read for its loader view, at most
+    /// [`crate::shipped::MAX_ON_DISK`] of them.
+    pub fn new(last: &'a Replayed, context: &Context, platform: &'a str) -> Self {
+        let mut copied = ShippedFiles::new();
+        let files = last
+            .tree
+            .files_under("/")
+            .into_iter()
+            .filter_map(|(at, node)| match node {
+                Node::File(f) => match f.origin {
+                    Origin::Context(rel) if fs::basename(&at).contains(".so") => Some((at, rel)),
+                    _ => None,
+                },
+                _ => None,
+            });
+        for (at, rel) in files.take(crate::shipped::MAX_ON_DISK) {
+            let Some(dir) = &context.dir else { break };
+            let file = dir.join(fs::normalize(&rel, "/").trim_start_matches('/'));
+            if let Some((object, _)) = crate::shipped::read_library(&file) {
+                crate::shipped::add(&mut copied, &format!("/{at}"), None, object);
+            }
+        }
+        let ld_library_path = last
+            .env
+            .get("LD_LIBRARY_PATH")
+            .map(|v| v.split(':').filter(|d| !d.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default();
+        FinalImage {
+            root: &last.root,
+            platform,
+            workdir: &last.workdir,
+            copied,
+            ld_library_path,
+        }
+    }
+}
+
+/// Judge the program's bytes, started as `path` (where `$ORIGIN`
+/// points), against the final image (built for its platform; an
+/// architecture tag of the image wins): the report, and one finding per
+/// problem.
 pub fn judge_bytes(
     bytes: &[u8],
     shown: &str,
     path: &str,
-    root: &Root,
-    platform: &str,
+    image: &FinalImage<'_>,
     at: Pos,
     out: &mut Vec<Finding>,
 ) -> Judged {
+    let (root, platform) = (image.root, image.platform);
+    let located = fs::normalize(path, image.workdir);
+    let (copied, ld_library_path) = (&image.copied, image.ld_library_path.clone());
     let image = image_ref(root);
     let opts = crate::Options {
         distro: image
@@ -82,15 +142,12 @@ pub fn judge_bytes(
             .unwrap_or_else(|| "debian12".into()),
         image: image.clone(),
         platform: Some(catalog::published_as(platform)),
+        ld_library_path,
         ..Default::default()
     };
     let report = match run::read_bytes(bytes, &opts) {
-        Read::Binary { binary, .. } => Report::Binary(Box::new(verdict::judge_binary(
-            shown.to_string(),
-            *binary,
-            &opts,
-            &ShippedFiles::new(),
-        ))),
+        Read::Binary { binary, .. } => Report::Binary(Box::new(verdict::judge_binary(located, *binary, &opts, copied)))
+            .with_path(shown.to_string()),
         Read::Done(r) => r.with_path(shown.to_string()),
     };
     let check = report.binary().and_then(|b| b.image_check.as_ref());

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::judge::{ShippedFiles, judge, judge_all};
+use super::judge::{Around, judge, judge_all};
 use super::problem::{ExecFailure, PROGRAM, Problem, ProblemKind, exec_failed};
 use super::recommend::Recommendation;
 use super::warnings::{Warning, WarningKind};
@@ -44,7 +44,7 @@ pub fn check_image(
     image: &ImageRef,
     platform: Option<&str>,
     recommendation: Option<&Recommendation>,
-    shipped: &ShippedFiles,
+    around: Around<'_>,
 ) -> ImageCheck {
     let own = binary.elf.platform();
     // An architecture tag (`:latest-arm64`) names the platform.
@@ -65,7 +65,7 @@ pub fn check_image(
     };
     let problems = match found {
         Some(i) => {
-            let (problems, more) = known_image(binary, path, catalog, image, i, &platform, shipped);
+            let (problems, more) = known_image(binary, path, catalog, image, i, &platform, around);
             warnings.extend(more);
             problems
         }
@@ -114,7 +114,7 @@ fn known_image(
     image: &ImageRef,
     found: &'static Image,
     platform: &str,
-    shipped: &ShippedFiles,
+    around: Around<'_>,
 ) -> (Vec<Problem>, Vec<Warning>) {
     let mut warnings = generation_warnings(catalog, image, found);
     let arch = catalog::arch_of(platform).unwrap_or_default();
@@ -131,11 +131,11 @@ fn known_image(
             catalog,
             found,
             Some(platform),
-            shipped,
+            around,
             &mut Vec::new(),
         ))
     } else {
-        let (verdicts, _) = judge_all(binary, path, catalog, Some(platform), shipped);
+        let (verdicts, _) = judge_all(binary, path, catalog, Some(platform), around);
         verdicts.into_iter().find(|x| x.image == found.reference)
     };
     let failures = verdict.iter().flat_map(|v| &v.dlopen_failures);

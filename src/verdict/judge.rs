@@ -55,27 +55,37 @@ impl ImageVerdict {
 /// path: what a set of binaries brings along.
 pub type ShippedFiles = std::collections::HashMap<String, loader::ShippedLibrary>;
 
+/// What the loader meets besides the image when the binary starts: the
+/// libraries shipped beside it and the directories of `LD_LIBRARY_PATH`
+/// (split at `:`), searched before the cache and the default directories.
+#[derive(Debug, Clone, Copy)]
+pub struct Around<'a> {
+    /// The libraries shipped beside it, found where they lie.
+    pub shipped: &'a ShippedFiles,
+    /// `LD_LIBRARY_PATH`'s directories, in order.
+    pub ld_library_path: &'a [String],
+}
+
 /// A library a binary finds among the files shipped beside it: its
 /// DT_NEEDED name and the path it is found at.
 pub type ShippedUse = (String, String);
 
 /// Judge the binary (at `path`, where `$ORIGIN` points) against every
 /// image of the catalog, for its own platform or for `platform`
-/// (`linux/arm64`) when given, in generation then size order; `shipped`
-/// libraries are found where they lie. Also returns the shipped libraries
-/// it finds, sorted.
+/// (`linux/arm64`) when given, in generation then size order, with what
+/// is `around` it. Also returns the shipped libraries it finds, sorted.
 pub fn judge_all(
     binary: &Binary,
     path: &str,
     catalog: &'static Catalog,
     platform: Option<&str>,
-    shipped: &ShippedFiles,
+    around: Around<'_>,
 ) -> (Vec<ImageVerdict>, Vec<ShippedUse>) {
     let mut uses = Vec::new();
     let mut verdicts: Vec<ImageVerdict> = catalog
         .images
         .iter()
-        .map(|image| judge(binary, path, catalog, image, platform, shipped, &mut uses))
+        .map(|image| judge(binary, path, catalog, image, platform, around, &mut uses))
         .collect();
     suggest_smallest(binary, &mut verdicts);
     uses.sort();
@@ -120,7 +130,8 @@ fn suggest_smallest(binary: &Binary, verdicts: &mut [ImageVerdict]) {
 }
 
 /// Judge the binary against one image of the catalog (a language image
-/// too), for `platform` (the binary's own when `None`); the shipped
+/// too), for `platform` (the binary's own when `None`), with what is
+/// `around` it; the shipped
 /// libraries it finds are added to `uses`.
 pub fn judge(
     binary: &Binary,
@@ -128,9 +139,13 @@ pub fn judge(
     catalog: &'static Catalog,
     image: &'static Image,
     platform: Option<&str>,
-    shipped: &ShippedFiles,
+    around: Around<'_>,
     uses: &mut Vec<ShippedUse>,
 ) -> ImageVerdict {
+    let Around {
+        shipped,
+        ld_library_path,
+    } = around;
     let own = binary.elf.platform();
     // A 32-bit x86 program runs on amd64 images through the kernel's IA32
     // emulation: those are the images it meets.
@@ -155,17 +170,17 @@ pub fn judge(
             let base = ImageRoot::new(catalog, image, arch);
             let root = Shipped::new(&base, shipped);
             let glibc = image.glibc_version.and_then(loader::parse_release);
-            let walk = load(binary, path, &root, arch, glibc);
+            let env = Env {
+                arch,
+                ld_library_path,
+                glibc,
+            };
+            let walk = loader::load(&root, path, binary.object.clone(), &env);
             uses.extend(
                 walk.libraries()
                     .iter()
                     .filter_map(|l| Some((l.name.clone(), root.ships(&l.path)?.path.clone()))),
             );
-            let env = Env {
-                arch,
-                ld_library_path: &[],
-                glibc,
-            };
             dlopen_failures = dlopen_names(binary)
                 .filter_map(|name| loader::dlopen_failure(&root, &walk, name, &env))
                 .collect();
@@ -174,6 +189,7 @@ pub fn judge(
                 catalog,
                 image,
                 arch,
+                ld_library_path,
             };
             unread_parts(image, arch, c.linkage_problems(&root, &walk))
         }
@@ -226,16 +242,6 @@ fn unread_parts(image: &Image, arch: &str, problems: Vec<Problem>) -> Vec<Proble
             _ => p,
         })
         .collect()
-}
-
-/// The loader's walk for the binary at `path` in `root`.
-fn load(binary: &Binary, path: &str, root: &dyn Root, arch: &str, glibc: Option<(u32, u32)>) -> Walk {
-    let env = Env {
-        arch,
-        ld_library_path: &[],
-        glibc,
-    };
-    loader::load(root, path, binary.object.clone(), &env)
 }
 
 /// What stops the binary before any loader runs: another architecture or
@@ -336,6 +342,8 @@ struct Context<'a> {
     catalog: &'static Catalog,
     image: &'static Image,
     arch: &'a str,
+    /// `LD_LIBRARY_PATH`'s directories.
+    ld_library_path: &'a [String],
 }
 
 impl Context<'_> {
@@ -355,7 +363,7 @@ impl Context<'_> {
         problems.extend(self.version_problems(walk));
         let env = Env {
             arch: self.arch,
-            ld_library_path: &[],
+            ld_library_path: self.ld_library_path,
             glibc: self.image.glibc_version.and_then(loader::parse_release),
         };
         for load in &self.binary.elf.runtime_loads {

@@ -34,9 +34,13 @@ use crate::report::{BinaryReport, JudgedAs};
 pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &ShippedFiles) -> BinaryReport {
     let catalog = Catalog::embedded();
     let target = opts.distro.as_str();
-    let (images, uses) = judge::judge_all(&binary, &path, catalog, opts.platform.as_deref(), shipped);
+    let around = judge::Around {
+        shipped,
+        ld_library_path: &opts.ld_library_path,
+    };
+    let (images, uses) = judge::judge_all(&binary, &path, catalog, opts.platform.as_deref(), around);
     let recommendation = recommend::recommend(&binary.elf, &images, target);
-    let warnings = binary_warnings(&binary, &images, recommendation.as_ref(), target, uses);
+    let warnings = binary_warnings(&binary, &images, recommendation.as_ref(), target, (uses, around));
     let fixes = if recommendation.is_none() {
         recommend::fixes(&images, target, catalog)
     } else {
@@ -50,7 +54,7 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
             image,
             opts.platform.as_deref(),
             recommendation.as_ref(),
-            shipped,
+            around,
         )
     });
     let judged_as = if binary.elf.kind == Kind::SharedLibrary {
@@ -76,13 +80,13 @@ pub fn judge_binary(path: String, binary: Binary, opts: &Options, shipped: &Ship
 /// What is worth knowing about a binary, whatever the image: a frozen
 /// generation, why it needs newer versions, dlopen, Go and cgo, static
 /// NSS, the CPU level, a shell, an executable stack, the libraries it
-/// finds shipped beside it (`uses`).
+/// finds shipped beside it (`uses`, found with what is `around` it).
 fn binary_warnings(
     binary: &Binary,
     images: &[ImageVerdict],
     recommendation: Option<&Recommendation>,
     target: &str,
-    uses: Vec<judge::ShippedUse>,
+    (uses, around): (Vec<judge::ShippedUse>, judge::Around<'_>),
 ) -> Vec<Warning> {
     let catalog = Catalog::embedded();
     let tag = |kind: WarningKind, messages: Vec<String>| messages.into_iter().map(move |m| Warning::new(kind, m));
@@ -113,9 +117,14 @@ fn binary_warnings(
         WarningKind::ExecutableStack,
         warnings::executable_stack(&binary.elf).into_iter().collect(),
     ));
+    let looks = if around.ld_library_path.is_empty() {
+        "its DT_RUNPATH/DT_RPATH, or a default directory"
+    } else {
+        "LD_LIBRARY_PATH, its DT_RUNPATH/DT_RPATH, or a default directory"
+    };
     let shipped = uses.into_iter().map(|(lib, at)| {
         format!(
-            "{lib} is shipped beside it, at {at}, where the loader looks (its DT_RUNPATH/DT_RPATH, or a default directory): the verdict holds when the two are copied into the image together, at the same paths"
+            "{lib} is shipped beside it, at {at}, where the loader looks ({looks}): the verdict holds when the two are copied into the image together, at the same paths"
         )
     });
     out.extend(tag(WarningKind::ShippedLibrary, shipped.collect()));
