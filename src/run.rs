@@ -499,6 +499,9 @@ fn dockerfile_joined(file: &Path, request: &Request, progress: &dyn Progress) ->
 /// and environment) inside the root file system `root`.
 fn inspect_root_as(root: &Path, check: &crate::dockerfile::Check, opts: &Options) -> Report {
     let shown_root = shown(root);
+    if let Err(e) = root_dir(root) {
+        return Report::failed(shown_root, Format::Image, &e);
+    }
     let mut image = match ImageFs::root(root, opts.limits) {
         Ok(i) => i,
         Err(e) => return Report::failed(shown_root, Format::Image, &e.into()),
@@ -659,20 +662,24 @@ fn inspect_image_at(shown: String, path: &Path, named: Option<&str>, opts: &Opti
     }
 }
 
+/// `root` is a directory whose entries can be looked up (searched: its
+/// `.` can be read): else the error, as for any input path.
+fn root_dir(root: &Path) -> Result<(), Error> {
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => std::fs::metadata(root.join("."))
+            .map(|_| ())
+            .map_err(|e| input::io_error(root, e)),
+        Ok(_) => Err(Error::Io("not a directory: --root takes a root file system".into())),
+        Err(e) => Err(input::io_error(root, e)),
+    }
+}
+
 /// Judge programs inside a root file system (`--root DIR PATH...`), as if
 /// it were an image whose entrypoint is each path.
 pub fn inspect_root(root: &Path, paths: &[String], opts: &Options) -> Vec<Report> {
     let shown_root = shown(root);
-    match std::fs::metadata(root) {
-        Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            return vec![Report::failed(
-                shown_root,
-                Format::Image,
-                &Error::Io("not a directory: --root takes a root file system".into()),
-            )];
-        }
-        Err(e) => return vec![Report::failed(shown_root, Format::Image, &input::io_error(root, e))],
+    if let Err(e) = root_dir(root) {
+        return vec![Report::failed(shown_root, Format::Image, &e)];
     }
     let image = match ImageFs::root(root, opts.limits) {
         Ok(i) => i,

@@ -153,32 +153,7 @@ fn a_file_without_read_permission() {
     let secret = dir.path().join("secret");
     std::fs::copy(fixture("c-static"), &secret).unwrap();
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    // SAFETY: geteuid(2) has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
-    let out = if root {
-        // Root reads anything: run a copy of dlcheck as nobody instead.
-        let exe = dir.path().join("dlcheck");
-        std::fs::copy(env!("CARGO_BIN_EXE_dlcheck"), &exe).unwrap();
-        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let args: Vec<&OsStr> = ["--reuid=65534", "--regid=65534", "--clear-groups"]
-            .iter()
-            .map(OsStr::new)
-            .chain([exe.as_os_str(), secret.as_os_str()])
-            .collect();
-        // Another test may still hold the fresh copy open while forking
-        // (ETXTBSY, "Text file busy"): try again a few times.
-        let mut out = run_program(OsStr::new("setpriv"), &args);
-        for _ in 0..20 {
-            if !String::from_utf8_lossy(&out.stderr).contains("Text file busy") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            out = run_program(OsStr::new("setpriv"), &args);
-        }
-        out
-    } else {
-        run(&[secret.as_os_str()])
-    };
+    let out = unprivileged(dir.path(), &[secret.as_os_str()]);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(out.stdout.is_empty());
@@ -186,6 +161,64 @@ fn a_file_without_read_permission() {
     assert!(
         stderr.starts_with(&format!("dlcheck: {}: permission denied", secret.display())),
         "{stderr:?}"
+    );
+}
+
+/// dlcheck run with `args` as an unprivileged user: as this user, or when
+/// that is root (which reads anything), a copy of dlcheck in `dir` run as
+/// nobody.
+fn unprivileged(dir: &Path, args: &[&OsStr]) -> std::process::Output {
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return run(args);
+    }
+    let exe = dir.join("dlcheck");
+    std::fs::copy(env!("CARGO_BIN_EXE_dlcheck"), &exe).unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let args: Vec<&OsStr> = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+        .iter()
+        .map(OsStr::new)
+        .chain([exe.as_os_str()])
+        .chain(args.iter().copied())
+        .collect();
+    // Another test may still hold the fresh copy open while forking
+    // (ETXTBSY, "Text file busy"): try again a few times.
+    let mut out = run_program(OsStr::new("setpriv"), &args);
+    for _ in 0..20 {
+        if !String::from_utf8_lossy(&out.stderr).contains("Text file busy") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        out = run_program(OsStr::new("setpriv"), &args);
+    }
+    out
+}
+
+/// A root file system that cannot be searched is an input error, not an
+/// image without the program (it said "stat /a: no such file or
+/// directory", exit 1).
+#[test]
+fn a_root_without_search_permission() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let root = dir.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::copy(fixture("c-static"), root.join("a")).unwrap();
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let out = unprivileged(dir.path(), &[OsStr::new("--root"), root.as_os_str(), OsStr::new("/a")]);
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "dlcheck: {}: permission denied: make it readable, or run dlcheck as a user who can read it\n",
+            root.display()
+        )
     );
 }
 
