@@ -413,8 +413,17 @@ impl Cli {
     }
 
     /// Exit with a usage error for flags that cannot go together: `--summary`
-    /// with SARIF or Markdown (always whole), `-o FILE` naming an input.
+    /// with SARIF or Markdown (always whole), `--dockerfile` with more than
+    /// one PATH, `-o FILE` naming an input.
     pub fn refuse_conflicts(&self) {
+        if self.dockerfile.is_some() && self.paths.len() > 1 {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--dockerfile takes one PATH, the program the image runs (or the image it built): check other programs without --dockerfile",
+                )
+                .exit();
+        }
         if self.summary && matches!(self.format(), OutputFormat::Sarif | OutputFormat::Markdown) {
             Cli::command()
                 .error(
@@ -474,9 +483,29 @@ impl Cli {
     /// Flags that do nothing for what was judged, each with why: `--image`
     /// without a program or library (a container image or root is judged
     /// against its own files, a Dockerfile against its final base), `--all`
-    /// without an image, `--summary` without a set.
-    pub fn unused_flags(&self, judged_images: bool, judged_binaries: bool, set: bool) -> Vec<&'static str> {
+    /// without an image, `--summary` without a set, the Dockerfile flags
+    /// without a Dockerfile.
+    pub fn unused_flags(&self, judged: Judged) -> Vec<&'static str> {
+        let Judged {
+            images: judged_images,
+            binaries: judged_binaries,
+            dockerfiles,
+            set,
+        } = judged;
         let mut out = Vec::new();
+        if !dockerfiles {
+            if self.target.is_some() {
+                out.push("--target does nothing without a Dockerfile: it names the stage of one to check");
+            }
+            if !self.build_args.is_empty() {
+                out.push("--build-arg does nothing without a Dockerfile: it sets an ARG of one");
+            }
+            if self.context.is_some() {
+                out.push(
+                    "--context does nothing without a Dockerfile: it is where a Dockerfile's COPY sources are read",
+                );
+            }
+        }
         if self.image.is_some() && !judged_binaries {
             out.push("--image does nothing for a container image, --root or a Dockerfile: an image is judged against its own files, a Dockerfile against its final base");
         }
@@ -501,6 +530,19 @@ impl Cli {
         }
         out
     }
+}
+
+/// What a run judged, for [`Cli::unused_flags`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Judged {
+    /// A container image or a root file system.
+    pub images: bool,
+    /// A program or library given as such.
+    pub binaries: bool,
+    /// A Dockerfile.
+    pub dockerfiles: bool,
+    /// Several inputs, or a scan.
+    pub set: bool,
 }
 
 /// `--color`.

@@ -35,13 +35,17 @@ fn main() -> ExitCode {
     );
     let set = cli.recursive || cli.paths.len() > 1;
     let mut stream = Stream::new(format, &mut output.out, &mut err).summary_only(cli.summary && set);
-    let (mut images, mut binaries) = (false, false);
+    let mut judged = cli::Judged {
+        set,
+        ..cli::Judged::default()
+    };
     let mut status = dlcheck::gate::Status::new(request.fail_on);
     let finished = dlcheck::run::run_with(&request, &bars, &mut |r| {
         // What was judged, for the flags that apply to some inputs only.
-        images |= r.format() == Format::Image;
-        binaries |= matches!(r, Report::Binary(_) | Report::Failure(_))
+        judged.images |= r.format() == Format::Image;
+        judged.binaries |= matches!(r, Report::Binary(_) | Report::Failure(_))
             && !matches!(r.format(), Format::Image | Format::Dockerfile);
+        judged.dockerfiles |= r.format() == Format::Dockerfile;
         status.add(&r);
         bars.suspend(|| stream.report(&r))
     });
@@ -50,7 +54,7 @@ fn main() -> ExitCode {
         let skipped = cli.verbose.then_some(f.skipped.as_slice());
         stream.finish(f.summary.as_ref(), skipped, f.exit_code)?;
         if !cli.quiet {
-            for warning in cli.unused_flags(images, binaries, set) {
+            for warning in cli.unused_flags(judged) {
                 eprintln!("dlcheck: warning: {warning}");
             }
         }

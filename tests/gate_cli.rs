@@ -458,7 +458,8 @@ fn labels_follow_levels() {
 /// Flags that do nothing for what was given: refused when another flag
 /// decides it (`-v` and `--follow` need `-r`), warned about when the input
 /// decides it (`--image` with a container image, `--all` without one,
-/// `--summary` for one input).
+/// `--summary` for one input, the Dockerfile flags without a Dockerfile);
+/// `--dockerfile` with two programs is refused.
 #[test]
 fn flags_that_do_nothing() {
     let program = bin("c-static");
@@ -478,18 +479,51 @@ fn flags_that_do_nothing() {
             vec!["--summary", program.as_str()],
             "dlcheck: warning: --summary does nothing for a single input",
         ),
+        (
+            vec!["--target", "build", program.as_str()],
+            "dlcheck: warning: --target does nothing without a Dockerfile",
+        ),
+        (
+            vec!["--build-arg", "V=1", program.as_str()],
+            "dlcheck: warning: --build-arg does nothing without a Dockerfile",
+        ),
+        (
+            vec!["--context", "/", program.as_str()],
+            "dlcheck: warning: --context does nothing without a Dockerfile",
+        ),
     ] {
         let out = dlcheck(&args);
         let stderr = text(&out.stderr);
         assert!(stderr.contains(warning), "{args:?}: {stderr}");
     }
     // The same flags where they do something: no warning.
+    let dockerfile = testdata()
+        .join("dockerfiles/clean-static.Dockerfile")
+        .to_string_lossy()
+        .into_owned();
+    let context = testdata().join("dockerfiles/context").to_string_lossy().into_owned();
     for args in [
         vec!["--all", image.as_str()],
         vec!["--image", "static-debian12", program.as_str()],
+        vec!["--context", context.as_str(), "--build-arg", "V=1", dockerfile.as_str()],
+        vec![
+            "--context",
+            context.as_str(),
+            "--dockerfile",
+            dockerfile.as_str(),
+            program.as_str(),
+        ],
     ] {
         assert!(!text(&dlcheck(&args).stderr).contains("warning:"), "{args:?}");
     }
+    // One program joins a Dockerfile: a second would be dropped.
+    let out = dlcheck(&["--dockerfile", dockerfile.as_str(), program.as_str(), program.as_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("error: --dockerfile takes one PATH, the program the image runs"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// A directory without -r: what to do, and --root when it looks like a
