@@ -42,7 +42,7 @@ pub struct Cli {
     #[arg(required_unless_present_any = ["dockerfile", "completions", "man"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Check this Dockerfile; a PATH given with it is the program it copies
+    /// Check this Dockerfile; a PATH given with it (one at most) is the program it copies
     /// in, or the image it built (archive, docker:NAME ...), judged against
     /// the final stage's base; --root DIR judges its command in that root.
     #[arg(long, value_name = "FILE")]
