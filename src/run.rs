@@ -424,7 +424,7 @@ pub fn check_dockerfile(
             Ok(_) => None,
         };
         if let Some(e) = failed {
-            return Report::failed(self::shown(dir), Format::Unknown, &e);
+            return Report::failed(self::shown(dir), Format::Dockerfile, &e);
         }
     }
     match crate::dockerfile::check(path, text, settings, joined) {

@@ -582,6 +582,33 @@ fn copied_libraries_are_found_where_they_land() {
     assert_eq!(start(&elsewhere), (Some(1), "crashes".into(), Value::from(missing)));
 }
 
+/// Neither ENTRYPOINT nor CMD fails the start only when the base's are
+/// known to be empty (scratch, distroless): alpine's CMD is /bin/sh, and an
+/// unknown base may give one (it said "No command specified", exit 1).
+#[test]
+fn no_command_needs_a_known_base() {
+    for (text, rule, start) in [
+        ("FROM alpine:3.20\nCOPY app /x\n", None, "unknown"),
+        ("FROM alpine:3.20 AS a\nFROM a\nCOPY app /x\n", None, "unknown"),
+        ("FROM scratch\nCOPY app /x\n", Some("no-command"), "crashes"),
+        (
+            "FROM gcr.io/distroless/static-debian12\nCOPY app /x\n",
+            Some("no-command"),
+            "crashes",
+        ),
+    ] {
+        let (_, doc) = written_json(text, &[]);
+        let d = &doc["reports"][0]["dockerfile"];
+        let found = d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "no-command");
+        assert_eq!(found.map(|f| f["rule"].as_str().unwrap()), rule, "{text}");
+        assert_eq!(d["prediction"]["start"], start, "{text}");
+    }
+}
+
 /// A UTF-8 byte-order mark is read past: lines and columns are those of
 /// the text after it.
 #[test]

@@ -140,6 +140,11 @@ pub fn start(r: &Replayed) -> (Vec<Finding>, Option<String>) {
     }
     let argv = argv(r);
     let Some(program) = argv.args.first() else {
+        if !r.config_known {
+            // The base's ENTRYPOINT and CMD are not known (alpine's CMD is
+            // /bin/sh): it may give the command.
+            return (out, None);
+        }
         let f = Finding::new(
             Rule::NoCommand,
             Pos::default(),
