@@ -69,3 +69,17 @@ mod tests {
         assert_eq!(from_bytes(b"libc.so.6"), "libc.so.6");
     }
 }
+
+/// `s`, or its first `max` bytes (at a character boundary) and how long it
+/// is, for a message that names a value taken from the input: an error
+/// stays one readable line whatever the input holds.
+pub fn clipped(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return s.into();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &s[..end], s.len()).into()
+}

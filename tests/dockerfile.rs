@@ -536,6 +536,27 @@ fn malformed_dockerfile_is_exit_5() {
     }
 }
 
+/// A base name of a megabyte is malformed in one line of stderr that
+/// names it clipped (it was accepted, and echoed whole into the report).
+#[test]
+fn a_huge_base_name_is_one_short_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("Dockerfile");
+    std::fs::write(&f, format!("FROM {}\nRUN true\n", "a".repeat(1 << 20))).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(err.lines().count(), 1);
+    assert!(err.len() < 2048, "{} bytes", err.len());
+    assert!(
+        err.contains(&format!(
+            "line 1, column 6: failed to parse stage name \"{}... (1048576 bytes)\": repository name must not be more than 255 characters",
+            "a".repeat(1024)
+        )),
+        "{err}"
+    );
+}
+
 /// What the stage graph allows: a stage may read from a later one, a
 /// mount's `from=0` names an image (mounts take names only), a tmpfs mount
 /// reads nothing. None of these is malformed (the engine built the first).
@@ -1138,6 +1159,9 @@ fn engine_refuses_the_malformed() {
         "FROM scratch AS 1Bad\n",
         // Checked after the stage graph: the cycle is what BuildKit says.
         "FROM Gcc:13 AS a\nCOPY --from=a /x /x\n",
+        // docker.io/library/ and 238 bytes: one past 255.
+        &format!("FROM {}\nRUN true\n", "a".repeat(238)),
+        &format!("FROM {}\nRUN true\n", "0123456789abcdef".repeat(4)),
     ] {
         std::fs::write(&f, text).unwrap();
         let out = Command::new(env!("CARGO_BIN_EXE_dlcheck")).arg(&f).output().unwrap();

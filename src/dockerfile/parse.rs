@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use parse_dockerfile as pd;
 
 use super::words::{self, Vars};
+use crate::text;
 
 /// Where an instruction starts: 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -249,7 +250,7 @@ pub fn parse(text: &str, build_args: &BTreeMap<String, String>) -> Result<Docker
             bad_reference = Some(ParseError {
                 line: at.line,
                 column: at.column,
-                message: format!("failed to parse stage name \"{base}\": {why}"),
+                message: format!("failed to parse stage name \"{}\": {why}", text::clipped(&base, 1024)),
             });
         }
         let mut vars = parent.map(|i| envs[i].clone()).unwrap_or_else(default_env);
@@ -410,8 +411,17 @@ fn check_stage_sources(stages: &[Stage], sources: &[Vec<StageSource>]) -> Result
 /// a domain with a `.` or `:` or `localhost`, a tag of at most 128 word
 /// characters, dots and dashes, a digest `algorithm:hex` (32 hex digits at
 /// least). The error in the engine's words.
-fn image_reference(reference: &str) -> Result<(), &'static str> {
+fn image_reference(reference: &str) -> Result<(), String> {
     const INVALID: &str = "invalid reference format";
+    if reference.len() == 64
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(format!(
+            "invalid repository name ({reference}), cannot specify 64-byte hexadecimal strings"
+        ));
+    }
     let parses = |r: &str| -> bool {
         let (rest, digest) = match r.split_once('@') {
             Some((rest, d)) => (rest, Some(d)),
@@ -478,13 +488,29 @@ fn image_reference(reference: &str) -> Result<(), &'static str> {
                 && !c.contains("-_")
         })
     };
-    if parses(reference) {
-        Ok(())
-    } else if parses(&reference.to_lowercase()) {
-        Err("invalid reference format: repository name must be lowercase")
-    } else {
-        Err(INVALID)
+    if !parses(reference) {
+        return Err(if parses(&reference.to_lowercase()) {
+            "invalid reference format: repository name must be lowercase".into()
+        } else {
+            INVALID.into()
+        });
     }
+    // The name, normalised as the engine does (`gcc` is
+    // docker.io/library/gcc), is at most 255 bytes.
+    let name = reference.split('@').next().unwrap_or_default();
+    let name = match name.rfind(':') {
+        Some(i) if !name[i + 1..].contains('/') => &name[..i],
+        _ => name,
+    };
+    let normalized = match name.split_once('/') {
+        Some((domain, _)) if domain.contains(['.', ':']) || domain == "localhost" => name.len(),
+        Some(_) => "docker.io/".len() + name.len(),
+        None => "docker.io/library/".len() + name.len(),
+    };
+    if normalized > 255 {
+        return Err("repository name must not be more than 255 characters".into());
+    }
+    Ok(())
 }
 
 /// The variables a stage starts with when its base's are not known: the
@@ -892,8 +918,29 @@ mod tests {
             "localhost:5000/app:1.0",
             "registry.example.com:443/org/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "gcr.io/distroless/static-debian12:nonroot-arm64",
+            // 255 bytes once normalised: docker.io/library/ and 237.
+            &"a".repeat(237),
+            &format!("gcr.io/{}:1", "a".repeat(248)),
+            // 63 hex digits, or 64 with a tag, are names.
+            &"a".repeat(63),
+            &format!("{}:1", "a".repeat(64)),
         ] {
             assert_eq!(image_reference(ok), Ok(()), "{ok}");
+        }
+        let long = "repository name must not be more than 255 characters";
+        for (bad, why) in [
+            ("a".repeat(238), long.to_string()),
+            (format!("gcr.io/{}", "a".repeat(249)), long.to_string()),
+            (format!("org/{}", "a".repeat(242)), long.to_string()),
+            (
+                "a".repeat(64),
+                format!(
+                    "invalid repository name ({}), cannot specify 64-byte hexadecimal strings",
+                    "a".repeat(64)
+                ),
+            ),
+        ] {
+            assert_eq!(image_reference(&bad), Err(why), "{bad}");
         }
         for (bad, why) in [
             ("gcc:", "invalid reference format"),
@@ -904,7 +951,7 @@ mod tests {
             ("app@sha256:abc", "invalid reference format"),
             ("Gcc:13", "invalid reference format: repository name must be lowercase"),
         ] {
-            assert_eq!(image_reference(bad), Err(why), "{bad}");
+            assert_eq!(image_reference(bad), Err(why.to_string()), "{bad}");
         }
     }
 }
