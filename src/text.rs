@@ -48,6 +48,20 @@ pub fn to_bytes(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// `s`, or its first `max` bytes (at a character boundary) and how long it
+/// is, for a message that names a value taken from the input: an error
+/// stays one readable line whatever the input holds.
+pub fn clipped(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return s.into();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}... ({} bytes)", &s[..end], s.len()).into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,18 +82,4 @@ mod tests {
         assert_eq!(from_bytes(b"bad\xffname"), "bad\\xffname");
         assert_eq!(from_bytes(b"libc.so.6"), "libc.so.6");
     }
-}
-
-/// `s`, or its first `max` bytes (at a character boundary) and how long it
-/// is, for a message that names a value taken from the input: an error
-/// stays one readable line whatever the input holds.
-pub fn clipped(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if s.len() <= max {
-        return s.into();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}... ({} bytes)", &s[..end], s.len()).into()
 }
