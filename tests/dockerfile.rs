@@ -630,6 +630,45 @@ fn no_command_needs_a_known_base() {
     }
 }
 
+/// Every problem of the start is listed, and the container prints the
+/// first the runtime meets (the user, before the command), whatever the
+/// order of the lines (it listed only the user's: once fixed, the shell
+/// form's came as a surprise). Found by a fresh-user trial.
+#[test]
+fn the_start_lists_every_problem_and_prints_the_first_met() {
+    for (text, lines) in [
+        (
+            "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\nUSER appuser\nENTRYPOINT /app --flag\n",
+            [3, 4],
+        ),
+        (
+            "FROM gcr.io/distroless/static-debian12:nonroot\nCOPY app /app\nENTRYPOINT /app --flag\nUSER appuser\n",
+            [4, 3],
+        ),
+    ] {
+        let (code, doc) = written_json(text, &[]);
+        let d = &doc["reports"][0]["dockerfile"];
+        let errors: Vec<(String, u64)> = d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| (f["rule"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+            .collect();
+        let mut want = vec![
+            ("user-missing".to_string(), lines[0]),
+            ("shell-form".to_string(), lines[1]),
+        ];
+        want.sort_by_key(|(_, l)| *l);
+        assert_eq!(errors, want, "{text}");
+        assert_eq!(code, Some(1));
+        assert_eq!(
+            d["prediction"]["output"], "unable to find user appuser: no matching entries in passwd file",
+            "{text}"
+        );
+    }
+}
+
 /// A UTF-8 byte-order mark is read past: lines and columns are those of
 /// the text after it.
 #[test]
@@ -662,7 +701,12 @@ fn byte_order_mark_keeps_positions() {
         .collect();
     assert_eq!(
         at,
-        [("final-base".to_string(), 2, 1), ("user-missing".to_string(), 4, 1)]
+        [
+            ("final-base".to_string(), 2, 1),
+            ("linkage".to_string(), 3, 1),
+            ("linkage".to_string(), 3, 1),
+            ("user-missing".to_string(), 4, 1)
+        ]
     );
 }
 

@@ -130,14 +130,11 @@ pub fn argv(r: &Replayed) -> Argv {
     Argv { args, at, shell_form }
 }
 
-/// The findings of the start, in the order the runtime meets them; the
-/// path the program resolves to when it is found.
+/// The findings of the start, in the order the runtime meets them (the
+/// first error is what the container prints; those after it are met once
+/// it is fixed); the path the program resolves to when it is found.
 pub fn start(r: &Replayed) -> (Vec<Finding>, Option<String>) {
-    let mut out = Vec::new();
-    if let Some(f) = user(r) {
-        out.push(f);
-        return (out, None);
-    }
+    let mut out: Vec<Finding> = user(r).into_iter().collect();
     let argv = argv(r);
     let Some(program) = argv.args.first() else {
         if !r.config_known {

@@ -286,6 +286,9 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
         .find(|f| f.rule.severity() == Severity::Error)
         .map(|f| f.output.clone().unwrap_or_default());
     let (start, resolved) = check::start(last);
+    // What the container prints is the first failure the runtime meets,
+    // whatever the lines of the instructions behind it.
+    let first_at_start = start.iter().find(|f| f.rule.severity() == Severity::Error).cloned();
     findings.extend(start);
     findings.extend(check::nonroot(last));
     let judged = if no_image {
@@ -307,7 +310,7 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     };
     findings.extend(base_findings(last, stages[target].at));
     findings.sort_by_key(|f| (f.at.line, std::cmp::Reverse(f.rule.severity())));
-    let prediction = predict(build_fails, &findings, &judged);
+    let prediction = predict(build_fails, first_at_start.as_ref(), &findings, &judged);
     Ok(Check {
         target: stages[target].name.clone().unwrap_or_else(|| target.to_string()),
         stages: infos,
@@ -574,9 +577,15 @@ fn base_info(root: &Root) -> BaseInfo {
     }
 }
 
-/// The prediction: the build's first failure; else the start's first error
+/// The prediction: the build's first failure; else the first error the
+/// runtime meets at the start (`first_at_start`), else the first error
 /// finding; else whether the program is known to start.
-fn predict(build_fails: Option<String>, findings: &[Finding], judged: &program::Judged) -> Prediction {
+fn predict(
+    build_fails: Option<String>,
+    first_at_start: Option<&Finding>,
+    findings: &[Finding],
+    judged: &program::Judged,
+) -> Prediction {
     if let Some(output) = build_fails {
         return Prediction {
             build: "fails",
@@ -588,7 +597,7 @@ fn predict(build_fails: Option<String>, findings: &[Finding], judged: &program::
     }
     // No step dlcheck checks fails (what RUN commands do is not judged).
     let build = "succeeds";
-    let crash = findings.iter().find(|f| f.rule.severity() == Severity::Error);
+    let crash = first_at_start.or_else(|| findings.iter().find(|f| f.rule.severity() == Severity::Error));
     let (start, output) = match (crash, judged.starts) {
         (Some(f), _) => ("crashes", f.output.clone()),
         (None, Some(true)) => ("starts", None),
