@@ -669,6 +669,85 @@ fn the_start_lists_every_problem_and_prints_the_first_met() {
     }
 }
 
+/// Whether cgo is on, or a C program static, is decided for the command
+/// that made the copied file (its `-o`), with the `CGO_ENABLED` that
+/// command sees, not for the whole RUN. Found by a fresh-user trial: each
+/// of the first four said "will start" or gave no warning.
+#[test]
+fn cgo_and_static_are_decided_per_command() {
+    let go = |build: &str| {
+        format!(
+            "FROM golang:1.22-bookworm AS build\nWORKDIR /src\nCOPY app .\n{build}\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n"
+        )
+    };
+    let c = |build: &str| {
+        format!(
+            "FROM gcc:12 AS build\nCOPY app .\n{build}\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n"
+        )
+    };
+    for (text, rule, start) in [
+        // cgo on for the program copied: the warning.
+        (
+            go("ENV CGO_ENABLED=0\nRUN CGO_ENABLED=1 go build -o /out/app ."),
+            Some("cgo-static"),
+            "unknown",
+        ),
+        (
+            go("RUN echo CGO_ENABLED=0 && go build -o /out/app ."),
+            Some("cgo-static"),
+            "unknown",
+        ),
+        (
+            go("RUN CGO_ENABLED=0 go build -o /out/server . && go build -o /out/app ."),
+            Some("cgo-static"),
+            "unknown",
+        ),
+        (
+            c("RUN gcc -o /out/app main.c && gcc -static -o /out/app-static main.c"),
+            Some("dynamic-on-static"),
+            "unknown",
+        ),
+        // cgo off, or static, for the program copied.
+        (
+            go("RUN CGO_ENABLED=0 go build -o /out/app . && go build -o /out/helper ."),
+            None,
+            "starts",
+        ),
+        (go("RUN export CGO_ENABLED=0; go build -o /out/app ."), None, "starts"),
+        (
+            go("RUN go env -w CGO_ENABLED=0\nRUN go build -o ../out/app ."),
+            None,
+            "starts",
+        ),
+        (go("ENV CGO_ENABLED=0\nRUN go build -o /out/ ."), None, "starts"),
+        (
+            c("RUN gcc -o /out/app-dyn main.c && gcc -static -o /out/app main.c"),
+            None,
+            "unknown",
+        ),
+        // cgo on, but linked statically, or with nothing left that needs
+        // cgo: not known, and no warning.
+        (
+            go("RUN go build -ldflags '-linkmode external -extldflags -static' -o /out/app ."),
+            None,
+            "unknown",
+        ),
+        (go("RUN go build -tags netgo,osusergo -o /out/app ."), None, "unknown"),
+    ] {
+        let (_, doc) = written_json(&text, &[]);
+        let d = &doc["reports"][0]["dockerfile"];
+        let warned: Vec<&str> = d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["severity"] == "warning")
+            .map(|f| f["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(warned, rule.into_iter().collect::<Vec<_>>(), "{text}");
+        assert_eq!(d["prediction"]["start"], start, "{text}");
+    }
+}
+
 /// A UTF-8 byte-order mark is read past: lines and columns are those of
 /// the text after it.
 #[test]

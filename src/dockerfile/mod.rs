@@ -18,6 +18,7 @@
 
 pub mod base;
 pub mod check;
+pub mod commands;
 pub mod findings;
 pub mod fs;
 pub mod parse;
@@ -425,8 +426,8 @@ fn judge_program(
                 None => none,
             }
         }
-        (None, Some((_, Origin::From { from, .. }))) => {
-            program::from_builder(stages, from, last, &shown, platforms, at, findings)
+        (None, Some((_, Origin::From { from, path }))) => {
+            program::from_builder(stages, (from, path), last, &shown, platforms, at, findings)
         }
         _ => none,
     }

@@ -5,6 +5,7 @@
 //! default linkage).
 
 use super::base::{self, Builder};
+use super::commands::{self, RunCommand};
 use super::findings::{Finding, Rule};
 use super::fs::{self, Node, Origin};
 use super::parse::{Command, Op, Pos, Stage};
@@ -289,7 +290,7 @@ impl Cross {
 /// architecture, the kernel refuses it (`builder-platform`).
 pub fn from_builder(
     stages: &[Stage],
-    from: &str,
+    (from, source): (&str, &str),
     last: &Replayed,
     program: &str,
     platforms: &Platforms<'_>,
@@ -303,6 +304,8 @@ pub fn from_builder(
         return unknown;
     };
     let static_image = image.variant.as_deref().is_none_or(|v| v == "static");
+    let cmds = commands::run_commands(&chain);
+    let go = makers(&cmds, RunCommand::is_go_build, source);
     let stage_name = chain
         .first()
         .and_then(|s| s.name.clone())
@@ -324,7 +327,12 @@ pub fn from_builder(
         }
     }
     if builder.image == "golang" {
-        if !builder.cgo_default || cgo_off(&chain) {
+        let off = if go.is_empty() {
+            cgo_off(&chain)
+        } else {
+            go.iter().all(|c| c.cgo.as_deref() == Some("0"))
+        };
+        if !builder.cgo_default || off {
             let go = Compiler {
                 lang: "Go",
                 setting: "GOARCH",
@@ -347,15 +355,27 @@ pub fn from_builder(
                 )),
             };
         }
+        // With cgo on, the program is still static when the build links
+        // it so (-extldflags -static) or when nothing needs cgo once the
+        // netgo and osusergo tags take net's and os/user's C away: not
+        // known, but no warning.
+        let static_anyway = !go.is_empty()
+            && go.iter().all(|c| {
+                let has = |w: &str| c.args().iter().any(|a| a.contains(w));
+                (has("-extldflags") && c.args().iter().any(|a| a == "-static" || a == "-static-pie"))
+                    || (has("netgo") && has("osusergo"))
+            });
         if static_image {
-            out.push(cgo_static(&builder, &image, program, at));
+            if !static_anyway {
+                out.push(cgo_static(&builder, &image, program, at));
+            }
             return unknown;
         }
     } else if static_image {
         let static_build = if builder.image == "rust" {
             rust_static(&chain)
         } else {
-            links_statically(&chain)
+            links_statically(&chain, &cmds, source)
         };
         if !static_build {
             out.push(dynamic_on_static(&builder, &image, program, at));
@@ -381,7 +401,7 @@ pub fn from_builder(
             out.extend(rust_libgcc(&builder, &image, program, platforms.runs_on, at));
         }
     }
-    if let Some(cxx) = cxx_build(&chain) {
+    if let Some(cxx) = cxx_build(&chain, &cmds, source) {
         out.extend(cxx_runtime(&builder, &image, cxx, last, program, platforms.runs_on, at));
     }
     out.extend(newer_glibc(&builder, &image, program, at));
@@ -423,11 +443,49 @@ fn build_words(stages: &[&Stage]) -> Vec<String> {
     out
 }
 
-/// Whether the stages link C or C++ programs statically: a build step
-/// passes `-static` or `-static-pie` (gcc and clang), so the program
-/// needs no loader and no library.
-fn links_statically(stages: &[&Stage]) -> bool {
-    build_words(stages).iter().any(|w| w == "-static" || w == "-static-pie")
+/// The commands `is` accepts that may have made `source` (a path in the
+/// stage): the last whose `-o` writes it, else every one of them.
+fn makers<'c>(cmds: &'c [RunCommand], is: impl Fn(&RunCommand) -> bool, source: &str) -> Vec<&'c RunCommand> {
+    let all: Vec<&RunCommand> = cmds.iter().filter(|c| is(c)).collect();
+    let source = fs::normalize(source, "/");
+    match all
+        .iter()
+        .rev()
+        .find(|c| c.output().as_deref() == Some(source.as_str()))
+    {
+        Some(c) => vec![*c],
+        None => all,
+    }
+}
+
+/// A C or C++ compiler command that links (`gcc`, `cc`, `clang`, `g++`,
+/// `c++`, `clang++`, with a triplet or a version: not `-c`, `-E`, `-S`, nor
+/// a query such as `--version`).
+fn c_link(c: &RunCommand) -> bool {
+    let compiler = c
+        .name()
+        .split('-')
+        .any(|p| ["gcc", "cc", "clang", "g++", "c++", "clang++"].contains(&p));
+    let args = c.args();
+    compiler
+        && args.iter().any(|a| !a.starts_with('-') || a.starts_with("-o"))
+        && !args
+            .iter()
+            .any(|a| ["-c", "-E", "-S", "--version", "-v", "-dumpversion", "-dumpmachine"].contains(&a.as_str()))
+}
+
+/// Whether `source` is linked statically: the compiler command that made
+/// it (or every one, when none names it with `-o`) passes `-static` or
+/// `-static-pie` (gcc and clang), so the program needs no loader and no
+/// library. Without a compiler command seen (a `make`), any build step
+/// passing one.
+fn links_statically(stages: &[&Stage], cmds: &[RunCommand], source: &str) -> bool {
+    let is_static = |w: &str| w == "-static" || w == "-static-pie";
+    let made = makers(cmds, c_link, source);
+    if made.is_empty() {
+        return build_words(stages).iter().any(|w| is_static(w));
+    }
+    made.iter().all(|c| c.args().iter().any(|a| is_static(a)))
 }
 
 /// How the stages build C++ with libstdc++ (g++'s default), when they do.
@@ -443,10 +501,10 @@ struct CxxBuild {
 /// a RUN runs `g++`, `c++` or `clang++` as a command (by any path or
 /// triplet prefix, `x86_64-linux-gnu-g++-12`; after `ccache`, `env`,
 /// `then`, `do` and the like; not a package name that `apt-get install` is
-/// given, nor `g++ --version`), and no step links statically (`-static`).
+/// given, nor `g++ --version`), unless `source` links statically (`-static`).
 /// clang++ with `-stdlib=libc++` links libc++ instead: not this.
-fn cxx_build(stages: &[&Stage]) -> Option<CxxBuild> {
-    if links_statically(stages) {
+fn cxx_build(stages: &[&Stage], cmds: &[RunCommand], source: &str) -> Option<CxxBuild> {
+    if links_statically(stages, cmds, source) {
         return None;
     }
     let is_cxx = |name: &str| ["g++", "c++", "clang++"].iter().any(|c| name.contains(c));
@@ -465,9 +523,6 @@ fn cxx_build(stages: &[&Stage]) -> Option<CxxBuild> {
 /// `wanted` accepts, with an argument that is not a query (`--version`,
 /// `-dumpmachine`, `-print-*`).
 fn runs_compiler(stages: &[&Stage], wanted: &dyn Fn(&str, &[&str]) -> bool) -> bool {
-    const BEFORE: [&str; 12] = [
-        "then", "do", "else", "exec", "ccache", "env", "time", "nice", "sudo", "command", "!", "{",
-    ];
     const QUERIES: [&str; 7] = [
         "--version",
         "-v",
@@ -477,26 +532,9 @@ fn runs_compiler(stages: &[&Stage], wanted: &dyn Fn(&str, &[&str]) -> bool) -> b
         "-dumpmachine",
         "-###",
     ];
-    let builds = |words: Vec<&str>| -> bool {
-        let mut it = words.into_iter().skip_while(|w| w.contains('=') || BEFORE.contains(w));
-        let Some(first) = it.next() else { return false };
-        let args: Vec<&str> = it.collect();
-        let name = first.rsplit('/').next().unwrap_or(first);
-        args.iter().any(|a| !QUERIES.contains(a) && !a.starts_with("-print-")) && wanted(name, &args)
-    };
-    let shell = |t: &str| {
-        t.split(['\n', ';', '&', '|', '(', ')'])
-            .any(|c| builds(c.split_whitespace().collect()))
-    };
-    stages.iter().flat_map(|s| &s.steps).any(|step| match &step.op {
-        Op::Run { command, heredocs, .. } => {
-            heredocs.iter().any(|h| shell(h))
-                || match command {
-                    Command::Shell(t) => shell(t),
-                    Command::Exec(a) => builds(a.iter().map(String::as_str).collect()),
-                }
-        }
-        _ => false,
+    commands::run_commands(stages).iter().any(|c| {
+        let args: Vec<&str> = c.args().iter().map(String::as_str).collect();
+        args.iter().any(|a| !QUERIES.contains(a) && !a.starts_with("-print-")) && wanted(c.name(), &args)
     })
 }
 
