@@ -458,6 +458,17 @@ fn makers<'c>(cmds: &'c [RunCommand], is: impl Fn(&RunCommand) -> bool, source: 
     }
 }
 
+/// A compiler's arguments that ask it something rather than build.
+const QUERIES: [&str; 7] = [
+    "--version",
+    "-v",
+    "--help",
+    "-dumpversion",
+    "-dumpfullversion",
+    "-dumpmachine",
+    "-###",
+];
+
 /// A C or C++ compiler command that links (`gcc`, `cc`, `clang`, `g++`,
 /// `c++`, `clang++`, with a triplet or a version: not `-c`, `-E`, `-S`, nor
 /// a query such as `--version`).
@@ -471,7 +482,7 @@ fn c_link(c: &RunCommand) -> bool {
         && args.iter().any(|a| !a.starts_with('-') || a.starts_with("-o"))
         && !args
             .iter()
-            .any(|a| ["-c", "-E", "-S", "--version", "-v", "-dumpversion", "-dumpmachine"].contains(&a.as_str()))
+            .any(|a| ["-c", "-E", "-S"].contains(&a.as_str()) || QUERIES.contains(&a.as_str()))
 }
 
 /// Whether `source` is linked statically: the compiler command that made
@@ -523,15 +534,6 @@ fn cxx_build(stages: &[&Stage], cmds: &[RunCommand], source: &str) -> Option<Cxx
 /// `wanted` accepts, with an argument that is not a query (`--version`,
 /// `-dumpmachine`, `-print-*`).
 fn runs_compiler(stages: &[&Stage], wanted: &dyn Fn(&str, &[&str]) -> bool) -> bool {
-    const QUERIES: [&str; 7] = [
-        "--version",
-        "-v",
-        "--help",
-        "-dumpversion",
-        "-dumpfullversion",
-        "-dumpmachine",
-        "-###",
-    ];
     commands::run_commands(stages).iter().any(|c| {
         let args: Vec<&str> = c.args().iter().map(String::as_str).collect();
         args.iter().any(|a| !QUERIES.contains(a) && !a.starts_with("-print-")) && wanted(c.name(), &args)
