@@ -546,6 +546,26 @@ fn a_directory_without_r_says_what_to_do() {
     );
 }
 
+/// The note that a verdict holds with a library shipped beside the
+/// program is each program's: two programs of a scan that use it both say
+/// so (the second's was dropped as a repeat). Found by a fresh-user trial.
+#[test]
+fn each_program_says_it_uses_a_shipped_library() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = testdata().join("apps/shipped");
+    for d in ["bin", "lib"] {
+        std::fs::create_dir(tmp.path().join(d)).unwrap();
+    }
+    std::fs::copy(app.join("lib/libdemo.so.1"), tmp.path().join("lib/libdemo.so.1")).unwrap();
+    for name in ["app", "app2"] {
+        std::fs::copy(app.join("bin/app"), tmp.path().join("bin").join(name)).unwrap();
+    }
+    let out = dlcheck(&["--color", "never", "-r", &tmp.path().to_string_lossy()]);
+    let stdout = text(&out.stdout);
+    let note = "note: libdemo.so.1 is shipped beside it, at";
+    assert_eq!(stdout.matches(note).count(), 2, "{stdout}");
+}
+
 /// The human output wraps its prose to 100 columns when not on a terminal
 /// (a word, and what the container prints, stay whole), and the note on
 /// the :debug shell appears once for a set.

@@ -21,7 +21,8 @@ pub fn human(r: &Report, w: &mut dyn Write) -> io::Result<()> {
 
 /// [`human`], writing each note and warning whose words are in `seen`
 /// not again (the same note after every report of a set is noise), and
-/// adding those it writes.
+/// adding those it writes; a shipped library's note, part of each
+/// binary's verdict, is written every time.
 pub fn human_once(r: &Report, seen: &mut HashSet<String>, w: &mut dyn Write) -> io::Result<()> {
     match r {
         Report::Failure(_) => Ok(()),
@@ -95,7 +96,12 @@ fn warnings(
     seen: &mut HashSet<String>,
     w: &mut dyn Write,
 ) -> io::Result<()> {
-    for warning in list.iter().filter(|x| seen.insert(x.message.clone())) {
+    // A shipped library's note is part of this binary's verdict (it holds
+    // only with the library beside it): said for each binary.
+    let once = |x: &&crate::verdict::Warning| {
+        x.kind == crate::verdict::WarningKind::ShippedLibrary || seen.insert(x.message.clone())
+    };
+    for warning in list.iter().filter(once) {
         let label = match crate::gate::level(warning.kind, image_given) {
             crate::gate::Level::Note => "note:",
             _ => "warning:",
