@@ -669,6 +669,35 @@ fn the_start_lists_every_problem_and_prints_the_first_met() {
     }
 }
 
+/// A Rust program built for musl (or with crt-static) starts in `static`,
+/// as a Go program built without cgo does (it said "not known"); built in
+/// a stage of another platform without --target, it does not.
+#[test]
+fn a_static_rust_build_starts_in_static() {
+    let rust = |from: &str| {
+        format!(
+            "FROM {from} AS build\nWORKDIR /src\nCOPY app .\nRUN cargo build --release --target x86_64-unknown-linux-musl\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /src/target/x86_64-unknown-linux-musl/release/app /app\nENTRYPOINT [\"/app\"]\n"
+        )
+    };
+    let (_, doc) = written_json(&rust("rust:1-bookworm"), &[]);
+    let p = &doc["reports"][0]["dockerfile"]["prediction"];
+    assert_eq!(p["start"], "starts");
+    assert_eq!(
+        p["assumes"],
+        "/app is the program stage build builds, linked statically (crt-static or a musl target): it needs nothing from the image"
+    );
+    // --target names the platform: built for amd64 on an arm64 stage.
+    let (_, doc) = written_json(&rust("--platform=linux/arm64 rust:1-bookworm"), &[]);
+    assert_eq!(doc["reports"][0]["dockerfile"]["prediction"]["start"], "starts");
+    // Without it, for the stage's platform.
+    let text = rust("--platform=linux/arm64 rust:1-bookworm").replace(" --target x86_64-unknown-linux-musl", "");
+    let text = text.replace(
+        "RUN cargo build",
+        "RUN RUSTFLAGS='-C target-feature=+crt-static' cargo build",
+    );
+    assert!(finding_in(&text, &[], "builder-platform").is_some(), "{text}");
+}
+
 /// Whether cgo is on, or a C program static, is decided for the command
 /// that made the copied file (its `-o`), with the `CGO_ENABLED` that
 /// command sees, not for the whole RUN. Found by a fresh-user trial: each
@@ -723,8 +752,10 @@ fn cgo_and_static_are_decided_per_command() {
         (
             c("RUN gcc -o /out/app-dyn main.c && gcc -static -o /out/app main.c"),
             None,
-            "unknown",
+            "starts",
         ),
+        // A make's flags are not seen: no warning, and not known.
+        (c("RUN make LDFLAGS=-static && cp app /out/app"), None, "unknown"),
         // cgo on, but linked statically, or with nothing left that needs
         // cgo: not known, and no warning.
         (

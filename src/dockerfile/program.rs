@@ -326,6 +326,22 @@ pub fn from_builder(
             return unknown;
         }
     }
+    if builder.image == "rust" {
+        let rust = Compiler {
+            lang: "Rust",
+            setting: "--target",
+            told: platforms.cross.rust,
+        };
+        let fix = |arch: &str| {
+            format!(
+                "build for the image's platform: cargo build --target for {arch} (rustup target add, with a linker for it, or tonistiigi/xx's xx-cargo), or build stage {stage_name} on that platform (no FROM --platform)"
+            )
+        };
+        if let Some(f) = built_elsewhere(&chain, platforms, &rust, program, &stage_name, at, fix) {
+            out.push(f);
+            return unknown;
+        }
+    }
     if builder.image == "golang" {
         let off = if go.is_empty() {
             cgo_off(&chain)
@@ -372,34 +388,31 @@ pub fn from_builder(
             return unknown;
         }
     } else if static_image {
-        let static_build = if builder.image == "rust" {
-            rust_static(&chain)
+        // Linked statically, as the build says: for Rust, crt-static or a
+        // musl target; for C and C++, the compiler command that made the
+        // file (a `make`'s flags are not seen: not known).
+        let how = if builder.image == "rust" {
+            rust_static(&chain).then_some("crt-static or a musl target")
         } else {
-            links_statically(&chain, &cmds, source)
+            links_statically(&chain, &cmds, source).then_some("-static")
         };
-        if !static_build {
+        let Some(how) = how else {
             out.push(dynamic_on_static(&builder, &image, program, at));
-        }
-        return unknown;
-    }
-    if builder.image == "rust" {
-        let rust = Compiler {
-            lang: "Rust",
-            setting: "--target",
-            told: platforms.cross.rust,
+            return unknown;
         };
-        let fix = |arch: &str| {
-            format!(
-                "build for the image's platform: cargo build --target for {arch} (rustup target add, with a linker for it, or tonistiigi/xx's xx-cargo), or build stage {stage_name} on that platform (no FROM --platform)"
-            )
-        };
-        if let Some(f) = built_elsewhere(&chain, platforms, &rust, program, &stage_name, at, fix) {
-            out.push(f);
+        if builder.image != "rust" && makers(&cmds, c_link, source).is_empty() {
             return unknown;
         }
-        if !rust_static(&chain) {
-            out.extend(rust_libgcc(&builder, &image, program, platforms.runs_on, at));
-        }
+        return Judged {
+            report: None,
+            starts: Some(true),
+            assumes: Some(format!(
+                "{program} is the program stage {stage_name} builds, linked statically ({how}): it needs nothing from the image"
+            )),
+        };
+    }
+    if builder.image == "rust" && !rust_static(&chain) {
+        out.extend(rust_libgcc(&builder, &image, program, platforms.runs_on, at));
     }
     if let Some(cxx) = cxx_build(&chain, &cmds, source) {
         out.extend(cxx_runtime(&builder, &image, cxx, last, program, platforms.runs_on, at));
