@@ -310,37 +310,42 @@ pub fn from_builder(
         .first()
         .and_then(|s| s.name.clone())
         .unwrap_or_else(|| from.to_string());
-    if builder.image != "golang" && builder.image != "rust" && compiles_natively(&chain) {
-        let c = Compiler {
-            lang: "C or C++",
-            setting: "cross compiler",
-            told: platforms.cross.c,
-        };
-        let fix = |arch: &str| {
-            format!(
-                "build stage {stage_name} on the image's platform (no FROM --platform), or with a cross compiler for {arch} (Debian's gcc-<triplet> packages, or tonistiigi/xx's xx-clang)"
-            )
-        };
-        if let Some(f) = built_elsewhere(&chain, platforms, &c, program, &stage_name, at, fix) {
-            out.push(f);
-            return unknown;
-        }
-    }
-    if builder.image == "rust" {
-        let rust = Compiler {
-            lang: "Rust",
-            setting: "--target",
-            told: platforms.cross.rust,
-        };
-        let fix = |arch: &str| {
-            format!(
-                "build for the image's platform: cargo build --target for {arch} (rustup target add, with a linker for it, or tonistiigi/xx's xx-cargo), or build stage {stage_name} on that platform (no FROM --platform)"
-            )
-        };
-        if let Some(f) = built_elsewhere(&chain, platforms, &rust, program, &stage_name, at, fix) {
-            out.push(f);
-            return unknown;
-        }
+    // A C, C++ or Rust program is built for the platform of its stage
+    // unless the build names another (Go's check is below, with cgo off).
+    type Fix<'f> = Box<dyn Fn(&str) -> String + 'f>;
+    let native: Option<(Compiler, Fix)> = match builder.image.as_str() {
+        "rust" => Some((
+            Compiler {
+                lang: "Rust",
+                setting: "--target",
+                told: platforms.cross.rust,
+            },
+            Box::new(|arch: &str| {
+                format!(
+                    "build for the image's platform: cargo build --target for {arch} (rustup target add, with a linker for it, or tonistiigi/xx's xx-cargo), or build stage {stage_name} on that platform (no FROM --platform)"
+                )
+            }),
+        )),
+        "golang" => None,
+        _ if compiles_natively(&chain) => Some((
+            Compiler {
+                lang: "C or C++",
+                setting: "cross compiler",
+                told: platforms.cross.c,
+            },
+            Box::new(|arch: &str| {
+                format!(
+                    "build stage {stage_name} on the image's platform (no FROM --platform), or with a cross compiler for {arch} (Debian's gcc-<triplet> packages, or tonistiigi/xx's xx-clang)"
+                )
+            }),
+        )),
+        _ => None,
+    };
+    if let Some((compiler, fix)) = native
+        && let Some(f) = built_elsewhere(&chain, platforms, &compiler, program, &stage_name, at, fix)
+    {
+        out.push(f);
+        return unknown;
     }
     if builder.image == "golang" {
         let off = if go.is_empty() {
