@@ -377,9 +377,20 @@ fn judge_program(
         (_, Some(p)) => p.to_string(),
         _ => String::new(),
     };
+    // Placed by a COPY of the file, or inside a directory copied whole.
     let placed = resolved.and_then(|p| {
-        last.events.iter().rev().find_map(|e| match e {
+        let copied = last.events.iter().rev().find_map(|e| match e {
             Event::Placed { at, path, origin } if path == p => Some((*at, origin.clone())),
+            _ => None,
+        });
+        copied.or_else(|| match last.tree.lookup(p) {
+            fs::Lookup::Found(_, fs::Node::File(f)) if f.line > 0 => Some((
+                parse::Pos {
+                    line: f.line,
+                    column: 1,
+                },
+                f.origin.clone(),
+            )),
             _ => None,
         })
     });

@@ -7,7 +7,7 @@
 use super::base::{self, Builder};
 use super::commands::{self, RunCommand};
 use super::findings::{Finding, Rule};
-use super::fs::{self, Node, Origin};
+use super::fs::{self, File, Lookup, Node, Origin};
 use super::parse::{Command, Op, Pos, Stage};
 use super::stage::{Context, Event, Replayed, Root};
 use crate::catalog::{self, Catalog, ImageRef};
@@ -77,39 +77,47 @@ pub struct FinalImage<'a> {
     workdir: &'a str,
     /// The shared libraries copied in from the context, by image path.
     copied: ShippedFiles,
-    /// `LD_LIBRARY_PATH`, split at `:`.
-    ld_library_path: Vec<String>,
+    /// `LD_LIBRARY_PATH` in its `ENV`, as written.
+    ld_library_path: String,
 }
 
 impl<'a> FinalImage<'a> {
     /// Read the final stage `last`: each file it copies from the context
-    /// whose name holds `.so` is read for its loader view, at most
+    /// whose name holds `.so` (or link to one, under the link's name) is
+    /// read for its loader view, at most
     /// [`crate::shipped::MAX_ON_DISK`] of them.
     pub fn new(last: &'a Replayed, context: &Context, platform: &'a str) -> Self {
         let mut copied = ShippedFiles::new();
-        let files = last
-            .tree
-            .files_under("/")
-            .into_iter()
-            .filter_map(|(at, node)| match node {
-                Node::File(f) => match f.origin {
-                    Origin::Context(rel) if fs::basename(&at).contains(".so") => Some((at, rel)),
+        // A file of the context, or a link in the image to one.
+        let from_context = |node: &Node| match node {
+            Node::File(File {
+                origin: Origin::Context(rel),
+                ..
+            }) => Some(rel.clone()),
+            _ => None,
+        };
+        let files = last.tree.files_under("/").into_iter().filter_map(|(at, node)| {
+            let at = format!("/{at}");
+            if !fs::basename(&at).contains(".so") {
+                return None;
+            }
+            let rel = match &node {
+                Node::Link(_) => match last.tree.lookup(&at) {
+                    Lookup::Found(_, real) => from_context(real),
                     _ => None,
                 },
-                _ => None,
-            });
+                node => from_context(node),
+            }?;
+            Some((at, rel))
+        });
         for (at, rel) in files.take(crate::shipped::MAX_ON_DISK) {
             let Some(dir) = &context.dir else { break };
             let file = dir.join(fs::normalize(&rel, "/").trim_start_matches('/'));
             if let Some((object, _)) = crate::shipped::read_library(&file) {
-                crate::shipped::add(&mut copied, &format!("/{at}"), None, object);
+                crate::shipped::add(&mut copied, &at, None, object);
             }
         }
-        let ld_library_path = last
-            .env
-            .get("LD_LIBRARY_PATH")
-            .map(|v| v.split(':').filter(|d| !d.is_empty()).map(str::to_string).collect())
-            .unwrap_or_default();
+        let ld_library_path = last.env.get("LD_LIBRARY_PATH").cloned().unwrap_or_default();
         FinalImage {
             root: &last.root,
             platform,
@@ -134,7 +142,17 @@ pub fn judge_bytes(
 ) -> Judged {
     let (root, platform) = (image.root, image.platform);
     let located = fs::normalize(path, image.workdir);
-    let (copied, ld_library_path) = (&image.copied, image.ld_library_path.clone());
+    let arch = catalog::arch_of(platform).unwrap_or("amd64");
+    // Past the loader's bounds (a walk would stop short), none is searched.
+    let ld_library_path = crate::loader::ld_library_path(
+        &image.ld_library_path,
+        image.workdir,
+        crate::loader::origin_of(&located),
+        arch,
+        crate::loader::Bounds::default().search_path,
+    )
+    .unwrap_or_default();
+    let copied = &image.copied;
     let image = image_ref(root);
     let opts = crate::Options {
         distro: image
@@ -396,7 +414,10 @@ pub fn from_builder(
         // Linked statically, as the build says: for Rust, crt-static or a
         // musl target; for C and C++, the compiler command that made the
         // file (a `make`'s flags are not seen: not known).
-        let how = if builder.image == "rust" {
+        let how = if builder.image == "rust" && builder.release == "alpine" {
+            // rust:alpine's host target is musl's, linked statically.
+            Some("rust:alpine builds for musl")
+        } else if builder.image == "rust" {
             rust_static(&chain).then_some("crt-static or a musl target")
         } else {
             links_statically(&chain, &cmds, source).then_some("-static")
@@ -416,7 +437,7 @@ pub fn from_builder(
             )),
         };
     }
-    if builder.image == "rust" && !rust_static(&chain) {
+    if builder.image == "rust" && builder.release != "alpine" && !rust_static(&chain) {
         out.extend(rust_libgcc(&builder, &image, program, platforms.runs_on, at));
     }
     if let Some(cxx) = cxx_build(&chain, &cmds, source) {

@@ -506,8 +506,15 @@ fn context_dir(full: &Path, rel: &str, at: Pos) -> Found {
             .unwrap_or(e.path())
             .to_string_lossy()
             .into_owned();
+        // A link inside a directory is copied as a link (BuildKit keeps
+        // it); the target is the image's to resolve.
         let node = if e.file_type().is_dir() {
             Node::Dir { open: false }
+        } else if e.path_is_symlink() {
+            match std::fs::read_link(e.path()) {
+                Ok(target) => Node::Link(target.to_string_lossy().into_owned()),
+                Err(_) => return Found::Unseen,
+            }
         } else {
             let mode = e
                 .metadata()

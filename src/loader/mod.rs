@@ -373,6 +373,41 @@ pub fn origin_of(path: &str) -> &str {
     }
 }
 
+/// The directories of `LD_LIBRARY_PATH`'s `value` as glibc's loader reads
+/// them (`_dl_init_paths`, `fillin_rpath` in elf/dl-load.c): split at `:`
+/// and `;`; `$ORIGIN` (the program's directory, `origin`), `$LIB` and
+/// `$PLATFORM` expanded; an empty entry is the working directory `cwd`, a
+/// relative one is taken from it. Absolute and normalised, in order; at
+/// most `max` of them (the bound is hit when there are more).
+pub fn ld_library_path(value: &str, cwd: &str, origin: &str, arch: &str, max: u64) -> Result<Vec<String>, BoundHit> {
+    if value.is_empty() {
+        return Ok(Vec::new());
+    }
+    if value
+        .split([':', ';'])
+        .nth(usize::try_from(max).unwrap_or(usize::MAX))
+        .is_some()
+    {
+        return Err(BoundHit {
+            name: "search-path",
+            context: "LD_LIBRARY_PATH".into(),
+        });
+    }
+    Ok(value
+        .split([':', ';'])
+        .map(|entry| {
+            let dir = expand(entry, origin, arch);
+            let dir = if dir.starts_with('/') {
+                dir
+            } else {
+                format!("{}/{dir}", cwd.trim_end_matches('/'))
+            };
+            let dir = normalize(&dir);
+            if dir.starts_with('/') { dir } else { format!("/{dir}") }
+        })
+        .collect())
+}
+
 /// The path as the kernel resolves `.` and `..` in it (lexically: the
 /// roots dlcheck reads resolve links themselves).
 pub fn normalize(path: &str) -> String {
@@ -766,6 +801,27 @@ impl Root for Shipped<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ld_library_path_as_glibc_reads_it() {
+        let dirs = |v: &str| ld_library_path(v, "/w", "/usr/local/bin", "amd64", 8).unwrap();
+        assert_eq!(dirs(""), Vec::<String>::new());
+        assert_eq!(dirs("/opt/b;/opt/a"), ["/opt/b", "/opt/a"]);
+        assert_eq!(dirs("/nope:"), ["/nope", "/w"]);
+        assert_eq!(dirs("mylib::/x/"), ["/w/mylib", "/w", "/x"]);
+        assert_eq!(
+            dirs("$ORIGIN/../lib:${ORIGIN}/$LIB"),
+            ["/usr/local/lib", "/usr/local/bin/lib/x86_64-linux-gnu"]
+        );
+        assert_eq!(
+            ld_library_path(".:../x", "/", "/", "amd64", 2),
+            Ok(vec!["/".into(), "/x".into()])
+        );
+        assert_eq!(
+            ld_library_path("/a;/b:/c", "/", "/", "amd64", 2).map_err(|h| h.name),
+            Err("search-path")
+        );
+    }
 
     #[test]
     fn tokens_expand_anywhere() {

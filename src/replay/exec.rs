@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::base::Base;
-use super::{Start, env, search_path};
+use super::{Start, env};
 use crate::Options;
 use crate::elf::oci_arch;
 use crate::error::Error;
@@ -155,16 +155,21 @@ pub(super) fn load(
         None => None,
     };
     let lib_path = env(&image.config, "LD_LIBRARY_PATH").unwrap_or_default();
-    let ld_library_path: Vec<String> = search_path(lib_path, "LD_LIBRARY_PATH", &image.limits)?
-        .into_iter()
-        .map(|d| crate::text::from_bytes(d.as_bytes()))
-        .collect();
+    let program = show(path);
+    let ld_library_path = loader::ld_library_path(
+        lib_path,
+        &image.config.working_dir,
+        loader::origin_of(&program),
+        want_arch,
+        image.limits.search_path,
+    )
+    .map_err(|hit| ImageError::Limit(image.limits.exceeded(hit.name, hit.context)))?;
     let env = Env {
         arch: want_arch,
         ld_library_path: &ld_library_path,
         glibc,
     };
-    let walk = loader::load(image, &show(path), view.object.clone(), &env);
+    let walk = loader::load(image, &program, view.object.clone(), &env);
     if let Some(hit) = &walk.bound {
         return Err(Error::LimitExceeded(
             image.limits.exceeded(hit.name, hit.context.clone()).to_string(),
