@@ -66,7 +66,9 @@ fn at_path(text: &str, path: &str) -> String {
 /// The final image as the program's loader meets it: the base, the shared
 /// libraries the final stage copies in from the build context (at the
 /// paths they are copied to: a COPY makes no link under a library's
-/// DT_SONAME) and the directories of `LD_LIBRARY_PATH` in its `ENV`.
+/// DT_SONAME) and `LD_LIBRARY_PATH` in its `ENV` (read as the loader
+/// reads it, [`crate::loader::ld_library_path`], once the program's path
+/// is known).
 pub struct FinalImage<'a> {
     /// The base.
     pub root: &'a Root,
