@@ -499,6 +499,9 @@ fn makers<'c>(cmds: &'c [RunCommand], is: impl Fn(&RunCommand) -> bool, source: 
     }
 }
 
+/// The C and C++ compilers' program names, without a triplet or version.
+const C_COMPILERS: [&str; 6] = ["gcc", "cc", "clang", "g++", "c++", "clang++"];
+
 /// A compiler's arguments that ask it something rather than build.
 const QUERIES: [&str; 7] = [
     "--version",
@@ -514,10 +517,7 @@ const QUERIES: [&str; 7] = [
 /// `c++`, `clang++`, with a triplet or a version: not `-c`, `-E`, `-S`, nor
 /// a query such as `--version`).
 fn c_link(c: &RunCommand) -> bool {
-    let compiler = c
-        .name()
-        .split('-')
-        .any(|p| ["gcc", "cc", "clang", "g++", "c++", "clang++"].contains(&p));
+    let compiler = c.name().split('-').any(|p| C_COMPILERS.contains(&p));
     let args = c.args();
     compiler
         && args.iter().any(|a| !a.starts_with('-') || a.starts_with("-o"))
@@ -587,7 +587,7 @@ fn runs_compiler(stages: &[&Stage], wanted: &dyn Fn(&str, &[&str]) -> bool) -> b
 fn compiles_natively(stages: &[&Stage]) -> bool {
     runs_compiler(stages, &|name, _| {
         let base = name.split_once('-').map_or(name, |(b, _)| b);
-        ["gcc", "cc", "clang", "g++", "c++", "clang++"].contains(&base)
+        C_COMPILERS.contains(&base)
     })
 }
 
