@@ -7,7 +7,7 @@
 //! `elf/dl-version.c`, which checks every needed version against the
 //! definitions of the library the loader found.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use goblin::elf::dynamic;
 use goblin::elf::sym::Symtab;
@@ -190,20 +190,29 @@ impl ElfFile<'_> {
         let Ok(syms) = Symtab::parse(data, 0, count, self.ctx) else {
             return out;
         };
-        let by_index: HashMap<u16, &VersionNeed> = needs.iter().map(|n| (n.index, n)).collect();
+        // Each need's position by its index, sorted for a binary search;
+        // of needs sharing an index, the last holds it. The names are
+        // gathered per need, and keyed once each: not a key per symbol.
+        let mut by_index: Vec<(u16, usize)> = needs.iter().enumerate().map(|(at, n)| (n.index, at)).collect();
+        by_index.sort_by_key(|&(index, at)| (index, std::cmp::Reverse(at)));
+        by_index.dedup_by_key(|&mut (index, _)| index);
+        let mut names: Vec<Vec<String>> = vec![Vec::new(); needs.len()];
         for i in 0..count {
             let index = self.order.u16(versym, i * 2).unwrap_or(0) & 0x7fff;
-            let Some(need) = by_index.get(&index) else {
+            let Ok(at) = by_index.binary_search_by_key(&index, |&(index, _)| index) else {
                 continue;
             };
             let Some(sym) = syms.get(i).filter(|s| s.st_shndx == 0) else {
                 continue;
             };
             if let Some(name) = cstr_at(strtab, sym.st_name).filter(|n| !n.is_empty()) {
-                out.entry((need.file.clone(), need.name.clone()))
-                    .or_default()
-                    .push(text::from_bytes(name));
+                names[by_index[at].1].push(text::from_bytes(name));
             }
+        }
+        for (need, names) in needs.iter().zip(names).filter(|(_, names)| !names.is_empty()) {
+            out.entry((need.file.clone(), need.name.clone()))
+                .or_default()
+                .extend(names);
         }
         out
     }
