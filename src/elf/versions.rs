@@ -221,17 +221,36 @@ impl ElfFile<'_> {
 /// Order version names such as `GLIBC_2.9` < `GLIBC_2.34` < `GLIBC_PRIVATE`
 /// by their numbers (names without numbers sort last).
 pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    fn parts(s: &str) -> Vec<u64> {
-        s.split(|c: char| !c.is_ascii_digit())
-            .filter(|p| !p.is_empty())
-            .filter_map(|p| p.parse().ok())
-            .collect()
-    }
-    let (pa, pb) = (parts(a), parts(b));
-    match (pa.is_empty(), pb.is_empty()) {
+    let (mut na, mut nb) = (Numbers(a.as_bytes()), Numbers(b.as_bytes()));
+    match (na.clone().next().is_none(), nb.clone().next().is_none()) {
         (true, false) => std::cmp::Ordering::Greater,
         (false, true) => std::cmp::Ordering::Less,
-        _ => pa.cmp(&pb),
+        _ => na.by_ref().cmp(nb.by_ref()),
+    }
+}
+
+/// The numbers of a version name (runs of ASCII digits; one too large for
+/// a `u64` is skipped), read in place: [`version_cmp`] runs for every
+/// version of every library a verdict explains.
+#[derive(Clone)]
+struct Numbers<'a>(&'a [u8]);
+
+impl Iterator for Numbers<'_> {
+    type Item = u64;
+
+    fn next(&mut self) -> Option<u64> {
+        loop {
+            let start = self.0.iter().position(u8::is_ascii_digit)?;
+            let digits = &self.0[start..];
+            let len = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+            self.0 = &digits[len..];
+            let n = digits[..len]
+                .iter()
+                .try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')));
+            if n.is_some() {
+                return n;
+            }
+        }
     }
 }
 
@@ -244,5 +263,30 @@ mod tests {
         let mut v = vec!["GLIBC_2.34", "GLIBC_PRIVATE", "GLIBC_2.2.5", "GLIBC_2.9"];
         v.sort_by(|a, b| version_cmp(a, b));
         assert_eq!(v, ["GLIBC_2.2.5", "GLIBC_2.9", "GLIBC_2.34", "GLIBC_PRIVATE"]);
+        let mut v = vec![
+            "GLIBCXX_3.4.29",
+            "CXXABI_1.3.13",
+            "GLIBCXX_3.4",
+            "GLIBCXX_3.4.9",
+            "CXXABI_1.3",
+        ];
+        v.sort_by(|a, b| version_cmp(a, b));
+        assert_eq!(
+            v,
+            [
+                "CXXABI_1.3",
+                "CXXABI_1.3.13",
+                "GLIBCXX_3.4",
+                "GLIBCXX_3.4.9",
+                "GLIBCXX_3.4.29"
+            ]
+        );
+        assert_eq!(version_cmp("GLIBC_2.34", "2.34"), std::cmp::Ordering::Equal);
+        assert_eq!(version_cmp("GLIBC_PRIVATE", "GCC_PRIVATE"), std::cmp::Ordering::Equal);
+        // A number too large for 64 bits is skipped, as before.
+        assert_eq!(
+            version_cmp("V_99999999999999999999.2", "V_2"),
+            std::cmp::Ordering::Equal
+        );
     }
 }
