@@ -18,10 +18,12 @@ use crate::verdict::ShippedFiles;
 pub const MAX_ON_DISK: usize = 1024;
 
 /// The libraries on disk where the program (or library) `binary` at
-/// `path` points with `$ORIGIN` entries of its DT_RUNPATH or DT_RPATH, for
-/// its DT_NEEDED names and the names it passes to dlopen, and theirs in
-/// turn; only those not already in `shipped`. At most [`MAX_ON_DISK`]
-/// paths are tried. Empty for an empty path (bytes given without one).
+/// `path` points with `$ORIGIN` entries of the search paths the loader
+/// reads for it ([`loader::search_lists`]: its DT_RUNPATH, or its DT_RPATH
+/// and those of the objects that loaded it), for its DT_NEEDED names and
+/// the names it passes to dlopen, and theirs in turn; only those not
+/// already in `shipped`. At most [`MAX_ON_DISK`] paths are tried. Empty for
+/// an empty path (bytes given without one).
 pub fn on_disk(shipped: &ShippedFiles, path: &str, binary: &Binary) -> ShippedFiles {
     let mut out = ShippedFiles::new();
     if path.is_empty() {
@@ -29,10 +31,19 @@ pub fn on_disk(shipped: &ShippedFiles, path: &str, binary: &Binary) -> ShippedFi
     }
     let arch = oci_arch(&binary.elf.machine).to_string();
     let dlopened: Vec<String> = crate::verdict::dlopen_names(binary).map(str::to_string).collect();
-    let mut pending = vec![(path.to_string(), binary.object.clone(), dlopened)];
+    // The objects found, each with the one that needed it, as the loader
+    // chains them: a library inherits the DT_RPATH of its loaders.
+    let mut objects = vec![loader::Loaded {
+        name: path.to_string(),
+        path: path.to_string(),
+        needed_by: 0,
+        object: binary.object.clone(),
+    }];
+    let mut pending = vec![0];
     let mut looked = 0;
-    while let Some((path, object, dlopened)) = pending.pop() {
-        for candidate in on_disk_candidates(&path, &object, &arch, &dlopened) {
+    while let Some(at) = pending.pop() {
+        let names = if at == 0 { dlopened.as_slice() } else { &[] };
+        for candidate in on_disk_candidates(&objects, at, &arch, names) {
             if shipped.contains_key(&candidate) || out.contains_key(&candidate) {
                 continue;
             }
@@ -42,7 +53,13 @@ pub fn on_disk(shipped: &ShippedFiles, path: &str, binary: &Binary) -> ShippedFi
             }
             if let Some((found, soname)) = read_library(Path::new(&candidate)) {
                 add(&mut out, &candidate, soname.as_deref(), found.clone());
-                pending.push((candidate, found, Vec::new()));
+                pending.push(objects.len());
+                objects.push(loader::Loaded {
+                    name: candidate.clone(),
+                    path: candidate,
+                    needed_by: at,
+                    object: found,
+                });
             }
         }
     }
@@ -67,19 +84,27 @@ pub fn add(out: &mut ShippedFiles, path: &str, soname: Option<&str>, object: Arc
     out.insert(library.path.clone(), library);
 }
 
-/// The paths where the loader looks for each DT_NEEDED of the object at
-/// `path` (and each name in `dlopened`) through the entries of its
-/// DT_RUNPATH (or DT_RPATH) that name `$ORIGIN`, normalised.
-fn on_disk_candidates(path: &str, object: &Object, arch: &str, dlopened: &[String]) -> Vec<String> {
-    let origin = loader::origin_of(path);
-    let list = object.runpath.as_ref().or(object.rpath.as_ref());
-    let dirs: Vec<String> = list
-        .iter()
-        .flat_map(|l| l.split(':'))
-        .filter(|d| d.contains("ORIGIN"))
-        .map(|d| loader::expand(d, origin, arch))
+/// The paths where the loader looks for each DT_NEEDED of object `at` of
+/// `objects` (and each name in `dlopened`) through the `$ORIGIN` entries of
+/// its search paths, normalised. Entries without `$ORIGIN` name places in
+/// the image, not beside the file on this machine: they are not read.
+fn on_disk_candidates(objects: &[loader::Loaded], at: usize, arch: &str, dlopened: &[String]) -> Vec<String> {
+    let dirs: Vec<String> = loader::search_lists(objects, at)
+        .into_iter()
+        .filter_map(|list| match list {
+            loader::SearchList::Rpath(o) => Some((o, o.object.rpath.as_deref()?)),
+            loader::SearchList::Runpath(o) => Some((o, o.object.runpath.as_deref()?)),
+            loader::SearchList::LdLibraryPath => None,
+        })
+        .flat_map(|(o, list)| {
+            let origin = loader::origin_of(&o.path);
+            list.split(':')
+                .filter(|d| d.contains("ORIGIN"))
+                .map(move |d| loader::expand(d, origin, arch))
+        })
         .collect();
-    object
+    objects[at]
+        .object
         .needed
         .iter()
         .chain(dlopened)

@@ -289,6 +289,15 @@ rm -rf "$APPS/tokens" && mkdir -p "$APPS/tokens/bin" "$APPS/tokens/lib/x86_64-li
 cp "$BIN/libdemo.so.1" "$APPS/tokens/lib/x86_64-linux-gnu/libdemo.so.1"
 gcc -O2 -o "$APPS/tokens/bin/app" c/useslib.c "$APPS/tokens/lib/x86_64-linux-gnu/libdemo.so.1" \
     -Wl,--enable-new-dtags,-rpath,'${ORIGIN}/../$LIB'
+# A library's dependency found through the DT_RPATH of the program that
+# loads it (a library without DT_RUNPATH inherits it): bin/app has DT_RPATH
+# $ORIGIN/../lib, lib/libchain.so needs lib/libdemo.so.1 and names no path.
+rm -rf "$APPS/rpath-chain" && mkdir -p "$APPS/rpath-chain/bin" "$APPS/rpath-chain/lib"
+cp "$BIN/libdemo.so.1" "$APPS/rpath-chain/lib/libdemo.so.1"
+gcc -O2 -fPIC -shared -Wl,-soname,libchain.so -o "$APPS/rpath-chain/lib/libchain.so" c/chain.c \
+    "$APPS/rpath-chain/lib/libdemo.so.1"
+gcc -O2 -o "$APPS/rpath-chain/bin/app" c/useschain.c "$APPS/rpath-chain/lib/libchain.so" \
+    -Wl,-rpath-link,"$APPS/rpath-chain/lib" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../lib'
 gcc -O2 -c -o "$BIN/c-object.o" c/hello.c
 gcc -O2 -m32 -o "$BIN/c-i386" c/hello.c
 g++ -O2 -o "$BIN/cxx-dynamic" c/hello.cpp

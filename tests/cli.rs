@@ -682,3 +682,41 @@ fn a_shipped_library_satisfies_runpath() {
         Some("gcr.io/distroless/base-nossl-debian12")
     );
 }
+
+/// A library without DT_RUNPATH inherits the DT_RPATH of the program that
+/// loads it (glibc's `_dl_map_object`): apps/rpath-chain's libchain.so
+/// finds libdemo.so.1 only through bin/app's DT_RPATH `$ORIGIN/../lib`. The
+/// engine runs that tree in base-nossl-debian12 ("hello, distroless") and
+/// fails it in debian11 on GLIBC_2.34; the program given alone was judged
+/// to start nowhere ("libchain.so needs libdemo.so.1"), as the libraries on
+/// disk were looked for through each library's own paths only.
+#[test]
+fn a_library_finds_its_dependency_through_the_programs_rpath() {
+    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/apps/rpath-chain/bin/app");
+    let (doc, status, _) = run_json(&[&exe.to_string_lossy()]);
+    assert_eq!(status, 0);
+    let r = &doc.reports[0];
+    assert_eq!(
+        r.recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/base-nossl-debian12"
+    );
+    let runs: Vec<&str> = r.images.iter().filter(|i| i.runs).map(|i| i.image.as_str()).collect();
+    assert_eq!(
+        runs,
+        [
+            "gcr.io/distroless/base-nossl-debian12",
+            "gcr.io/distroless/base-debian12",
+            "gcr.io/distroless/cc-debian12",
+            "gcr.io/distroless/base-nossl-debian13",
+            "gcr.io/distroless/base-debian13",
+            "gcr.io/distroless/cc-debian13",
+        ]
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.starts_with("libdemo.so.1 is shipped beside it")),
+        "{:?}",
+        r.warnings
+    );
+}

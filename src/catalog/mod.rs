@@ -147,7 +147,7 @@ impl Library {
         }
         let object = Arc::new(loader::Object {
             needed: self.needed.iter().map(str::to_string).collect(),
-            verdefs: self.verdefs.iter().map(str::to_string).collect(),
+            verdefs: loader::sorted(self.verdefs.iter().map(str::to_string).collect()),
             ..loader::Object::default()
         });
         if let Ok(mut m) = objects.write() {

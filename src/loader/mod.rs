@@ -36,7 +36,7 @@
 
 pub mod cache;
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -68,7 +68,8 @@ pub struct Object {
     pub runpath: Option<String>,
     /// DT_VERNEED, in the order the loader checks it.
     pub version_needs: Vec<VersionNeed>,
-    /// DT_VERDEF: the versions it defines, without the base entry.
+    /// DT_VERDEF: the versions it defines, without the base entry, sorted
+    /// and each once (see [`Object::defines`]).
     pub verdefs: Vec<String>,
     /// It needs an executable stack (PT_GNU_STACK `RWX`, or none): see
     /// [`refuses_executable_stack`].
@@ -103,10 +104,23 @@ impl Object {
                     weak: n.weak,
                 })
                 .collect(),
-            verdefs,
+            verdefs: sorted(verdefs),
             executable_stack: false,
         }
     }
+
+    /// Whether it defines `version` (DT_VERDEF): one binary search, as the
+    /// loader asks this of every version every object needs.
+    pub fn defines(&self, version: &str) -> bool {
+        self.verdefs.binary_search_by(|d| d.as_str().cmp(version)).is_ok()
+    }
+}
+
+/// Version definitions as [`Object::verdefs`] holds them: sorted, each once.
+pub(crate) fn sorted(mut verdefs: Vec<String>) -> Vec<String> {
+    verdefs.sort_unstable();
+    verdefs.dedup();
+    verdefs
 }
 
 /// Bounds on one walk's search, so that hostile search paths cannot make
@@ -530,9 +544,50 @@ impl Walk {
     }
 }
 
+/// One search path glibc reads for a DT_NEEDED name (see [`search_lists`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum SearchList<'a> {
+    /// The DT_RPATH of this object (the needing one or one that loaded it).
+    Rpath(&'a Loaded),
+    /// `LD_LIBRARY_PATH`.
+    LdLibraryPath,
+    /// The DT_RUNPATH of the needing object.
+    Runpath(&'a Loaded),
+}
+
+/// The search paths glibc reads, in its order, for a DT_NEEDED name of
+/// object `at` of `objects` (whose `needed_by` links lead to the program
+/// at 0): when the object has no DT_RUNPATH, its DT_RPATH, then that of
+/// each object that loaded it, up to the program, skipping those with a
+/// DT_RUNPATH; then `LD_LIBRARY_PATH`; then its DT_RUNPATH (glibc's
+/// `_dl_map_object`; [`search`] appends the cache and the default
+/// directories). Each `$ORIGIN` is that of the object the list is from.
+pub(crate) fn search_lists(objects: &[Loaded], at: usize) -> Vec<SearchList<'_>> {
+    let mut out = Vec::new();
+    if objects[at].object.runpath.is_none() {
+        let mut l = at;
+        // needed_by leads to an earlier object, so this ends; the bound
+        // holds against a table made otherwise.
+        for _ in 0..=objects.len() {
+            let o = &objects[l];
+            if o.object.runpath.is_none() && o.object.rpath.is_some() {
+                out.push(SearchList::Rpath(o));
+            }
+            if l == 0 {
+                break;
+            }
+            l = o.needed_by;
+        }
+    }
+    out.push(SearchList::LdLibraryPath);
+    if objects[at].object.runpath.is_some() {
+        out.push(SearchList::Runpath(&objects[at]));
+    }
+    out
+}
+
 /// The directories searched for a DT_NEEDED name of object `at`, in
-/// glibc's order, tokens expanded: DT_RPATH up the chain, `LD_LIBRARY_PATH`,
-/// DT_RUNPATH ([`search`] appends the cache and the default directories).
+/// glibc's order ([`search_lists`]), tokens expanded.
 /// Errors: a search path, or all of them, past the root's [`Bounds`].
 fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>, bounds: Bounds) -> Result<Vec<String>, BoundHit> {
     let mut dirs = Vec::new();
@@ -560,29 +615,21 @@ fn search_dirs(objects: &[Loaded], at: usize, env: &Env<'_>, bounds: Bounds) -> 
         }
         Ok(())
     };
-    if objects[at].object.runpath.is_none() {
-        // DT_RPATH of the needing object, then of each object that loaded
-        // it, up to the program, skipping those with a DT_RUNPATH.
-        let mut l = at;
-        loop {
-            let o = &objects[l];
-            if o.object.runpath.is_none() {
-                add(&o.object.rpath, o, "DT_RPATH", &mut dirs)?;
+    for list in search_lists(objects, at) {
+        match list {
+            SearchList::Rpath(o) => add(&o.object.rpath, o, "DT_RPATH", &mut dirs)?,
+            SearchList::Runpath(o) => add(&o.object.runpath, o, "DT_RUNPATH", &mut dirs)?,
+            SearchList::LdLibraryPath => {
+                if env.ld_library_path.len() as u64 > bounds.search_path {
+                    return Err(BoundHit {
+                        name: "search-path",
+                        context: "LD_LIBRARY_PATH".into(),
+                    });
+                }
+                dirs.extend(env.ld_library_path.iter().cloned());
             }
-            if l == 0 {
-                break;
-            }
-            l = o.needed_by;
         }
     }
-    if env.ld_library_path.len() as u64 > bounds.search_path {
-        return Err(BoundHit {
-            name: "search-path",
-            context: "LD_LIBRARY_PATH".into(),
-        });
-    }
-    dirs.extend(env.ld_library_path.iter().cloned());
-    add(&objects[at].object.runpath, &objects[at], "DT_RUNPATH", &mut dirs)?;
     Ok(dirs)
 }
 
@@ -666,14 +713,17 @@ pub fn load(root: &dyn Root, path: &str, program: Arc<Object>, env: &Env<'_>) ->
         root_dir_gone: false,
         bound: None,
     };
-    let mut seen: BTreeSet<String> = BTreeSet::new();
+    // Each DT_NEEDED name is searched once, the first time it is met.
+    let mut seen: HashSet<String> = HashSet::new();
     let mut queue: VecDeque<usize> = VecDeque::from([0]);
     while let Some(at) = queue.pop_front() {
-        let needed = walk.objects[at].object.needed.clone();
-        for name in needed {
-            if !seen.insert(name.clone()) {
+        let object = walk.objects[at].object.clone();
+        for name in &object.needed {
+            if seen.contains(name.as_str()) {
                 continue;
             }
+            seen.insert(name.clone());
+            let name = name.clone();
             if walk.objects.len() >= MAX_OBJECTS {
                 walk.truncated = true;
                 break;
@@ -734,7 +784,7 @@ fn check_versions(objects: &[Loaded]) -> Vec<MissingVersion> {
             let Some(library) = library else {
                 continue;
             };
-            if !objects[library].object.verdefs.contains(&need.version) {
+            if !objects[library].object.defines(&need.version) {
                 out.push(MissingVersion {
                     requirer,
                     library,
