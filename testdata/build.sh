@@ -274,6 +274,8 @@ gcc -O2 -static-pie -o "$BIN/c-static-pie" c/hello.c
 gcc -O2 -o "$BIN/c-libz" c/zlib.c -lz
 gcc -O2 -o "$BIN/c-libssl" c/ssl.c -lssl -lcrypto
 gcc -O2 -Wl,-z,pack-relative-relocs -o "$BIN/c-relr" c/hello.c
+# PT_INTERP written unnormalised: the kernel resolves it as any path.
+gcc -O2 -Wl,--dynamic-linker=//lib64/./ld-linux-x86-64.so.2 -o "$BIN/c-interp-unnormal" c/hello.c
 gcc -O2 -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../lib' -o "$BIN/c-rpath" c/hello.c
 gcc -O2 -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib:/opt/app/lib' -o "$BIN/c-runpath" c/hello.c
 gcc -O2 -fPIC -shared -Wl,-soname,libdemo.so.1 -o "$BIN/libdemo.so.1" c/libdemo.c

@@ -720,3 +720,25 @@ fn a_library_finds_its_dependency_through_the_programs_rpath() {
         r.warnings
     );
 }
+
+/// The kernel resolves PT_INTERP as it resolves any path: a program
+/// linked with `--dynamic-linker=//lib64/./ld-linux-x86-64.so.2` starts in
+/// base-nossl-debian12 (the engine prints "hello from c"). It was judged to
+/// start nowhere: "PT_INTERP ... is not in the image".
+#[test]
+fn an_unnormalised_pt_interp_is_found() {
+    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/c-interp-unnormal");
+    let (doc, status, _) = run_json(&[&exe.to_string_lossy()]);
+    assert_eq!(status, 0);
+    let r = &doc.reports[0];
+    assert_eq!(
+        r.recommendation.as_ref().unwrap().image,
+        "gcr.io/distroless/base-nossl-debian12"
+    );
+    let runs = r.images.iter().filter(|i| i.runs).count();
+    assert_eq!(runs, 6, "every debian12 and debian13 image but static");
+    let (doc, status, _) = run_json(&["--image", "base-nossl-debian13", &exe.to_string_lossy()]);
+    assert_eq!(status, 0);
+    let check = doc.reports[0].image_check.as_ref().unwrap();
+    assert!(check.runs && check.crash.is_none(), "{check:?}");
+}

@@ -393,7 +393,7 @@ impl ImageArch {
 
     /// Whether `path` is a loader path that resolves inside the image.
     pub fn has_loader(&self, path: &str) -> bool {
-        self.loaders.get(path).is_some()
+        self.loaders.get(&loader::normalized(path)).is_some()
     }
 }
 
@@ -421,10 +421,15 @@ impl ImageRoot {
 
 impl loader::Root for ImageRoot {
     fn interpreter(&self, path: &str) -> Option<String> {
-        self.contents.and_then(|c| c.loaders.get(path)).map(str::to_string)
+        // The kernel resolves PT_INTERP as any path: `//lib64/./ld.so` is
+        // `/lib64/ld.so`.
+        self.contents
+            .and_then(|c| c.loaders.get(&loader::normalized(path)))
+            .map(str::to_string)
     }
 
     fn object(&self, path: &str) -> Option<Arc<loader::Object>> {
+        let path = &*loader::normalized(path);
         let name = path.rsplit('/').next()?;
         let contents = self.contents?;
         let at_default = contents.soname(name) == Some(path);
