@@ -302,6 +302,7 @@ gcc -O2 -o "$APPS/rpath-chain/bin/app" c/useschain.c "$APPS/rpath-chain/lib/libc
     -Wl,-rpath-link,"$APPS/rpath-chain/lib" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/../lib'
 gcc -O2 -c -o "$BIN/c-object.o" c/hello.c
 gcc -O2 -m32 -o "$BIN/c-i386" c/hello.c
+gcc -O2 -m32 -static -s -o "$BIN/c-i386-static" c/hello.c
 g++ -O2 -o "$BIN/cxx-dynamic" c/hello.cpp
 # libstdc++ linked in, libgcc_s still needed (no -static-libgcc); stripped.
 g++ -O2 -s -static-libstdc++ -o "$BIN/cxx-static-libstdcxx" c/hello.cpp

@@ -742,3 +742,28 @@ fn an_unnormalised_pt_interp_is_found() {
     let check = doc.reports[0].image_check.as_ref().unwrap();
     assert!(check.runs && check.crash.is_none(), "{check:?}");
 }
+
+/// A 32-bit x86 program meets amd64 images when `--image` names no
+/// platform, as it does without `--image`: the static one starts in
+/// static-debian12 and scratch (the engine prints "hello from c"); the
+/// dynamic one crashes, as the engine says, with "exec /app: no such file
+/// or directory" (no 32-bit loader). Both were "exec format error: built
+/// for linux/386, but the image is linux/386".
+#[test]
+fn image_check_judges_a_32_bit_x86_program_on_amd64() {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin");
+    for image in ["static-debian12", "scratch"] {
+        let (doc, status, _) = run_json(&["--image", image, &bin.join("c-i386-static").to_string_lossy()]);
+        let check = doc.reports[0].image_check.as_ref().unwrap();
+        assert_eq!(
+            (status, check.runs, check.platform.as_str()),
+            (0, true, "linux/amd64"),
+            "{check:?}"
+        );
+    }
+    let (doc, status, _) = run_json(&["--image", "base-debian12", &bin.join("c-i386").to_string_lossy()]);
+    let check = doc.reports[0].image_check.as_ref().unwrap();
+    assert_eq!(status, 1);
+    assert_eq!(check.crash.as_deref(), Some("exec /app: no such file or directory"));
+    assert_eq!(check.platform, "linux/amd64");
+}

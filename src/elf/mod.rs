@@ -265,6 +265,17 @@ impl ElfFacts {
             None => format!("{}/{}", self.os, oci_arch(&self.machine)),
         }
     }
+
+    /// The platform of the images it meets when none is named: its own
+    /// ([`ElfFacts::platform`]), but `linux/amd64` for a 32-bit x86
+    /// program, which runs on amd64 through the kernel's IA32 emulation
+    /// (distroless publishes no `linux/386` image).
+    pub fn meets_platform(&self) -> String {
+        match self.platform() {
+            p if p == "linux/386" => "linux/amd64".to_string(),
+            p => p,
+        }
+    }
 }
 
 /// Map dlcheck's machine names to OCI/Go architecture names.

@@ -46,7 +46,7 @@ pub fn check_image(
     recommendation: Option<&Recommendation>,
     around: Around<'_>,
 ) -> ImageCheck {
-    let own = binary.elf.platform();
+    let own = binary.elf.meets_platform();
     // An architecture tag (`:latest-arm64`) names the platform.
     let tagged = image.arch.as_deref().map(catalog::platform_of);
     let platform = tagged.as_deref().or(platform).unwrap_or(&own).to_string();
@@ -223,7 +223,7 @@ fn scratch(
     let facts = &binary.elf;
     let own = facts.platform();
     let mut problems = Vec::new();
-    if catalog::arch_of(platform) != catalog::arch_of(&own) {
+    if catalog::arch_of(platform) != catalog::arch_of(&facts.meets_platform()) {
         problems.push(Problem::with(
             ProblemKind::WrongArchitecture {
                 built_for: own.clone(),

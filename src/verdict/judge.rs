@@ -146,14 +146,7 @@ pub fn judge(
         shipped,
         ld_library_path,
     } = around;
-    let own = binary.elf.platform();
-    // A 32-bit x86 program runs on amd64 images through the kernel's IA32
-    // emulation: those are the images it meets.
-    let native = if own == "linux/386" {
-        "linux/amd64".to_string()
-    } else {
-        own
-    };
+    let native = binary.elf.meets_platform();
     let platform = platform.unwrap_or(&native).to_string();
     let mut dlopen_failures = Vec::new();
     let problem = platform_problem(binary, image, &platform, &native);
