@@ -76,6 +76,13 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("heredoc-escape", &[], "succeeds", "starts"),
     ("linkage-glibc", &["linkage@2"], "succeeds", "crashes"),
     ("linkage-library-elsewhere", &["linkage@4"], "succeeds", "crashes"),
+    ("linkage-path-command", &["linkage@5"], "succeeds", "crashes"),
+    (
+        "linkage-path-interpreter",
+        &["linkage@5", "linkage@5"],
+        "succeeds",
+        "crashes",
+    ),
     ("linkage-static", &["linkage@2", "linkage@2"], "succeeds", "crashes"),
     ("no-command", &["no-command@0"], "succeeds", "crashes"),
     ("nonroot-root", &["nonroot-user@3"], "succeeds", "starts"),
@@ -1902,5 +1909,46 @@ fn rust_programs_need_libgcc() {
             !rules(&doc["reports"][0]).iter().any(|r| r.starts_with("rust-libgcc")),
             "{why}"
         );
+    }
+}
+
+/// A command found through PATH is named as runc and the loader name it,
+/// in Dockerfile mode and in image mode alike: runc's `exec` line names the
+/// PATH entry it executes (`exec /usr/local/bin/server: ...`), the loader
+/// the program's argv[0] (`server: error while loading shared libraries`).
+/// Both modes are compared with what the built image prints. Image mode
+/// said `exec server:`, Dockerfile mode `/usr/local/bin/server: error ...`.
+#[test]
+fn a_command_found_in_path_is_named_as_the_engine_names_it() {
+    let test = "dockerfile::a_command_found_in_path_is_named_as_the_engine_names_it";
+    let Some(engine) = engine::Engine::get(test) else {
+        return;
+    };
+    for (name, want) in [
+        (
+            "linkage-path-command",
+            "server: error while loading shared libraries: libdemo.so.1: cannot open shared object file: No such file or directory",
+        ),
+        (
+            "linkage-path-interpreter",
+            "exec /usr/local/bin/server: no such file or directory",
+        ),
+    ] {
+        let tag = format!("dlcheck-test/{name}:latest");
+        let (built, log) = build(name, &tag, true);
+        assert!(built, "{name}: {log}");
+        let run = engine.run(&tag, &[]);
+        let printed = String::from_utf8_lossy(&run.stderr).trim_end().to_string();
+        assert!(printed.ends_with(want), "{name}: the engine printed {printed:?}");
+        let (status, doc) = dockerfile_json(&dir().join(format!("{name}.Dockerfile")), &[]);
+        assert_eq!(status, Some(1), "{name}");
+        assert_eq!(doc["reports"][0]["dockerfile"]["prediction"]["output"], want, "{name}");
+        let out = Command::new(env!("CARGO_BIN_EXE_dlcheck"))
+            .args(["--json", &format!("docker:{tag}")])
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["reports"][0]["image"]["crash"], want, "{name}");
+        Command::new("docker").args(["rmi", "-f", &tag]).output().unwrap();
     }
 }

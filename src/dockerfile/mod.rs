@@ -377,6 +377,12 @@ fn judge_program(
         (_, Some(p)) => p.to_string(),
         _ => String::new(),
     };
+    // The loader names the program by its argv[0]: a bare name found in
+    // PATH is `server: error while loading shared libraries ...`.
+    let argv0 = match argv.args.first() {
+        Some(a) if resolved.is_some() && !a.contains('/') => a.clone(),
+        _ => shown.clone(),
+    };
     // Placed by a COPY of the file, or inside a directory copied whole.
     let placed = resolved.and_then(|p| {
         let copied = last.events.iter().rev().find_map(|e| match e {
@@ -404,7 +410,7 @@ fn judge_program(
         (Some(Joined::Binary(name, bytes)), _) if resolved.is_some() || argv.args.is_empty() => program::judge_bytes(
             &bytes,
             &name,
-            &shown,
+            (&shown, &argv0),
             &program::FinalImage::new(last, context, platform),
             at,
             findings,
@@ -412,7 +418,10 @@ fn judge_program(
         (Some(Joined::Binary(name, bytes)), _) => program::judge_bytes(
             &bytes,
             &name,
-            argv.args.first().map_or("/app", |s| s.as_str()),
+            {
+                let path = argv.args.first().map_or("/app", |s| s.as_str());
+                (path, path)
+            },
             &program::FinalImage::new(last, context, platform),
             at,
             findings,
@@ -427,7 +436,7 @@ fn judge_program(
                     Ok(bytes) => program::judge_bytes(
                         &bytes,
                         &rel[1..],
-                        &shown,
+                        (&shown, &argv0),
                         &program::FinalImage::new(last, context, platform),
                         at,
                         findings,

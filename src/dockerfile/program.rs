@@ -47,15 +47,17 @@ pub fn image_ref(root: &Root) -> Option<ImageRef> {
     }
 }
 
-/// `text` (a predicted message) with the program at `path` instead of
-/// [`PROGRAM`], where the verdict's messages put it.
-fn at_path(text: &str, path: &str) -> String {
+/// `text` (a predicted message) with the program's names instead of
+/// [`PROGRAM`], where the verdict's messages put it: runc's `exec` line
+/// names the file it executes (`path`), the loader's lines its argv[0]
+/// (`argv0`).
+fn at_path(text: &str, path: &str, argv0: &str) -> String {
     text.lines()
         .map(|l| {
             let l = l.replace(&format!("exec {PROGRAM}:"), &format!("exec {path}:"));
-            let l = l.replace(&format!("(required by {PROGRAM})"), &format!("(required by {path})"));
+            let l = l.replace(&format!("(required by {PROGRAM})"), &format!("(required by {argv0})"));
             match l.strip_prefix(&format!("{PROGRAM}:")) {
-                Some(rest) => format!("{path}:{rest}"),
+                Some(rest) => format!("{argv0}:{rest}"),
                 None => l,
             }
         })
@@ -131,13 +133,13 @@ impl<'a> FinalImage<'a> {
 }
 
 /// Judge the program's bytes, started as `path` (where `$ORIGIN`
-/// points), against the final image (built for its platform; an
-/// architecture tag of the image wins): the report, and one finding per
-/// problem.
+/// points) with `argv0` (the name its messages give it), against the
+/// final image (built for its platform; an architecture tag of the image
+/// wins): the report, and one finding per problem.
 pub fn judge_bytes(
     bytes: &[u8],
     shown: &str,
-    path: &str,
+    (path, argv0): (&str, &str),
     image: &FinalImage<'_>,
     at: Pos,
     out: &mut Vec<Finding>,
@@ -178,7 +180,7 @@ pub fn judge_bytes(
                 Rule::Linkage,
                 at,
                 format!("{path} will not start in {}: {}", check.image, p.explanation),
-                Some(at_path(&p.message, path)).filter(|m| !m.is_empty()),
+                Some(at_path(&p.message, path, argv0)).filter(|m| !m.is_empty()),
                 p.fix.clone(),
             ));
         }

@@ -54,7 +54,11 @@ pub fn load_all(image: &ImageFs, r: &mut Start) -> Result<(), Error> {
             let executable_stack = view
                 .as_ref()
                 .is_ok_and(|v| v.shared_library && v.object.executable_stack);
-            load(image, &shown, path, view, &[], &mut sub)?;
+            let named = super::exec::Named {
+                exec: &shown,
+                argv0: &shown,
+            };
+            load(image, named, path, view, &[], &mut sub)?;
             Ok(FileCheck {
                 path: shown,
                 loads: sub.problems.is_empty(),

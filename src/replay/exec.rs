@@ -13,13 +13,24 @@ use crate::input::sniff::{self, Format};
 use crate::loader::{self, Env, Event, Walk};
 use crate::verdict::{ExecFailure, Problem, ProblemKind, exec_failed};
 
-/// The kernel's execve of the file `f` at `path` (shown as `shown`), then
+/// How the program is named where it fails: runc names the file it
+/// executes (`exec`: the command as given, or where its `LookPath` found a
+/// bare name in PATH), glibc's loader its `argv[0]` (`argv0`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Named<'a> {
+    /// The path runc executes.
+    pub exec: &'a str,
+    /// The program's `argv[0]`.
+    pub argv0: &'a str,
+}
+
+/// The kernel's execve of the file `f` at `path` (named as `shown`), then
 /// the loader. Errors: the program cannot be judged (a limit; a malformed
 /// ELF file, as reading it alone would say).
 pub(super) fn exec(
     image: &ImageFs,
     opts: &Options,
-    shown: &str,
+    shown: Named<'_>,
     path: &[u8],
     f: FileNode,
     r: &mut Start,
@@ -31,7 +42,7 @@ pub(super) fn exec(
         Err(e) => {
             r.fail(
                 ProblemKind::Unreadable { path: show(path) },
-                format!("exec {shown}: {e}"),
+                format!("exec {}: {e}", shown.exec),
                 e.to_string(),
                 String::new(),
             );
@@ -73,7 +84,7 @@ pub(super) fn exec(
         _ => {
             r.fail(
                 ProblemKind::ExecFormat { path: show(path) },
-                exec_failed(shown, ExecFailure::Format),
+                exec_failed(shown.exec, ExecFailure::Format),
                 format!("{} is not a Linux program", show(path)),
                 "build the program for Linux".into(),
             );
@@ -83,7 +94,14 @@ pub(super) fn exec(
 }
 
 /// A script: the kernel runs its `#!` interpreter.
-fn script(image: &ImageFs, opts: &Options, shown: &str, path: &[u8], bytes: &[u8], r: &mut Start) -> Result<(), Error> {
+fn script(
+    image: &ImageFs,
+    opts: &Options,
+    shown: Named<'_>,
+    path: &[u8],
+    bytes: &[u8],
+    r: &mut Start,
+) -> Result<(), Error> {
     let sb = sniff::shebang(bytes).map(|s| s.command).unwrap_or_default();
     let interp = sb.split_whitespace().next().unwrap_or_default().to_string();
     r.entrypoint_steps.push(format!("{} is a script for {sb}", show(path)));
@@ -95,7 +113,7 @@ fn script(image: &ImageFs, opts: &Options, shown: &str, path: &[u8], bytes: &[u8
                     interpreter: interp.clone(),
                     musl: false,
                 },
-                exec_failed(shown, ExecFailure::NoSuchFile),
+                exec_failed(shown.exec, ExecFailure::NoSuchFile),
                 format!("the script's #! interpreter {interp} is not in the image: the kernel reports ENOENT for the script, which is there"),
                 "ship a compiled program, or an image that has the interpreter (gcr.io/distroless/python3, nodejs)".into(),
             );
@@ -110,7 +128,7 @@ fn script(image: &ImageFs, opts: &Options, shown: &str, path: &[u8], bytes: &[u8
 /// Errors: a limit passed.
 pub(super) fn load(
     image: &ImageFs,
-    shown: &str,
+    shown: Named<'_>,
     path: &[u8],
     view: Result<Arc<ElfView>, String>,
     dlopened: &[String],
@@ -119,7 +137,7 @@ pub(super) fn load(
     let Ok(view) = view else {
         r.fail(
             ProblemKind::ExecFormat { path: show(path) },
-            exec_failed(shown, ExecFailure::Format),
+            exec_failed(shown.exec, ExecFailure::Format),
             format!("{} is a malformed ELF file", show(path)),
             "rebuild or re-copy it".into(),
         );
@@ -133,7 +151,7 @@ pub(super) fn load(
                 built_for: format!("linux/{arch}"),
                 image: image.platform.clone(),
             },
-            exec_failed(shown, ExecFailure::Format),
+            exec_failed(shown.exec, ExecFailure::Format),
             format!(
                 "{} is built for linux/{arch}, the image is {}",
                 show(path),
@@ -175,16 +193,22 @@ pub(super) fn load(
             image.limits.exceeded(hit.name, hit.context.clone()).to_string(),
         ));
     }
-    loader_problems(image, &walk, shown, want_arch, r);
+    loader_problems(image, &walk, shown.argv0, want_arch, r);
     if r.problems.is_empty() {
-        dlopen_warnings(image, &walk, &env, shown, dlopened, r);
+        dlopen_warnings(image, &walk, &env, shown.argv0, dlopened, r);
     }
     Ok(())
 }
 
 /// The kernel's PT_INTERP lookup: the glibc release of the loader when the
 /// image has it (`Some`), else the problem recorded and `None`.
-fn interpreter(image: &ImageFs, shown: &str, interp: &str, machine: &str, r: &mut Start) -> Option<Option<(u32, u32)>> {
+fn interpreter(
+    image: &ImageFs,
+    shown: Named<'_>,
+    interp: &str,
+    machine: &str,
+    r: &mut Start,
+) -> Option<Option<(u32, u32)>> {
     if let Some(p) = loader::Root::interpreter(image, interp) {
         r.entrypoint_steps.push(format!("PT_INTERP {interp} resolves to {p}"));
         return Some(glibc_of(image, &p));
@@ -203,7 +227,7 @@ fn interpreter(image: &ImageFs, shown: &str, interp: &str, machine: &str, r: &mu
             interpreter: interp.to_string(),
             musl,
         },
-        exec_failed(shown, ExecFailure::NoSuchFile),
+        exec_failed(shown.exec, ExecFailure::NoSuchFile),
         format!("PT_INTERP {interp} is not in the image: the kernel reports ENOENT for the program, which is there"),
         fix,
     );

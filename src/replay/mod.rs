@@ -287,14 +287,20 @@ fn run(image: &ImageFs, opts: &Options, argv: &[String], r: &mut Start) -> Resul
     if cmd == "/bin/sh" && argv.get(1).is_some_and(|a| a == "-c") {
         r.entrypoint_steps.push(format!("shell form: {}", argv[2..].join(" ")));
     }
-    let Some((path, node)) = find_command(image, cmd, r)? else {
+    let Some((looked_up, (path, node))) = find_command(image, cmd, r)? else {
         return Ok(());
     };
     if show(&path).as_bytes() != cmd.as_bytes() {
         r.entrypoint_steps.push(format!("{cmd} resolves to {}", show(&path)));
     }
     match node {
-        Node::File(f) if f.mode & 0o111 != 0 => exec::exec(image, opts, cmd, &path, f, r, 0),
+        Node::File(f) if f.mode & 0o111 != 0 => {
+            let named = exec::Named {
+                exec: &looked_up,
+                argv0: cmd,
+            };
+            exec::exec(image, opts, named, &path, f, r, 0)
+        }
         _ => {
             let what = if node == Node::Dir {
                 "a directory"
@@ -312,8 +318,12 @@ fn run(image: &ImageFs, opts: &Options, argv: &[String], r: &mut Start) -> Resul
     }
 }
 
-/// Where the command is in the image, or a problem that says why not.
-fn find_command(image: &ImageFs, cmd: &str, r: &mut Start) -> Result<Option<(Vec<u8>, Node)>, Error> {
+/// Where the command is in the image, or a problem that says why not, as
+/// runc's `LookPath` finds it: the command as given when it has a `/`,
+/// else the first executable file named so in a `PATH` directory. Returns
+/// that name (what runc executes, and names when the execve fails) and the
+/// file it resolves to.
+fn find_command(image: &ImageFs, cmd: &str, r: &mut Start) -> Result<Option<(String, (Vec<u8>, Node))>, Error> {
     let missing = |message: String, explanation: String, fix: String| {
         Problem::with(
             ProblemKind::EntrypointMissing {
@@ -326,7 +336,7 @@ fn find_command(image: &ImageFs, cmd: &str, r: &mut Start) -> Result<Option<(Vec
     };
     if cmd.contains('/') {
         return Ok(match image.resolve(full_path(&image.config, cmd).as_bytes()) {
-            Ok(Some(found)) => Some(found),
+            Ok(Some(found)) => Some((cmd.to_string(), found)),
             Ok(None) => {
                 let fix = if cmd.starts_with("/bin/sh") {
                     "use the exec form, ENTRYPOINT [\"/app\", \"--flag\"]: distroless has no shell".into()
@@ -353,8 +363,8 @@ fn find_command(image: &ImageFs, cmd: &str, r: &mut Start) -> Result<Option<(Vec
     let path_var = env(&image.config, "PATH").unwrap_or(DEFAULT_PATH);
     let found = command_candidates(&image.config, cmd, &image.limits)?
         .into_iter()
-        .find_map(|p| match image.resolve(&p).ok().flatten()? {
-            (p, Node::File(f)) if f.mode & 0o111 != 0 => Some((p, Node::File(f))),
+        .find_map(|looked| match image.resolve(&looked).ok().flatten()? {
+            (p, Node::File(f)) if f.mode & 0o111 != 0 => Some((crate::text::from_bytes(&looked), (p, Node::File(f)))),
             _ => None,
         });
     if found.is_some() {
