@@ -3,6 +3,7 @@
 
 mod bars;
 mod cli;
+mod sigbus;
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ use dlcheck::report::Report;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    sigbus::install(cli.quiet);
     match cli.generate() {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}

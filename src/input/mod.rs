@@ -106,8 +106,9 @@ pub fn load(path: &Path) -> Result<Bytes, Error> {
     if len > MAP_THRESHOLD {
         // SAFETY: the mapping is read-only and only ever read through `&[u8]`.
         // If another process truncates the file while it is mapped, touching
-        // the lost pages raises SIGBUS and ends dlcheck (exit 135). That risk
-        // is accepted for large files, so that a 100 MB binary costs mapped
+        // the lost pages raises SIGBUS, which ends dlcheck (the binary's
+        // handler says so in one line, exit 3). That risk is accepted for
+        // large files, so that a 100 MB binary costs mapped
         // pages rather than heap (README, "Reading files"); small files are
         // read into memory instead, and are immune.
         #[allow(unsafe_code)]
