@@ -76,6 +76,12 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
     ("heredoc-escape", &[], "succeeds", "starts"),
     ("linkage-glibc", &["linkage@2"], "succeeds", "crashes"),
     ("linkage-library-elsewhere", &["linkage@4"], "succeeds", "crashes"),
+    (
+        "ignored-source",
+        &["copy-source-missing@5", "command-missing@6"],
+        "fails",
+        "not-built",
+    ),
     ("linkage-path-command", &["linkage@5"], "succeeds", "crashes"),
     (
         "linkage-path-interpreter",

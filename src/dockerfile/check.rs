@@ -49,12 +49,20 @@ fn build_event(e: &Event, r: &Replayed, last: bool) -> Option<Finding> {
             Some(format!("cannot copy to non-directory: {p}")),
             "copy to another path".into(),
         ),
-        Event::SourceMissing { at, path } => Finding::new(
+        Event::SourceMissing { at, path, excluded } => Finding::new(
             Rule::CopySourceMissing,
             *at,
-            format!("{path} is not in the build context (or the stage it is copied from): the build fails (newer BuildKit words it \"failed to calculate checksum of ref ...: \"{path}\": not found\")"),
+            if *excluded {
+                format!("{path} is left out of the build context by .dockerignore: the build fails (newer BuildKit words it \"failed to calculate checksum of ref ...: \"{path}\": not found\")")
+            } else {
+                format!("{path} is not in the build context (or the stage it is copied from): the build fails (newer BuildKit words it \"failed to calculate checksum of ref ...: \"{path}\": not found\")")
+            },
             Some(format!("failed to compute cache key: \"{path}\" not found")),
-            "fix the source path, or check .dockerignore".into(),
+            if *excluded {
+                format!("take it out of .dockerignore (or re-include it: !{})", path.trim_start_matches('/'))
+            } else {
+                "fix the source path, or check .dockerignore".into()
+            },
         ),
         Event::SourceUnseen { at, path } => Finding::new(
             Rule::CopySourceUnseen,

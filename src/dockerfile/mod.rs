@@ -21,6 +21,7 @@ pub mod check;
 pub mod commands;
 pub mod findings;
 pub mod fs;
+pub mod ignore;
 pub mod parse;
 pub mod program;
 pub mod stage;
@@ -224,15 +225,15 @@ pub fn check(path: &Path, text: &str, settings: &Settings, joined: Option<Joined
     let host = crate::imagefs::host_platform();
     let wanted = settings.platform.clone().unwrap_or_else(|| host.clone());
     let dockerfile = parse::parse(text, &with_platform_args(&settings.build_args, &wanted, &host))?;
+    let dir = settings.context.clone().unwrap_or_else(|| {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    });
     let context = Context {
-        dir: settings.context.clone().or_else(|| {
-            Some(
-                path.parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."))
-                    .to_path_buf(),
-            )
-        }),
+        ignore: ignore::Ignore::read(&dir, path),
+        dir: Some(dir),
         given: settings.context.is_some(),
     };
     let stages = &dockerfile.stages;

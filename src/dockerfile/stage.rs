@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::base::{self, BaseKind};
 use super::fs::{self, CopyError, File, Lookup, Node, Origin, Tree};
+use super::ignore::Ignore;
 use super::parse::{Command, Copy, Op, Pos, Source, Stage};
 use super::words::Vars;
 use crate::catalog::{Catalog, ImageRef};
@@ -82,6 +83,9 @@ pub enum Event {
         /// The source, as BuildKit names it (absolute in the context or
         /// the stage).
         path: String,
+        /// It is in the context's directory, but `.dockerignore` leaves it
+        /// out of the context.
+        excluded: bool,
     },
     /// A source not in the directory taken as the context (the
     /// Dockerfile's): the build fails unless the context is elsewhere.
@@ -138,6 +142,8 @@ pub struct Context {
     /// It was given (`--context`), not taken to be the Dockerfile's
     /// directory: a source missing there surely fails the build.
     pub given: bool,
+    /// Its `.dockerignore`: what the build never sees.
+    pub ignore: Ignore,
 }
 
 impl Context {
@@ -333,6 +339,8 @@ enum Found {
     Dir(Vec<(String, Node)>, bool),
     Unseen,
     Missing,
+    /// In the context's directory, left out by `.dockerignore`.
+    Excluded,
 }
 
 /// `COPY`/`ADD`: each source placed as BuildKit places it.
@@ -380,10 +388,11 @@ fn copy(r: &mut Replayed, at: Pos, c: &Copy, stages: &[Stage], done: &[Replayed]
                 let origin = f.origin.clone();
                 r.tree.put_file(&target, f).map(|path| Some((path, origin)))
             }
-            Found::Missing => {
+            Found::Missing | Found::Excluded => {
                 r.events.push(Event::SourceMissing {
                     at,
                     path: fs::normalize(source_path(source), "/"),
+                    excluded: matches!(found, Found::Excluded),
                 });
                 continue;
             }
@@ -477,6 +486,9 @@ fn assumed_file(from: &str, path: &str, at: Pos) -> Found {
 /// A source in the build context, read from disk when the context is
 /// known (its files, bounded; a larger directory is left unseen).
 fn from_context(path: &str, at: Pos, context: &Context) -> Found {
+    if context.ignore.excludes(path) {
+        return Found::Excluded;
+    }
     let Some(full) = context.path(path) else {
         return Found::File(File {
             origin: Origin::Context(fs::normalize(path, "/")),
@@ -485,7 +497,7 @@ fn from_context(path: &str, at: Pos, context: &Context) -> Found {
         });
     };
     match std::fs::metadata(&full) {
-        Ok(m) if m.is_dir() => context_dir(&full, path, at),
+        Ok(m) if m.is_dir() => context_dir(&full, path, at, &context.ignore),
         Ok(m) => Found::File(File {
             origin: Origin::Context(fs::normalize(path, "/")),
             line: at.line,
@@ -495,8 +507,9 @@ fn from_context(path: &str, at: Pos, context: &Context) -> Found {
     }
 }
 
-/// The files of a context directory, at most 4096 (more: left unseen).
-fn context_dir(full: &Path, rel: &str, at: Pos) -> Found {
+/// The files of a context directory, at most 4096 (more: left unseen),
+/// but those `ignore` excludes.
+fn context_dir(full: &Path, rel: &str, at: Pos, ignore: &Ignore) -> Found {
     let mut entries = Vec::new();
     for e in walkdir::WalkDir::new(full).min_depth(1).into_iter().take(4097) {
         let Ok(e) = e else { return Found::Unseen };
@@ -506,6 +519,9 @@ fn context_dir(full: &Path, rel: &str, at: Pos) -> Found {
             .unwrap_or(e.path())
             .to_string_lossy()
             .into_owned();
+        if ignore.excludes(&format!("{rel}/{sub}")) {
+            continue;
+        }
         // A link inside a directory is copied as a link (BuildKit keeps
         // it); the target is the image's to resolve.
         let node = if e.file_type().is_dir() {
