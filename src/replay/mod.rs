@@ -318,12 +318,16 @@ fn run(image: &ImageFs, opts: &Options, argv: &[String], r: &mut Start) -> Resul
     }
 }
 
+/// A command runc's `LookPath` found: the name it executes, and the file
+/// that name resolves to (its path in the image, and what is there).
+type Found = (String, (Vec<u8>, Node));
+
 /// Where the command is in the image, or a problem that says why not, as
 /// runc's `LookPath` finds it: the command as given when it has a `/`,
 /// else the first executable file named so in a `PATH` directory. Returns
 /// that name (what runc executes, and names when the execve fails) and the
 /// file it resolves to.
-fn find_command(image: &ImageFs, cmd: &str, r: &mut Start) -> Result<Option<(String, (Vec<u8>, Node))>, Error> {
+fn find_command(image: &ImageFs, cmd: &str, r: &mut Start) -> Result<Option<Found>, Error> {
     let missing = |message: String, explanation: String, fix: String| {
         Problem::with(
             ProblemKind::EntrypointMissing {
