@@ -431,3 +431,17 @@ fn a_file_truncated_while_read_never_kills_dlcheck_silently() {
     }
     eprintln!("exit statuses of 40 racing runs: {seen:?}");
 }
+
+/// A file of zero bytes (sparse, 1 GiB: allocated, never written) is said
+/// to be so, not "text" (a NUL is valid UTF-8, but no text holds one).
+#[test]
+fn a_file_of_zero_bytes_is_not_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app");
+    std::fs::File::create(&path).unwrap().set_len(1 << 30).unwrap();
+    assert_refused(
+        &path,
+        4,
+        "not an ELF binary (all zero bytes, as a copy or download cut short leaves a file)",
+    );
+}

@@ -132,7 +132,8 @@ pub struct Shebang {
 /// test of text, for descriptions and for decisions.
 pub fn is_text(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];
-    std::str::from_utf8(head).is_ok() || head.iter().all(|b| b.is_ascii())
+    // A NUL byte is valid UTF-8 and ASCII, but no text holds one.
+    !head.contains(&0) && (std::str::from_utf8(head).is_ok() || head.iter().all(|b| b.is_ascii()))
 }
 
 /// A short description of a non-ELF, non-script file for error messages.
@@ -146,6 +147,8 @@ pub fn describe_unknown(bytes: &[u8]) -> &'static str {
         "a zip archive"
     } else if head.starts_with(b"\xca\xfe\xba\xbe") {
         "a Java class file"
+    } else if !head.is_empty() && head.iter().all(|&b| b == 0) {
+        "all zero bytes, as a copy or download cut short leaves a file"
     } else if is_text(bytes) {
         "text"
     } else {
@@ -165,6 +168,14 @@ mod tests {
         let s = shebang(b"#! /usr/bin/env python3\nprint()\n").unwrap();
         assert_eq!(s.command, "/usr/bin/env python3");
         assert!(!s.crlf);
+    }
+
+    #[test]
+    fn zero_bytes_are_not_text() {
+        assert!(!is_text(&[0; 100]));
+        assert!(describe_unknown(&[0; 100_000]).starts_with("all zero bytes"));
+        assert_eq!(describe_unknown(b"hello\0world"), "data");
+        assert_eq!(describe_unknown(b"hello world\n"), "text");
     }
 
     #[test]
