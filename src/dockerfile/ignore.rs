@@ -199,36 +199,46 @@ mod tests {
 
     #[test]
     fn patterns_match_as_the_builders_match() {
-        let ig = Ignore::parse("# build output\n  app  \n*.md\n!README.md\ndocs/**/*.png\n/tmp/\n**/.git\nsrc/*/gen\n");
-        for (path, excluded) in [
-            ("app", true),
-            ("/app", true),
-            ("app/inside", true),
-            ("bin/app", false),
-            ("notes.md", true),
-            ("README.md", false),
-            ("sub/notes.md", false),
-            ("docs/a.png", true),
-            ("docs/x/y/a.png", true),
-            ("docs/a.jpg", false),
-            ("tmp/file", true),
-            (".git", true),
-            ("deep/down/.git/config", true),
-            ("src/a/gen", true),
-            ("src/a/b/gen", false),
-        ] {
-            assert_eq!(ig.excludes(path), excluded, "{path}");
-        }
-        let ig = Ignore::parse("*\n!bin\n!bin/**\nbin/secret\n[a-c]?.txt\nx\\*y\n");
-        for (path, excluded) in [
-            ("anything", true),
-            ("bin", false),
-            ("bin/app", false),
-            ("bin/secret", true),
-            ("b1.txt", true),
-            ("x*y", true),
-        ] {
-            assert_eq!(ig.excludes(path), excluded, "{path}");
+        let files: [(&str, &[(&str, bool)]); 2] = [
+            (
+                "# build output\n  app  \n*.md\n!README.md\ndocs/**/*.png\n/tmp/\n**/.git\nsrc/*/gen\n",
+                &[
+                    ("app", true),
+                    ("/app", true),
+                    ("app/inside", true),
+                    ("bin/app", false),
+                    ("notes.md", true),
+                    ("README.md", false),
+                    ("sub/notes.md", false),
+                    ("docs/a.png", true),
+                    ("docs/x/y/a.png", true),
+                    ("docs/a.jpg", false),
+                    ("tmp/file", true),
+                    (".git", true),
+                    ("deep/down/.git/config", true),
+                    ("src/a/gen", true),
+                    ("src/a/b/gen", false),
+                ],
+            ),
+            (
+                "*\n!bin\n!bin/**\nbin/secret\n![a-c]?.txt\n!x\\*y\n",
+                &[
+                    ("anything", true),
+                    ("bin", false),
+                    ("bin/app", false),
+                    ("bin/secret", true),
+                    ("b1.txt", false),
+                    ("d1.txt", true),
+                    ("x*y", false),
+                    ("xay", true),
+                ],
+            ),
+        ];
+        for (text, cases) in files {
+            let ig = Ignore::parse(text);
+            for (path, excluded) in cases {
+                assert_eq!(ig.excludes(path), *excluded, "{path} with {text:?}");
+            }
         }
         assert!(!Ignore::parse("").excludes("app"));
         assert!(!Ignore::parse("[abc\n").excludes("a"));
