@@ -15,10 +15,13 @@
 
 use std::path::Path;
 
-/// The most patterns read, and the longest pattern kept: a hostile file
-/// cannot make matching unbounded.
-const MAX_PATTERNS: usize = 1024;
+/// The most patterns read, the longest pattern kept (bytes) and the most
+/// parts it may have: a hostile file cannot make matching unbounded (each
+/// file copied is matched against each pattern once, in time linear in the
+/// product of the pattern's and the path's parts).
+const MAX_PATTERNS: usize = 512;
 const MAX_PATTERN: usize = 1024;
+const MAX_PARTS: usize = 64;
 
 /// The patterns of a `.dockerignore`, in order.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +61,8 @@ impl Ignore {
                     None => (false, l),
                 };
                 let parts = clean(p);
-                (!parts.is_empty() && p.len() <= MAX_PATTERN).then_some(Pattern { include, parts })
+                (!parts.is_empty() && p.len() <= MAX_PATTERN && parts.len() <= MAX_PARTS)
+                    .then_some(Pattern { include, parts })
             })
             .take(MAX_PATTERNS)
             .collect();
@@ -75,9 +79,7 @@ impl Ignore {
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
         let mut excluded = false;
         for p in &self.patterns {
-            // The pattern matches the path, or one of its directories.
-            let matched = (1..=refs.len()).any(|n| matches(&p.parts, &refs[..n]));
-            if matched {
+            if matches_or_a_directory(&p.parts, &refs) {
                 excluded = !p.include;
             }
         }
@@ -101,11 +103,15 @@ fn clean(path: &str) -> Vec<String> {
     out
 }
 
-/// Whether the pattern's parts match the path's parts: `**` any number of
-/// parts, any other part one (see [`part_matches`]). Dynamic programming
-/// over the two lists: linear in their product.
-fn matches(pattern: &[String], path: &[&str]) -> bool {
+/// Whether the pattern's parts match the path's parts, or the parts of one
+/// of its directories: `**` any number of parts, any other part one (see
+/// [`part_matches`]). Dynamic programming over the two lists, for every
+/// leading run of the path at once: linear in their product.
+fn matches_or_a_directory(pattern: &[String], path: &[&str]) -> bool {
     // can[j]: the pattern's parts so far match the path's first j parts.
+    if path.is_empty() {
+        return false;
+    }
     let mut can = vec![false; path.len() + 1];
     can[0] = true;
     for p in pattern {
@@ -123,7 +129,7 @@ fn matches(pattern: &[String], path: &[&str]) -> bool {
         }
         can = next;
     }
-    can[path.len()]
+    can[1..].iter().any(|&c| c)
 }
 
 /// One part of a pattern against one part of a path: `*` (or `**` inside
