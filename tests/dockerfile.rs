@@ -82,6 +82,7 @@ const EXPECTED: &[(&str, &[&str], &str, &str)] = &[
         "fails",
         "not-built",
     ),
+    ("ignored-reinclude", &[], "succeeds", "starts"),
     ("linkage-path-command", &["linkage@5"], "succeeds", "crashes"),
     (
         "linkage-path-interpreter",

@@ -60,7 +60,9 @@ impl Ignore {
                     Some(rest) => (true, rest.trim()),
                     None => (false, l),
                 };
-                let parts = clean(p);
+                // A pattern that climbs above the context's root (`../x`)
+                // names nothing in it, as Go's filepath.Clean keeps the `..`.
+                let parts = clean(p)?;
                 (!parts.is_empty() && p.len() <= MAX_PATTERN && parts.len() <= MAX_PARTS)
                     .then_some(Pattern { include, parts })
             })
@@ -75,7 +77,7 @@ impl Ignore {
         if self.patterns.is_empty() {
             return false;
         }
-        let parts = clean(path);
+        let parts = clean(path).unwrap_or_default();
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
         let mut excluded = false;
         for p in &self.patterns {
@@ -87,20 +89,31 @@ impl Ignore {
     }
 }
 
-/// `path` cleaned as Go's `filepath.Clean` does, from the root, split at
-/// `/`: no empty or `.` parts, `..` taken back (never above the root).
-fn clean(path: &str) -> Vec<String> {
+/// `path` cleaned as Go's `filepath.Clean` does, split at `/`: no empty
+/// or `.` parts, `..` taken back; `None` when a `..` climbs above the
+/// start of a relative path (a leading `/` is the root, which `..` stays
+/// at).
+fn clean(path: &str) -> Option<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
+    let rooted = path.starts_with('/');
     for part in path.split('/') {
         match part {
             "" | "." => {}
-            ".." => {
-                out.pop();
-            }
+            ".." if out.pop().is_none() && !rooted => return None,
+            ".." => {}
             p => out.push(p.to_string()),
         }
     }
-    out
+    Some(out)
+}
+
+impl Ignore {
+    /// Whether a pattern re-includes something (`!`): an excluded
+    /// directory is then still walked for what it re-includes, as the
+    /// builders walk it.
+    pub fn reincludes(&self) -> bool {
+        self.patterns.iter().any(|p| p.include)
+    }
 }
 
 /// Whether the pattern's parts match the path's parts, or the parts of one
@@ -133,8 +146,8 @@ fn matches_or_a_directory(pattern: &[String], path: &[&str]) -> bool {
 }
 
 /// One part of a pattern against one part of a path: `*` (or `**` inside
-/// a part) any run of bytes, `?` one byte, `[...]` a class (`[!...]` or
-/// `[^...]` negated, `a-z` ranges), `\` an escape. The classic two-pointer
+/// a part) any run of bytes, `?` one byte, `[...]` a class (`[^...]`
+/// negated, `a-z` ranges), `\` an escape. The classic two-pointer
 /// search with one backtracking point.
 fn part_matches(p: &[u8], s: &[u8]) -> bool {
     let (mut pi, mut si) = (0, 0);
@@ -173,7 +186,8 @@ fn one(p: &[u8], c: u8) -> Option<(usize, bool)> {
         b'?' => Some((1, true)),
         b'\\' => Some((2.min(p.len()), p.get(1) == Some(&c))),
         b'[' => {
-            let negated = matches!(p.get(1), Some(b'!' | b'^'));
+            // Go's filepath.Match negates with `^` only (`[!a]` is `!` or `a`).
+            let negated = p.get(1) == Some(&b'^');
             let mut i = if negated { 2 } else { 1 };
             let mut hit = false;
             let mut first = true;
@@ -205,7 +219,7 @@ mod tests {
 
     #[test]
     fn patterns_match_as_the_builders_match() {
-        let files: [(&str, &[(&str, bool)]); 2] = [
+        let files: [(&str, &[(&str, bool)]); 3] = [
             (
                 "# build output\n  app  \n*.md\n!README.md\ndocs/**/*.png\n/tmp/\n**/.git\nsrc/*/gen\n",
                 &[
@@ -238,6 +252,11 @@ mod tests {
                     ("x*y", false),
                     ("xay", true),
                 ],
+            ),
+            // Go negates a class with ^ only: [!o] is ! or o.
+            (
+                "app/[!o]*\n../server\n",
+                &[("app/ok", true), ("app/!x", true), ("app/x", false), ("server", false)],
             ),
         ];
         for (text, cases) in files {

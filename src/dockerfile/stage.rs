@@ -486,10 +486,14 @@ fn assumed_file(from: &str, path: &str, at: Pos) -> Found {
 /// A source in the build context, read from disk when the context is
 /// known (its files, bounded; a larger directory is left unseen).
 fn from_context(path: &str, at: Pos, context: &Context) -> Found {
-    if context.ignore.excludes(path) {
+    let excluded = context.ignore.excludes(path);
+    if excluded && !context.ignore.reincludes() {
         return Found::Excluded;
     }
     let Some(full) = context.path(path) else {
+        if excluded {
+            return Found::Excluded;
+        }
         return Found::File(File {
             origin: Origin::Context(fs::normalize(path, "/")),
             line: at.line,
@@ -497,7 +501,15 @@ fn from_context(path: &str, at: Pos, context: &Context) -> Found {
         });
     };
     match std::fs::metadata(&full) {
-        Ok(m) if m.is_dir() => context_dir(&full, path, at, &context.ignore),
+        // An excluded directory brings what a `!` pattern re-includes in
+        // it, and is missing when that is nothing.
+        Ok(m) if m.is_dir() => match context_dir(&full, path, at, &context.ignore) {
+            Found::Dir(entries, _) if excluded && entries.iter().all(|(_, n)| matches!(n, Node::Dir { .. })) => {
+                Found::Excluded
+            }
+            found => found,
+        },
+        _ if excluded => Found::Excluded,
         Ok(m) => Found::File(File {
             origin: Origin::Context(fs::normalize(path, "/")),
             line: at.line,
